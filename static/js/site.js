@@ -1,0 +1,55 @@
+// Small enhancements on top of server-rendered pages; everything works without them.
+(function () {
+  "use strict";
+
+  var REFRESH_MS = 30000;
+  var clinicZone = document.documentElement.getAttribute("data-clinic-zone");
+  var ownZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+  // Next to each clinic time, the patient's own time when their zone differs.
+  function addLocalTimes(root) {
+    if (!ownZone || ownZone === clinicZone) return;
+    root.querySelectorAll("time[data-local]").forEach(function (el) {
+      if (el.nextElementSibling && el.nextElementSibling.classList.contains("local-time")) return;
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when)) return;
+      var options = el.getAttribute("data-local") === "time"
+        ? { hour: "2-digit", minute: "2-digit", hour12: false }
+        : { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hour12: false };
+      var span = document.createElement("span");
+      span.className = "local-time";
+      span.textContent = "your time " + when.toLocaleString("en-GB", options);
+      el.insertAdjacentElement("afterend", span);
+    });
+  }
+
+  // The slot list refreshes itself while the tab is visible and when it becomes visible again,
+  // so a slot taken by someone else disappears; a hidden tab sends nothing.
+  function refreshSlots() {
+    if (document.visibilityState !== "visible") return;
+    var picker = document.querySelector("[data-live-refresh]");
+    if (picker) picker.dispatchEvent(new CustomEvent("refresh-slots"));
+  }
+  setInterval(refreshSlots, REFRESH_MS);
+  document.addEventListener("visibilitychange", refreshSlots);
+
+  // After a day is chosen, move focus to that day's heading and announce what it offers.
+  var pendingFocus = null;
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-focus-after]");
+    pendingFocus = link ? link.getAttribute("data-focus-after") : null;
+  });
+  document.addEventListener("htmx:after:swap", function () {
+    addLocalTimes(document);
+    if (!pendingFocus) return;
+    var target = document.querySelector(pendingFocus);
+    pendingFocus = null;
+    if (!target) return;
+    target.focus();
+    var status = document.getElementById("picker-status");
+    var hint = document.querySelector(".slots .hint, .slots .empty");
+    if (status) status.textContent = target.textContent + ". " + (hint ? hint.textContent.trim() : "");
+  });
+
+  addLocalTimes(document);
+})();

@@ -1,0 +1,1 @@
+"""A neurosurgery clinic's patient site."""

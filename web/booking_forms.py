@@ -1,0 +1,134 @@
+"""The booking form's fields and rules, and the parsing of a slot's start from a URL or form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import phonenumbers
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from web.models import EMAIL_MAX, NAME_MAX, NOTE_MAX
+from web.reservations import PatientDetails, is_token
+from web.security import SecureForm
+
+START_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def parse_start(value: str | None) -> datetime | None:
+    """A slot start as written in our links (UTC, 2026-12-02T08:30:00Z), or None if malformed."""
+    if not value or len(value) != 20:
+        return None
+    try:
+        return datetime.strptime(value, START_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def format_start(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(START_FORMAT)
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _empty_to_none(value: str | None) -> str | None:
+    value = _strip(value)
+    return value or None
+
+
+class PhoneNumber:
+    """Accepts a number a person would type and normalises it to E.164 (+380441234567)."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    def __call__(self, form: SecureForm, field: StringField) -> None:
+        try:
+            number = phonenumbers.parse(field.data or "", self.region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError(
+                "Please enter a phone number we can call, with the country code if you are "
+                "outside Ukraine, for example +380 67 123 4567."
+            )
+        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class BookingForm(SecureForm):
+    name = StringField(
+        "Your name",
+        filters=[_strip],
+        validators=[
+            DataRequired("Please tell us your name."),
+            Length(max=NAME_MAX, message=f"Please keep your name under {NAME_MAX} characters."),
+        ],
+    )
+    phone = StringField(
+        "Phone number",
+        filters=[_strip],
+        validators=[
+            DataRequired("Please give a phone number so that we can reach you."),
+            Length(max=40, message="That phone number is too long."),
+        ],
+    )
+    email = StringField(
+        "Email (optional)",
+        filters=[_empty_to_none],
+        validators=[
+            Optional(),
+            Length(max=EMAIL_MAX, message="That email address is too long."),
+            Email("Please check your email address, for example name@example.com."),
+        ],
+    )
+    channel = RadioField("How should we contact you?", validate_choice=True)
+    note = TextAreaField(
+        "Anything you want the doctor to know (optional)",
+        filters=[_empty_to_none],
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=f"Please keep the note under {NOTE_MAX} characters."),
+        ],
+    )
+    consent = BooleanField(
+        "I agree that the clinic may process my health information to arrange and hold this "
+        "consultation.",
+        validators=[DataRequired("We need your consent before we can book a consultation.")],
+    )
+    # A field hidden from people; bots that fill every input give themselves away.
+    website = StringField("Leave this empty")
+    start = HiddenField()
+    key = HiddenField()
+
+    def __init__(self, *args, channels: tuple[str, ...], phone_region: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.channel.choices = [(c, c) for c in channels]
+        self.channel.validators = [DataRequired("Please choose how we should contact you.")]
+        self.phone.validators = [*self.phone.validators, PhoneNumber(phone_region)]
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.website.data)
+
+    @property
+    def has_valid_key(self) -> bool:
+        return is_token(self.key.data or "")
+
+    def patient(self) -> PatientDetails:
+        return PatientDetails(
+            name=self.name.data,
+            phone=self.phone.data,
+            email=self.email.data,
+            channel=self.channel.data,
+            note=self.note.data,
+        )
+
+
+class ConfirmForm(SecureForm):
+    """Cancel: nothing to fill in, but still a POST that must come from our own page."""
+
+
+class RescheduleForm(SecureForm):
+    start = HiddenField()

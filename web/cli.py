@@ -1,0 +1,53 @@
+"""`python -m web COMMAND`: the operations an engineer runs outside the web process."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from alembic import command
+from alembic.config import Config
+
+from web.clinic import ClinicConfigError, load_clinic
+from web.content import ContentError, load_conditions
+from web.settings import PROJECT_ROOT, load_settings
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    if database_url:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def migrate(database_url: str | None = None) -> None:
+    settings = load_settings()
+    url = database_url or settings.database_url
+    if url.startswith("sqlite:///"):
+        (PROJECT_ROOT / "var").mkdir(exist_ok=True)
+    command.upgrade(alembic_config(url), "head")
+
+
+def check() -> None:
+    """Load the clinic profile and every content file, so a bad edit fails before deployment."""
+    settings = load_settings()
+    clinic = load_clinic(settings.clinic_file)
+    conditions = load_conditions(settings.content_dir / "conditions")
+    print(f"{clinic.name}: {len(conditions)} condition page(s): {', '.join(conditions)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m web", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
+    commands.add_parser("check", help="validate clinic.toml and the content files")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "migrate":
+            migrate()
+        elif args.command == "check":
+            check()
+    except (ClinicConfigError, ContentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,57 @@
+"""The home page and condition pages, with each section also served alone for htmx."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from web.content import Condition
+from web.templating import render
+
+PUBLIC_CACHE = "public, max-age=300"
+
+
+def _condition(request: Request) -> Condition:
+    condition = request.app.state.conditions.get(request.path_params["slug"])
+    if condition is None:
+        raise HTTPException(404, "We have no page about that condition.")
+    return condition
+
+
+def home(request: Request) -> Response:
+    response = render(request, "home.html", {"conditions": request.app.state.conditions.values()})
+    response.headers["cache-control"] = PUBLIC_CACHE
+    return response
+
+
+def condition_page(request: Request) -> Response:
+    condition = _condition(request)
+    return _render_condition(request, condition, condition.sections[0].slug)
+
+
+def condition_section(request: Request) -> Response:
+    condition = _condition(request)
+    section = condition.section(request.path_params["section"])
+    if section is None:
+        raise HTTPException(404, f"The page about {condition.title} has no such section.")
+    return _render_condition(request, condition, section.slug)
+
+
+def _render_condition(request: Request, condition: Condition, open_slug: str) -> Response:
+    context = {
+        "condition": condition,
+        "open_slug": open_slug,
+        "section": condition.section(open_slug),
+    }
+    response = render(request, "condition.html", context, partial="_section.html")
+    response.headers["cache-control"] = PUBLIC_CACHE
+    return response
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/conditions/{slug}", condition_page, name="condition"),
+    Route("/conditions/{slug}/{section}", condition_section, name="condition_section"),
+]

@@ -1,0 +1,48 @@
+"""Friendly error pages: the patient always gets a way forward and the clinic's phone number."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+TITLES = {
+    400: "Something in that request was not right",
+    403: "That form could not be accepted",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "That time was just taken",
+    413: "That was too much to send",
+    422: "Please check the form",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+    503: "The booking system is unavailable",
+}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_page(request, exc.status_code, exc.detail, exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    return error_page(request, 500, "Please try again in a few minutes, or call us.")
+
+
+def error_page(
+    request: Request, status_code: int, detail: str | None, headers: dict | None = None
+) -> Response:
+    templates = getattr(request.app.state, "templates", None)
+    title = TITLES.get(status_code, "Something went wrong")
+    if detail == HTTPStatus(status_code).phrase:
+        detail = None  # Starlette's default wording adds nothing to the title
+    if templates is None or request.headers.get("accept", "").startswith("text/calendar"):
+        return PlainTextResponse(detail or title, status_code=status_code, headers=headers)
+    context = {"title": title, "detail": detail, "status_code": status_code}
+    response = templates.TemplateResponse(
+        request, "error.html", context, status_code=status_code, headers=headers
+    )
+    response.headers["cache-control"] = "no-store"
+    return response

@@ -1,0 +1,195 @@
+"""Reading availability and writing bookings. The database, not this code, is what forbids a
+double booking (the unique index over active bookings of a slot and seat); this code turns the
+index's refusal into a clear "just taken" answer."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from web.db import session_scope
+from web.models import BlockedPeriod, Booking, BookingStatus
+from web.schedule import (
+    Interval,
+    Slot,
+    SlotRules,
+    horizon_interval,
+    is_bookable_time,
+    offered_by_day,
+)
+
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+
+
+class SlotUnavailable(Exception):
+    """The slot cannot be booked now: taken, blocked, too soon or outside the horizon."""
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    name: str
+    phone: str
+    email: str | None
+    channel: str
+    note: str | None
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_token(value: str) -> bool:
+    return bool(TOKEN_PATTERN.match(value))
+
+
+def availability(session: Session, rules: SlotRules, now: datetime) -> dict[date, list[Slot]]:
+    """Free slots of every day in the horizon, from two queries whatever the horizon's length."""
+    span = horizon_interval(rules, now)
+    booked_rows = session.exec(
+        select(Booking.starts_at, func.count())
+        .where(Booking.status != BookingStatus.CANCELLED)
+        .where(Booking.starts_at >= span.start, Booking.starts_at < span.end)
+        .group_by(Booking.starts_at)
+    ).all()
+    block_rows = session.exec(
+        select(BlockedPeriod.starts_at, BlockedPeriod.ends_at).where(
+            BlockedPeriod.starts_at < span.end, BlockedPeriod.ends_at > span.start
+        )
+    ).all()
+    booked = dict(booked_rows)
+    blocked = [Interval(start, end) for start, end in block_rows]
+    return offered_by_day(rules, now=now, blocked=blocked, booked=booked)
+
+
+def _free_seat(session: Session, rules: SlotRules, start: datetime, now: datetime) -> int:
+    """The lowest free seat of a bookable slot, or SlotUnavailable."""
+    if not is_bookable_time(rules, start, now):
+        raise SlotUnavailable
+    end = start + rules.slot_length
+    blocked = session.exec(
+        select(func.count())
+        .select_from(BlockedPeriod)
+        .where(BlockedPeriod.starts_at < end, BlockedPeriod.ends_at > start)
+    ).one()
+    if blocked:
+        raise SlotUnavailable
+    taken = set(
+        session.exec(
+            select(Booking.seat).where(
+                Booking.starts_at == start, Booking.status != BookingStatus.CANCELLED
+            )
+        ).all()
+    )
+    free = [seat for seat in range(rules.capacity) if seat not in taken]
+    if not free:
+        raise SlotUnavailable
+    return free[0]
+
+
+def find_booking(session: Session, token: str) -> Booking | None:
+    if not is_token(token):
+        return None
+    wanted = hash_token(token)
+    booking = session.exec(select(Booking).where(Booking.token_hash == wanted)).first()
+    # The lookup is by hash, so timing says nothing about the token; compare_digest keeps it so.
+    if booking is None or not hmac.compare_digest(booking.token_hash, wanted):
+        return None
+    return booking
+
+
+def book(
+    *,
+    engine: Engine,
+    rules: SlotRules,
+    now: datetime,
+    start: datetime,
+    patient: PatientDetails,
+    token: str,
+) -> Booking:
+    """Create a booking, or return the one this same form (same token) already created."""
+    for _attempt in range(rules.capacity + 1):
+        try:
+            with session_scope(engine) as session:
+                existing = find_booking(session, token)
+                if existing is not None:
+                    return existing
+                seat = _free_seat(session, rules, start, now)
+                booking = Booking(
+                    starts_at=start,
+                    ends_at=start + rules.slot_length,
+                    seat=seat,
+                    status=BookingStatus.CONFIRMED,
+                    patient_name=patient.name,
+                    phone=patient.phone,
+                    email=patient.email,
+                    channel=patient.channel,
+                    note=patient.note,
+                    consent_at=now,
+                    token_hash=hash_token(token),
+                    sequence=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(booking)
+            return booking
+        except IntegrityError:
+            # Another request took this seat, or a double tap of this same form won the race:
+            # look again; the next pass either returns that booking or tries the next seat.
+            continue
+    raise SlotUnavailable
+
+
+def reschedule(
+    *, engine: Engine, rules: SlotRules, now: datetime, token: str, start: datetime
+) -> Booking:
+    """Move a booking; the old seat is freed in the same transaction that takes the new one."""
+    for _attempt in range(rules.capacity + 1):
+        try:
+            with session_scope(engine) as session:
+                booking = find_booking(session, token)
+                if booking is None:
+                    raise LookupError("no such booking")
+                if booking.start == start and booking.status == BookingStatus.CONFIRMED:
+                    return booking  # a resubmitted form: already done
+                if booking.status != BookingStatus.CONFIRMED:
+                    raise SlotUnavailable
+                booking.seat = _free_seat(session, rules, start, now)
+                booking.starts_at = start
+                booking.ends_at = start + rules.slot_length
+                booking.sequence += 1
+                booking.updated_at = now
+                session.add(booking)
+            return booking
+        except IntegrityError:
+            continue
+    raise SlotUnavailable
+
+
+def cancel(*, engine: Engine, now: datetime, token: str) -> Booking:
+    with session_scope(engine) as session:
+        booking = find_booking(session, token)
+        if booking is None:
+            raise LookupError("no such booking")
+        if booking.status == BookingStatus.CONFIRMED:
+            booking.status = BookingStatus.CANCELLED
+            booking.sequence += 1
+            booking.updated_at = now
+            session.add(booking)
+        return booking
+
+
+def booking_for_token(engine: Engine, token: str) -> Booking | None:
+    with Session(engine) as session:
+        return find_booking(session, token)

@@ -1,0 +1,164 @@
+"""Slot arithmetic: pure functions of the clinic's rules, the time now and what is taken.
+
+No I/O and no web framework here, so every rule can be tested directly. Slots are laid out on the
+clinic's local wall clock (that is what "reception 09:30-15:00" means), then converted to UTC,
+which is what the database stores and the calendar invites carry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class SlotRules:
+    time_zone: ZoneInfo
+    opens: time
+    closes: time
+    weekdays: frozenset[int]  # ISO weekdays, 1 = Monday
+    slot_minutes: int
+    capacity: int  # consultations per slot
+    minimum_notice: timedelta
+    horizon_days: int
+
+    @property
+    def slot_length(self) -> timedelta:
+        return timedelta(minutes=self.slot_minutes)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A half-open span of UTC time, [start, end)."""
+
+    start: datetime
+    end: datetime
+
+    def overlaps(self, other: Interval) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime  # UTC
+    end: datetime  # UTC
+    free_seats: int
+
+    @property
+    def interval(self) -> Interval:
+        return Interval(self.start, self.end)
+
+
+def local_today(rules: SlotRules, now: datetime) -> date:
+    return now.astimezone(rules.time_zone).date()
+
+
+def horizon(rules: SlotRules, now: datetime) -> list[date]:
+    """The clinic-local days a patient may book on: today and the next horizon_days - 1 days."""
+    today = local_today(rules, now)
+    return [today + timedelta(days=offset) for offset in range(rules.horizon_days)]
+
+
+def horizon_interval(rules: SlotRules, now: datetime) -> Interval:
+    days = horizon(rules, now)
+    return Interval(day_bounds(rules, days[0]).start, day_bounds(rules, days[-1]).end)
+
+
+def day_bounds(rules: SlotRules, day: date) -> Interval:
+    """The UTC span of one clinic-local calendar day (23 or 25 hours long on clock-change days)."""
+    start = datetime.combine(day, time(0), rules.time_zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), rules.time_zone)
+    return Interval(start.astimezone(UTC), end.astimezone(UTC))
+
+
+def _existing_utc(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
+    """The UTC instant of a local wall-clock time, or None when that wall time never happens.
+
+    zoneinfo maps a wall time inside a spring-forward gap to a real instant with a different wall
+    time; a round trip exposes it. In the autumn overlap the first occurrence (fold=0) is used.
+    """
+    local = datetime.combine(day, wall, zone)
+    instant = local.astimezone(UTC)
+    back = instant.astimezone(zone)
+    if (back.date(), back.time()) != (day, wall):
+        return None
+    return instant
+
+
+def grid(rules: SlotRules, day: date) -> list[Interval]:
+    """Every slot of a working day, before notice, horizon, blocks and bookings are considered."""
+    if day.isoweekday() not in rules.weekdays:
+        return []
+    slots = []
+    wall = datetime.combine(day, rules.opens)
+    closing = datetime.combine(day, rules.closes)
+    while wall + rules.slot_length <= closing:
+        start = _existing_utc(day, wall.time(), rules.time_zone)
+        if start is not None:
+            end = start + rules.slot_length
+            local_end = end.astimezone(rules.time_zone).replace(tzinfo=None)
+            # Elapsed time, not wall time, decides the end: a slot that a clock change stretches
+            # past closing is not inside reception hours.
+            if local_end <= closing:
+                slots.append(Interval(start, end))
+        wall += rules.slot_length
+    return slots
+
+
+def is_on_grid(rules: SlotRules, start: datetime) -> bool:
+    local_day = start.astimezone(rules.time_zone).date()
+    return any(slot.start == start for slot in grid(rules, local_day))
+
+
+def is_bookable_time(rules: SlotRules, start: datetime, now: datetime) -> bool:
+    """On the grid, after the minimum notice and inside the horizon (ignores blocks and seats)."""
+    if not is_on_grid(rules, start):
+        return False
+    if start < now + rules.minimum_notice:
+        return False
+    return start.astimezone(rules.time_zone).date() in horizon(rules, now)
+
+
+def offered_slots(
+    rules: SlotRules,
+    day: date,
+    *,
+    now: datetime,
+    blocked: Sequence[Interval],
+    booked: Mapping[datetime, int],
+) -> list[Slot]:
+    """The slots of one clinic-local day that a patient can book now.
+
+    `booked` maps a slot's UTC start to how many active bookings it holds.
+    """
+    if day not in horizon(rules, now):
+        return []
+    offered = []
+    for interval in grid(rules, day):
+        if interval.start < now + rules.minimum_notice:
+            continue
+        if any(interval.overlaps(block) for block in blocked):
+            continue
+        free = rules.capacity - booked.get(interval.start, 0)
+        if free > 0:
+            offered.append(Slot(interval.start, interval.end, free))
+    return offered
+
+
+def offered_by_day(
+    rules: SlotRules,
+    *,
+    now: datetime,
+    blocked: Sequence[Interval],
+    booked: Mapping[datetime, int],
+) -> dict[date, list[Slot]]:
+    return {
+        day: offered_slots(rules, day, now=now, blocked=blocked, booked=booked)
+        for day in horizon(rules, now)
+    }
+
+
+def next_day_with_slots(by_day: Mapping[date, Iterable[Slot]], after: date) -> date | None:
+    return next((day for day, slots in sorted(by_day.items()) if day > after and list(slots)), None)

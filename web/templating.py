@@ -1,0 +1,69 @@
+"""Jinja2 environment and the one rule for htmx: same URL, full page or just its partial."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from web.clinic import Clinic
+from web.settings import PROJECT_ROOT
+
+
+def is_partial_request(request: Request) -> bool:
+    """htmx asks for a fragment; its history restores ask for the full page (HX-Request-Type)."""
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-request-type", "partial") != "full"
+    )
+
+
+def long_date(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def short_date(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def make_templates(clinic: Clinic, static_url: Callable[[str], str]) -> Jinja2Templates:
+    zone = clinic.rules.time_zone
+    templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
+    env = templates.env
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.globals.update(clinic=clinic, static_url=static_url)
+    env.filters.update(
+        long_date=long_date,
+        short_date=short_date,
+        iso_date=date.isoformat,
+        utc_iso=utc_iso,
+        clinic_day=lambda moment: moment.astimezone(zone).date(),
+        clinic_clock=lambda moment: f"{moment.astimezone(zone):%H:%M}",
+    )
+    return templates
+
+
+def render(
+    request: Request,
+    page: str,
+    context: dict[str, Any],
+    *,
+    partial: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render `page`, or `partial` for an htmx request (the page includes the partial)."""
+    templates: Jinja2Templates = request.app.state.templates
+    name = partial if partial and is_partial_request(request) else page
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if partial:
+        response.headers["vary"] = "HX-Request"
+    return response
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
