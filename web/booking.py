@@ -91,8 +91,8 @@ def _booking_picker(request: Request, day: date | None) -> Picker:
     return _picker(
         request,
         day,
-        day_url=str(request.url_for("consultation_slots")),
-        slot_action=str(request.url_for("booking_form")),
+        day_url=str(request.app.url_path_for("consultation_slots")),
+        slot_action=str(request.app.url_path_for("booking_form")),
         slot_method="get",
     )
 
@@ -194,7 +194,9 @@ async def submit_booking(request: Request) -> Response:
         )
     except SlotUnavailable:
         return await run_in_threadpool(_slot_taken, request, start, TAKEN)
-    return RedirectResponse(request.url_for("booking_page", token=booking_token), status_code=303)
+    return RedirectResponse(
+        request.app.url_path_for("booking_page", token=booking_token), status_code=303
+    )
 
 
 def _booking(request: Request) -> tuple[str, Booking]:
@@ -235,12 +237,12 @@ async def cancel(request: Request) -> Response:
         )
     except LookupError:
         raise HTTPException(404, "We could not find a booking at this address.") from None
-    url = request.url_for("booking_page", token=token).include_query_params(done="cancelled")
+    url = f"{request.app.url_path_for('booking_page', token=token)}?done=cancelled"
     return RedirectResponse(url, status_code=303)
 
 
 def _reschedule_picker(request: Request, token: str, day: date | None) -> Picker:
-    url = str(request.url_for("reschedule", token=token))
+    url = str(request.app.url_path_for("reschedule", token=token))
     return _picker(request, day, day_url=url, slot_action=url, slot_method="post")
 
 
@@ -278,7 +280,7 @@ async def reschedule(request: Request) -> Response:
         raise HTTPException(404, "We could not find a booking at this address.") from None
     except SlotUnavailable:
         return await run_in_threadpool(_reschedule_taken, request, token, start, form)
-    url = request.url_for("booking_page", token=token).include_query_params(done="moved")
+    url = f"{request.app.url_path_for('booking_page', token=token)}?done=moved"
     return RedirectResponse(url, status_code=303)
 
 

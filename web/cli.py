@@ -21,8 +21,7 @@ def alembic_config(database_url: str | None = None) -> Config:
 
 
 def migrate(database_url: str | None = None) -> None:
-    settings = load_settings()
-    url = database_url or settings.database_url
+    url = database_url or load_settings().database_url
     if url.startswith("sqlite:///"):
         (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     command.upgrade(alembic_config(url), "head")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from jinja2 import pass_context
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -30,13 +31,19 @@ def short_date(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
 
+@pass_context
+def _url_path(context: dict, name: str, /, **path_params: Any) -> str:
+    """Links as paths, not absolute URLs: right behind any proxy and shorter to send."""
+    return str(context["request"].app.url_path_for(name, **path_params))
+
+
 def make_templates(clinic: Clinic, static_url: Callable[[str], str]) -> Jinja2Templates:
     zone = clinic.rules.time_zone
     templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
     env = templates.env
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.globals.update(clinic=clinic, static_url=static_url)
+    env.globals.update(clinic=clinic, static_url=static_url, url_for=_url_path)
     env.filters.update(
         long_date=long_date,
         short_date=short_date,

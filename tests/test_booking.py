@@ -1,0 +1,356 @@
+"""The booking flow over HTTP, on SQLite and PostgreSQL: picker, form, booking page, manage."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, func
+from sqlmodel import Session, select
+
+from tests.booking_helpers import PATIENT, book, form_fields, offered_starts, open_form
+from tests.conftest import csrf_from
+from web.models import BlockedPeriod, Booking, BookingStatus
+from web.reservations import hash_token
+
+HX = {"HX-Request": "true"}
+
+
+def bookings(engine) -> list[Booking]:
+    with Session(engine) as session:
+        return list(session.exec(select(Booking)).all())
+
+
+def token_of(response) -> str:
+    assert response.status_code == 303, response.text
+    match = re.fullmatch(r"/bookings/([A-Za-z0-9_-]{43})", response.headers["location"])
+    assert match, response.headers["location"]
+    return match.group(1)
+
+
+# --- The picker -------------------------------------------------------------------------------
+
+
+def test_picker_shows_the_days_strip_and_todays_slots(client):
+    response = client.get("/consultation")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    days = re.findall(r'<a href="/consultation/slots\?day=(\d{4}-\d\d-\d\d)"', response.text)
+    assert len(days) == 21 and days[0] == "2026-11-30" and days[-1] == "2026-12-20"
+    # Now is 08:00 in Kyiv with two hours' notice: today starts at 10:00 (08:00 UTC).
+    starts = offered_starts(client)
+    assert starts[0] == "2026-11-30T08:00:00Z" and starts[-1] == "2026-11-30T12:30:00Z"
+    assert len(starts) == 10
+    assert "10 free" in response.text and "none" in response.text  # the weekend
+
+
+def test_slot_buttons_read_as_full_date_and_time(client):
+    text = client.get("/consultation/slots?day=2026-12-01").text
+    button = re.search(
+        r'<button class="slot"[^>]*value="2026-12-01T08:30:00Z">(.*?)</button>', text, re.S
+    )
+    assert button, "no 10:30 button on Tuesday"
+    visible = re.sub(r"<[^>]+>", "", button.group(1))
+    assert " ".join(visible.split()) == "Tuesday 1 December, 10:30"
+
+
+def test_day_list_is_a_partial_for_htmx_and_a_page_otherwise(client):
+    partial = client.get("/consultation/slots?day=2026-12-02", headers=HX)
+    assert partial.status_code == 200
+    assert partial.text.lstrip().startswith('<div id="picker"')
+    assert "HX-Request" in partial.headers["vary"]
+    page = client.get("/consultation/slots?day=2026-12-02")
+    assert page.text.startswith("<!doctype html>") and "HX-Request" in page.headers["vary"]
+    assert 'aria-current="date"' in page.text and "Wednesday 2 December" in page.text
+
+
+def test_empty_day_says_when_the_next_free_day_is(client):
+    text = client.get("/consultation/slots?day=2026-12-05").text
+    assert "No free times on Saturday 5 December." in text
+    assert (
+        'Next free day: <a href="/consultation/slots?day=2026-12-07">Monday 7 December</a>' in text
+    )
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "yesterday", "2026-12-011", "%00"])
+def test_malformed_day_is_a_400(client, day):
+    response = client.get(f"/consultation/slots?day={day}")
+    assert response.status_code == 400
+    assert "could not be read" in response.text
+
+
+def test_picker_queries_do_not_grow_with_the_horizon(client, engine):
+    # Bookings spread over the horizon must not add queries (no N+1).
+    for start in offered_starts(client)[:2]:
+        assert book(client, start).status_code == 303
+    for day in ["2026-12-08", "2026-12-15"]:
+        start = offered_starts(client, f"/consultation/slots?day={day}")[0]
+        assert book(client, start).status_code == 303
+
+    statements: list[str] = []
+    app_engine = client.app.state.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(app_engine, "before_cursor_execute", listener)
+    counts = {}
+    try:
+        for days in (3, 21, 60):
+            clinic = client.app.state.clinic
+            rules = dataclasses.replace(clinic.rules, horizon_days=days)
+            client.app.state.clinic = dataclasses.replace(clinic, rules=rules)
+            for path in ["/consultation", "/consultation/slots?day=2026-12-08"]:
+                statements.clear()
+                assert client.get(path, headers=HX).status_code == 200
+                counts[(days, path)] = len([s for s in statements if "SELECT" in s.upper()])
+    finally:
+        event.remove(app_engine, "before_cursor_execute", listener)
+    assert set(counts.values()) == {2}, counts
+
+
+# --- Booking ------------------------------------------------------------------------------
+
+
+def test_booking_form_shows_the_chosen_slot_and_a_fresh_key(client):
+    html = open_form(client, "2026-12-01T08:30:00Z")
+    assert "Tuesday 1 December 2026, 10:30" in html and "11:00" in html
+    assert re.search(r'name="key"[^>]*value="[A-Za-z0-9_-]{43}"', html)
+    assert csrf_from(html)
+    for channel in ["Phone call", "Viber", "Telegram", "WhatsApp", "Zoom"]:
+        assert f'value="{channel}"' in html
+
+
+def test_booking_creates_one_row_and_redirects_to_its_page(client, engine, clock):
+    response = book(client, "2026-12-01T08:30:00Z")
+    token = token_of(response)
+    [row] = bookings(engine)
+    assert row.starts_at == datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    assert row.ends_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert row.status == BookingStatus.CONFIRMED
+    assert row.phone == "+380671234567"  # normalised
+    assert row.email == "olena@example.com" and row.channel == "Viber"
+    assert row.consent_at == clock.now
+    assert row.token_hash == hash_token(token) and token not in row.token_hash
+
+    page = client.get(f"/bookings/{token}")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert "Your consultation is booked" in page.text
+    assert "Tuesday 1 December 2026, 10:30" in page.text and "Kyiv time" in page.text
+    assert 'datetime="2026-12-01T08:30:00Z"' in page.text  # for the patient's own time
+    assert "Viber" in page.text and 'href="tel:+380441234567"' in page.text
+    assert f'href="/bookings/{token}/cancel"' in page.text
+    assert f'href="/bookings/{token}/reschedule"' in page.text
+
+
+def test_a_booked_slot_leaves_the_picker(client):
+    start = offered_starts(client)[0]
+    token_of(book(client, start))
+    assert start not in offered_starts(client)
+
+
+def test_resubmitting_the_same_form_returns_the_same_booking(client, engine):
+    start = offered_starts(client)[0]
+    fields = form_fields(open_form(client, start))
+    first = client.post("/consultation/book", data=fields)
+    again = client.post("/consultation/book", data=fields)
+    assert token_of(first) == token_of(again)
+    assert len(bookings(engine)) == 1
+
+
+def test_a_second_patient_gets_a_409_with_fresh_slots(client, engine):
+    start = offered_starts(client)[0]
+    late_form = form_fields(open_form(client, start))  # opened before the slot was taken
+    token_of(book(client, start))
+    response = client.post("/consultation/book", data=late_form)
+    assert response.status_code == 409
+    assert "no longer free" in response.text
+    assert start not in response.text.split('id="picker"')[1]
+    assert offered_starts(client)[0] in response.text  # fresh choices around it
+    assert len(bookings(engine)) == 1
+
+
+def test_validation_errors_keep_what_was_typed_and_write_nothing(client, engine):
+    html = open_form(client, offered_starts(client)[0])
+    fields = form_fields(html, name="  ", phone="12", email="not-an-email", note="Still here")
+    del fields["consent"]
+    del fields["channel"]
+    response = client.post("/consultation/book", data=fields)
+    assert response.status_code == 422
+    text = response.text
+    assert "Please tell us your name." in text
+    assert "Please enter a phone number we can call" in text
+    assert "Please check your email address" in text
+    assert "Please choose how we should contact you." in text
+    assert "We need your consent" in text
+    assert 'value="not-an-email"' in text and "Still here" in text and 'value="12"' in text
+    assert 'aria-invalid="true"' in text and 'aria-describedby="phone-hint phone-error"' in text
+    assert bookings(engine) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "x" * 121, "under 120 characters"),
+        ("note", "x" * 501, "under 500 characters"),
+        ("email", "a" * 250 + "@example.com", "too long"),
+        ("channel", "Carrier pigeon", "Not a valid choice"),
+        ("phone", "+1 202 555 01", "Please enter a phone number"),
+    ],
+)
+def test_bad_fields_are_refused_with_a_message(client, engine, field, value, message):
+    response = book(client, **{field: value})
+    assert response.status_code == 422
+    assert message in response.text
+    assert bookings(engine) == []
+
+
+def test_a_huge_body_is_refused_before_parsing(client, engine):
+    html = open_form(client, offered_starts(client)[0])
+    response = client.post("/consultation/book", data=form_fields(html, note="x" * 20000))
+    assert response.status_code == 413
+    assert bookings(engine) == []
+
+
+def test_missing_or_wrong_csrf_token_is_refused(client, engine):
+    html = open_form(client, offered_starts(client)[0])
+    for token in [None, "forged"]:
+        response = client.post("/consultation/book", data=form_fields(html, csrf_token=token))
+        assert response.status_code == 403
+        assert "expired" in response.text
+    assert bookings(engine) == []
+
+
+def test_honeypot_filled_in_is_refused(client, engine):
+    assert book(client, website="http://spam.example").status_code == 400
+    assert bookings(engine) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "status"),
+    [
+        ("2026-12-01T08:40:00Z", 400),  # off the grid
+        ("2026-12-01T13:00:00Z", 400),  # 15:00, after closing
+        ("2026-12-05T08:00:00Z", 400),  # Saturday
+        ("2026-11-27T08:00:00Z", 409),  # in the past
+        ("2026-11-30T07:30:00Z", 409),  # too soon (09:30 today; notice is two hours)
+        ("2027-01-04T08:00:00Z", 409),  # beyond the horizon
+        ("2026-12-01 08:30", 400),  # malformed
+        ("", 400),
+    ],
+)
+def test_bad_start_times_are_refused_and_nothing_is_written(client, engine, start, status):
+    html = open_form(client, offered_starts(client)[0])
+    response = client.post("/consultation/book", data=form_fields(html, start=start))
+    assert response.status_code == status
+    assert bookings(engine) == []
+    form_page = client.get(f"/consultation/book?start={start}")
+    assert form_page.status_code == status
+
+
+def test_blocked_slot_cannot_be_booked(client, engine, clock):
+    start = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    with Session(engine) as session:
+        session.add(
+            BlockedPeriod(
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                reason="Surgery",
+                created_at=clock.now,
+            )
+        )
+        session.commit()
+    assert "2026-12-01T08:30:00Z" not in offered_starts(
+        client, "/consultation/slots?day=2026-12-01"
+    )
+    assert client.get("/consultation/book?start=2026-12-01T08:30:00Z").status_code == 409
+    html = open_form(client, "2026-12-01T07:30:00Z")
+    response = client.post(
+        "/consultation/book", data=form_fields(html, start="2026-12-01T08:30:00Z")
+    )
+    assert response.status_code == 409
+    assert bookings(engine) == []
+
+
+# --- The booking page, cancel and reschedule ---------------------------------------------------
+
+
+@pytest.mark.parametrize("token", ["x" * 43, "short", "a" * 200, "%20"])
+def test_unknown_or_malformed_tokens_get_a_friendly_404(client, token):
+    for path in [
+        f"/bookings/{token}",
+        f"/bookings/{token}/cancel",
+        f"/bookings/{token}/reschedule",
+    ]:
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "could not find a booking" in response.text
+
+
+def test_cancel_asks_first_then_frees_the_slot(client, engine):
+    start = offered_starts(client)[0]
+    token = token_of(book(client, start))
+    confirm = client.get(f"/bookings/{token}/cancel")
+    assert confirm.status_code == 200 and "Cancel your consultation?" in confirm.text
+    assert bookings(engine)[0].status == BookingStatus.CONFIRMED  # asking changes nothing
+
+    refused = client.post(f"/bookings/{token}/cancel", data={})
+    assert refused.status_code == 403
+    done = client.post(f"/bookings/{token}/cancel", data={"csrf_token": csrf_from(confirm.text)})
+    assert (
+        done.status_code == 303 and done.headers["location"] == f"/bookings/{token}?done=cancelled"
+    )
+    [row] = bookings(engine)
+    assert row.status == BookingStatus.CANCELLED and row.sequence == 1
+
+    page = client.get(f"/bookings/{token}").text
+    assert "This consultation is cancelled" in page and "please delete it there" in page
+    assert start in offered_starts(client)
+    assert client.get(f"/bookings/{token}/reschedule").status_code == 409
+
+
+def test_reschedule_moves_the_booking_and_frees_the_old_slot(client, engine):
+    old, new = offered_starts(client)[:2]
+    token = token_of(book(client, old))
+    picker = client.get(f"/bookings/{token}/reschedule")
+    assert picker.status_code == 200
+    assert f'<form method="post" action="/bookings/{token}/reschedule"' in picker.text
+    partial = client.get(f"/bookings/{token}/reschedule?day=2026-12-02", headers=HX)
+    assert partial.text.lstrip().startswith('<div id="picker"')
+
+    moved = client.post(
+        f"/bookings/{token}/reschedule", data={"csrf_token": csrf_from(picker.text), "start": new}
+    )
+    assert moved.status_code == 303 and moved.headers["location"] == f"/bookings/{token}?done=moved"
+    [row] = bookings(engine)
+    assert row.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") == new and row.sequence == 1
+    starts = offered_starts(client)
+    assert old in starts and new not in starts
+    assert "has been moved" in client.get(f"/bookings/{token}?done=moved").text
+
+
+def test_reschedule_onto_a_taken_slot_is_a_409(client, engine):
+    first, second = offered_starts(client)[:2]
+    token = token_of(book(client, first))
+    token_of(book(client, second))
+    picker = client.get(f"/bookings/{token}/reschedule")
+    response = client.post(
+        f"/bookings/{token}/reschedule",
+        data={"csrf_token": csrf_from(picker.text), "start": second},
+    )
+    assert response.status_code == 409 and "no longer free" in response.text
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Booking)).one() == 2
+    assert {b.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") for b in bookings(engine)} == {first, second}
+
+
+def test_patient_details_are_escaped_on_the_booking_page(client):
+    token = token_of(book(client, name="<script>alert(1)</script>"))
+    page = client.get(f"/bookings/{token}").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_patient_name_is_kept_in_cyrillic(client, engine):
+    token_of(book(client, name="Олена Коваленко"))
+    assert bookings(engine)[0].patient_name == "Олена Коваленко"
+    assert PATIENT["name"] != "Олена Коваленко"

@@ -1,0 +1,109 @@
+"""Condition content: the real file keeps every fact, and a second condition is just a file."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.conftest import Clock, make_settings
+from web.app import create_app
+from web.cli import migrate
+from web.content import ContentError, load_conditions, parse_condition
+from web.settings import PROJECT_ROOT
+
+FIXTURES = Path(__file__).parent / "fixtures" / "content"
+
+
+@pytest.fixture(scope="module")
+def hemifacial():
+    return load_conditions(PROJECT_ROOT / "content" / "conditions")["hemifacial-spasm"]
+
+
+def page_text(condition) -> str:
+    return str(condition.intro_html) + "".join(str(section.html) for section in condition.sections)
+
+
+def test_sections_in_order_with_stable_slugs(hemifacial):
+    assert [s.slug for s in hemifacial.sections] == [
+        "what-it-is",
+        "causes",
+        "symptoms",
+        "diagnosis",
+        "treatment",
+        "consultation",
+    ]
+    assert hemifacial.last_reviewed == date(2026, 11, 20)
+    assert hemifacial.next_review == date(2027, 11, 20)
+
+
+@pytest.mark.parametrize(
+    "fact",
+    [
+        "97%",
+        "85-95%",
+        "3-4 months",
+        "8-10",
+        "MRI",
+        "mastoid",
+        "drooling",
+        "parotid gland",
+        "Teflon",
+        "microvascular decompression",
+        "Botulinum toxin",
+        "three",
+        "drowsiness, nausea",
+        "lethargy",
+        "keratitis",
+        "Chiari",
+        "cholesteatoma",
+        "multiple sclerosis",
+        "Bell's palsy",
+        "COVID-19",
+    ],
+)
+def test_every_fact_from_the_seed_is_kept(hemifacial, fact):
+    assert fact in page_text(hemifacial).replace("’", "'")
+
+
+def test_translation_errors_are_fixed(hemifacial):
+    text = page_text(hemifacial).lower()
+    assert "hemilic" not in text
+    assert "mammary" not in text
+    assert "formation of saliva" not in text
+    # Parotid tumours are a bullet of their own, not glued to the ear infections.
+    causes = hemifacial.section("causes").html
+    assert "<li>tumours of the parotid gland" in causes
+
+
+def test_raw_html_in_content_is_escaped():
+    fixture = parse_condition(FIXTURES / "conditions" / "trigeminal-neuralgia.md")
+    assert "<script>" not in fixture.section("what-it-is").html
+    assert "&lt;script&gt;" in fixture.section("what-it-is").html
+    assert fixture.sections[1].slug == "treatment"  # slug made from the heading
+
+
+def test_missing_front_matter_is_reported(tmp_path):
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\ntitle: X\n---\n## A\ntext\n", encoding="utf-8")
+    with pytest.raises(ContentError, match="missing summary"):
+        parse_condition(bad)
+
+
+def test_a_second_condition_needs_only_a_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'content.db'}"
+    migrate(url)
+    app = create_app(make_settings(url, content_dir=FIXTURES), clock=Clock())
+    with TestClient(app) as client:
+        home = client.get("/")
+        assert "Trigeminal neuralgia" in home.text and "Hemifacial spasm" in home.text
+        page = client.get("/conditions/trigeminal-neuralgia")
+        assert page.status_code == 200
+        assert "Sudden, severe facial pain" in page.text
+        section = client.get(
+            "/conditions/trigeminal-neuralgia/treatment", headers={"HX-Request": "true"}
+        )
+        assert section.status_code == 200 and "Medicines and surgery." in section.text
+        assert "<html" not in section.text

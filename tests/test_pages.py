@@ -1,0 +1,171 @@
+"""HTTP tests of the content pages, health checks, static files and response headers."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+CONDITION = "/conditions/hemifacial-spasm"
+SECTIONS = ["what-it-is", "causes", "symptoms", "diagnosis", "treatment", "consultation"]
+HX = {"HX-Request": "true"}
+
+
+def test_home_lists_conditions_and_the_call_to_action(site_client):
+    response = site_client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'href="/conditions/hemifacial-spasm"' in response.text
+    assert 'href="/consultation"' in response.text
+    assert "Book an online consultation" in response.text
+
+
+def test_condition_page_has_sections_first_open_and_the_rest_lazy(site_client):
+    response = site_client.get(CONDITION)
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["vary"]
+    details = re.findall(r"<details [^>]*>", response.text)
+    assert len(details) == len(SECTIONS)
+    assert " open" in details[0] and "hx-get" not in details[0]
+    for tag, slug in zip(details[1:], SECTIONS[1:], strict=True):
+        assert " open" not in tag
+        assert f'hx-get="{CONDITION}/{slug}"' in tag
+        assert 'hx-trigger="toggle once"' in tag
+    # The first section's text is on the page; a later one's is only linked.
+    assert "one side of the face" in response.text
+    assert "Teflon" not in response.text
+    assert f'<a href="{CONDITION}/treatment">' in response.text
+
+
+def test_condition_page_has_review_dates_contact_urgent_card_and_json_ld(site_client):
+    text = site_client.get(CONDITION).text
+    main = text[text.index("<main") : text.index("</main>")]
+    assert "Page last reviewed:" in main and "Next review due:" in main
+    assert "Friday 20 November 2026" in main
+    assert 'href="tel:+380441234567"' in text
+    assert "Reception hours: 09:30–15:00" in text
+    for channel in ["Phone call", "Viber", "Telegram", "WhatsApp", "Zoom"]:
+        assert channel in text
+    assert 'href="tel:112"' in text and "Get help urgently" in text
+    blob = re.search(r'<script type="application/ld\+json">(.*?)</script>', text, re.S).group(1)
+    data = json.loads(blob)
+    assert data["@type"] == "MedicalWebPage"
+    assert data["lastReviewed"] == "2026-11-20"
+    assert data["about"]["name"] == "Hemifacial spasm"
+
+
+@pytest.mark.parametrize("slug", SECTIONS)
+def test_section_is_a_partial_for_htmx(site_client, slug):
+    response = site_client.get(f"{CONDITION}/{slug}", headers=HX)
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["vary"]
+    assert "<html" not in response.text and "<details" not in response.text
+    assert response.text.strip().startswith('<div class="section-text">')
+
+
+@pytest.mark.parametrize("slug", SECTIONS)
+def test_section_is_a_full_page_with_that_section_open(site_client, slug):
+    response = site_client.get(f"{CONDITION}/{slug}")
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["vary"]
+    assert response.text.startswith("<!doctype html>")
+    open_tags = [t for t in re.findall(r"<details [^>]*>", response.text) if " open" in t]
+    assert open_tags == [f'<details id="{slug}" class="section" open>']
+
+
+def test_treatment_section_carries_the_figures(site_client):
+    text = site_client.get(f"{CONDITION}/treatment", headers=HX).text
+    for fact in ["85-95%", "3-4 months", "8-10", "Teflon"]:
+        assert fact in text
+
+
+def test_htmx_history_restore_gets_the_full_page(site_client):
+    headers = {"HX-Request": "true", "HX-Request-Type": "full"}
+    response = site_client.get(f"{CONDITION}/causes", headers=headers)
+    assert response.text.startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/conditions/no-such-condition",
+        f"{CONDITION}/no-such-section",
+        "/nowhere",
+        "/conditions/x/y",
+    ],
+)
+def test_unknown_pages_get_a_friendly_404(site_client, path):
+    response = site_client.get(path)
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    assert 'href="/"' in response.text and "tel:" in response.text
+
+
+def test_unknown_section_404_for_htmx_too(site_client):
+    response = site_client.get(f"{CONDITION}/nope", headers=HX)
+    assert response.status_code == 404
+    assert "no such section" in response.text
+
+
+def test_healthz_and_readyz(client):
+    assert client.get("/healthz").text == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.text == "ready"
+
+
+def test_readyz_fails_without_a_database(tmp_path):
+    from starlette.testclient import TestClient
+
+    from tests.conftest import make_settings
+    from web.app import create_app
+
+    missing = tmp_path / "no-such-dir" / "clinic.db"
+    app = create_app(make_settings(f"sqlite:///{missing}"))
+    with TestClient(app) as client:
+        assert client.get("/readyz").status_code == 503
+        assert client.get("/healthz").status_code == 200
+
+
+def test_static_files_are_fingerprinted_and_immutable(site_client):
+    page = site_client.get(CONDITION).text
+    urls = re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]{12})"', page)
+    assert len(urls) == 3  # stylesheet, htmx, site.js
+    for url in urls:
+        response = site_client.get(url)
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    stale = site_client.get("/static/css/site.css?v=000000000000")
+    assert "immutable" not in stale.headers["cache-control"]
+
+
+def test_html_and_assets_are_compressed(site_client):
+    page = site_client.get(CONDITION, headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
+    css = re.search(r'href="(/static/css/site\.css\?v=\w+)"', page.text).group(1)
+    assert (
+        site_client.get(css, headers={"Accept-Encoding": "gzip"}).headers["content-encoding"]
+        == "gzip"
+    )
+
+
+def test_security_headers_on_pages_partials_and_errors(site_client):
+    for response in [
+        site_client.get("/"),
+        site_client.get(f"{CONDITION}/causes", headers=HX),
+        site_client.get("/nowhere"),
+    ]:
+        csp = response.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"]
+
+
+def test_no_inline_scripts_or_styles_and_no_cdn(site_client):
+    for path in ["/", CONDITION, "/consultation"]:
+        text = site_client.get(path).text
+        for tag in re.findall(r"<script[^>]*>", text):
+            assert 'src="/static/' in tag or 'type="application/ld+json"' in tag
+        assert "<style" not in text and " style=" not in text
+        assert "https://" not in re.sub(r'"https://schema\.org"', "", text)
