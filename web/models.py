@@ -56,7 +56,7 @@ class Booking(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=NOTE_MAX)
     consent_at: datetime
     # sha256 of the manage token; the token itself is only ever in the patient's link.
-    token_hash: str = Field(max_length=64, unique=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
     sequence: int = 0
     created_at: datetime
     updated_at: datetime

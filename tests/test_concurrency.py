@@ -1,0 +1,141 @@
+"""No double booking, ever: simultaneous requests against uvicorn with two worker processes.
+
+The unique index over active bookings is what decides; these tests race real HTTP requests from
+many threads at one slot and count what the database holds afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx2 as httpx
+import pytest
+from sqlmodel import Session, select
+
+from tests.conftest import BACKENDS, csrf_from, drop_postgres_database, fresh_database
+from tests.live_server import running_server
+from web.cli import migrate
+from web.db import make_engine
+from web.models import Booking, BookingStatus
+
+pytestmark = pytest.mark.slow
+
+RACERS = 20
+SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
+DAY = re.compile(r'href="/consultation/slots\?day=(\d{4}-\d\d-\d\d)"')
+
+
+@pytest.fixture(params=BACKENDS)
+def server(request, tmp_path):
+    url = fresh_database(request.param, tmp_path)
+    migrate(url)
+    with running_server(url, workers=2) as base:
+        yield base, url
+    if request.param == "postgresql":
+        drop_postgres_database(url)
+
+
+def slots_ahead(client: httpx.Client, count: int) -> list[str]:
+    """Free slot starts from the days after today (today's could pass the notice mid-test)."""
+    days = DAY.findall(client.get("/consultation").text)[1:]
+    starts: list[str] = []
+    for day in days:
+        starts += SLOT.findall(client.get(f"/consultation/slots?day={day}").text)
+        if len(starts) >= count:
+            return starts[:count]
+    raise AssertionError("not enough free slots in the horizon")
+
+
+def race(calls) -> list[httpx.Response]:
+    """Run the calls at the same instant, each on its own thread."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def booking_form(client: httpx.Client, start: str) -> dict[str, str]:
+    html = client.get(f"/consultation/book?start={start}").text
+    return {
+        "csrf_token": csrf_from(html),
+        "start": start,
+        "name": "Racer",
+        "phone": "+380671234567",
+        "channel": "Zoom",
+        "consent": "y",
+    }
+
+
+def count_active(url: str, start: str | None = None) -> int:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        stamps = session.exec(
+            select(Booking.starts_at).where(Booking.status != BookingStatus.CANCELLED)
+        ).all()
+    engine.dispose()
+    if start is None:
+        return len(stamps)
+    return sum(1 for s in stamps if s.strftime("%Y-%m-%dT%H:%M:%SZ") == start)
+
+
+def test_twenty_simultaneous_bookings_of_one_slot_make_exactly_one(server):
+    base, url = server
+    clients = [httpx.Client(base_url=base, timeout=60) for _ in range(RACERS)]
+    try:
+        start = slots_ahead(clients[0], 1)[0]
+        forms = [booking_form(client, start) for client in clients]
+        calls = [
+            lambda c=client, f=form: c.post(
+                "/consultation/book", data={**f, "key": secrets.token_urlsafe(32)}
+            )
+            for client, form in zip(clients, forms, strict=True)
+        ]
+        responses = race(calls)
+    finally:
+        for client in clients:
+            client.close()
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [303] + [409] * (RACERS - 1), statuses
+    assert all("no longer free" in r.text for r in responses if r.status_code == 409)
+    assert count_active(url, start) == 1
+    assert count_active(url) == 1
+
+
+def test_racing_reschedules_into_one_slot_move_exactly_one(server):
+    base, url = server
+    clients = [httpx.Client(base_url=base, timeout=60) for _ in range(10)]
+    try:
+        *starts, target = slots_ahead(clients[0], len(clients) + 1)
+        tokens = []
+        for client, start in zip(clients, starts, strict=True):
+            form = {**booking_form(client, start), "key": secrets.token_urlsafe(32)}
+            response = client.post("/consultation/book", data=form)
+            assert response.status_code == 303
+            tokens.append(response.headers["location"].rsplit("/", 1)[1])
+        csrf = [
+            csrf_from(client.get(f"/bookings/{token}/reschedule").text)
+            for client, token in zip(clients, tokens, strict=True)
+        ]
+        calls = [
+            lambda c=client, t=token, k=key: c.post(
+                f"/bookings/{t}/reschedule", data={"csrf_token": k, "start": target}
+            )
+            for client, token, key in zip(clients, tokens, csrf, strict=True)
+        ]
+        responses = race(calls)
+    finally:
+        for client in clients:
+            client.close()
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [303] + [409] * (len(clients) - 1), statuses
+    assert count_active(url, target) == 1
+    assert count_active(url) == len(clients)  # the losers kept their own slots
+    moved = starts[[r.status_code for r in responses].index(303)]
+    assert count_active(url, moved) == 0  # the winner's old slot is free again
