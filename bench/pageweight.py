@@ -1,0 +1,60 @@
+"""Print the compressed weight of a page's first load: the HTML plus every stylesheet and script.
+
+Usage: python bench/pageweight.py [PATH ...]   (default: the condition page)
+Runs the app in-process on a throwaway SQLite database; sizes are the gzip bytes on the wire.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from web.app import create_app  # noqa: E402
+from web.cli import migrate  # noqa: E402
+from web.settings import load_settings  # noqa: E402
+
+BUDGET_BYTES = 30 * 1024
+ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"')
+
+
+def wire_size(client: TestClient, url: str) -> int:
+    with client.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as response:
+        response.raise_for_status()
+        return sum(len(chunk) for chunk in response.iter_raw())
+
+
+def first_load(client: TestClient, path: str) -> dict[str, int]:
+    """Bytes on the wire for the page and each asset it loads, by URL."""
+    html = client.get(path).text
+    sizes = {path: wire_size(client, path)}
+    for url in ASSET.findall(html):
+        sizes[url] = wire_size(client, url)
+    return sizes
+
+
+def main(paths: list[str]) -> int:
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite:///{Path(directory) / 'weight.db'}"
+        migrate(url)
+        app = create_app(dataclasses.replace(load_settings(), database_url=url))
+        with TestClient(app) as client:
+            worst = 0
+            for path in paths:
+                sizes = first_load(client, path)
+                total = sum(sizes.values())
+                worst = max(worst, total)
+                for url, size in sizes.items():
+                    print(f"{size:>8,} B  {url}")
+                print(f"{total:>8,} B  first load of {path} (gzip; budget {BUDGET_BYTES:,} B)\n")
+    return 0 if worst <= BUDGET_BYTES else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or ["/conditions/hemifacial-spasm"]))

@@ -1,0 +1,109 @@
+"""Booking on a phone, with and without JavaScript, with axe on every step."""
+
+from __future__ import annotations
+
+import re
+
+import httpx2 as httpx
+import pytest
+
+from tests.booking_helpers import book
+from tests.e2e.conftest import axe_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def accessible(page, javascript: bool) -> bool:
+    """axe needs scripts to run; the pages are the same with and without, so check them once."""
+    return not javascript or axe_violations(page) == []
+
+
+def choose_a_day_and_slot(page, live_url: str, *, javascript: bool) -> str:
+    page.goto(live_url + "/consultation")
+    assert accessible(page, javascript)
+    days = page.locator(".days a:not(.day-current)").filter(has_not_text="none")
+    day = days.nth(1)
+    label = day.locator(".visually-hidden").inner_text()
+    day.click()
+    heading = page.locator("#slots-title")
+    heading.filter(has_text=label).wait_for()
+    page.wait_for_url(re.compile(r"/consultation/slots\?day="))
+    if javascript:
+        # htmx swapped the picker in place and moved focus to the day's heading.
+        assert page.evaluate("document.activeElement.id") == "slots-title"
+        assert label in page.locator("#picker-status").inner_text()
+    assert accessible(page, javascript)
+    slot = page.locator("button.slot").first
+    accessible_name = " ".join(slot.inner_text().split())
+    assert accessible_name.startswith(label + ", ")
+    slot.click()
+    page.wait_for_url(re.compile(r"/consultation/book\?start="))
+    return label
+
+
+def fill_and_book(page, *, javascript: bool) -> None:
+    page.get_by_role("button", name="Book this consultation").click()
+    page.locator("#form-errors").wait_for()
+    assert "Please tell us your name." in page.content()
+    assert accessible(page, javascript)
+    page.get_by_label("Your name").fill("Олена Коваленко")
+    page.get_by_label("Phone number").fill("067 123 4567")
+    page.get_by_label("Telegram").check()
+    page.get_by_label("I agree").check()
+    page.get_by_role("button", name="Book this consultation").click()
+    page.wait_for_url(re.compile(r"/bookings/[A-Za-z0-9_-]{43}$"))
+    assert "Your consultation is booked" in page.locator("h1").inner_text()
+    assert "Telegram" in page.content() and "Олена Коваленко" in page.content()
+    assert accessible(page, javascript)
+
+
+def test_booking_with_javascript(phone, live_url):
+    label = choose_a_day_and_slot(phone, live_url, javascript=True)
+    fill_and_book(phone, javascript=True)
+    assert label.split()[1] in phone.locator(".proof").inner_text()  # the chosen day's date
+
+
+def test_booking_without_javascript(phone_without_js, live_url):
+    choose_a_day_and_slot(phone_without_js, live_url, javascript=False)
+    fill_and_book(phone_without_js, javascript=False)
+
+
+FAST_TIMERS_AND_VISIBILITY = """
+    const realSetInterval = window.setInterval;
+    window.setInterval = (fn, ms, ...rest) => realSetInterval(fn, Math.min(ms, 250), ...rest);
+    window.__hidden = false;
+    Object.defineProperty(document, "visibilityState", {
+        configurable: true, get: () => (window.__hidden ? "hidden" : "visible"),
+    });
+"""
+
+
+def test_slot_list_refreshes_while_visible_and_never_from_a_hidden_tab(phone, live_url):
+    phone.add_init_script(FAST_TIMERS_AND_VISIBILITY)  # polls every 250 ms instead of 30 s
+    polls: list[str] = []
+    phone.on("request", lambda r: "/consultation/slots" in r.url and polls.append(r.url))
+    phone.goto(live_url + "/consultation")
+    day = phone.locator(".days a:not(.day-current)").filter(has_not_text="none").first
+    day.click()
+    phone.wait_for_url(re.compile(r"/consultation/slots\?day="))
+    first = phone.locator("button.slot").first
+    start = first.get_attribute("value")
+
+    # Someone else books that slot; the open page drops it without being touched.
+    with httpx.Client(base_url=live_url) as other_patient:
+        assert book(other_patient, start).status_code == 303
+    phone.locator(f'button.slot[value="{start}"]').wait_for(state="detached")
+    assert "/consultation/slots?day=" in polls[-1]
+
+    # Hidden: nothing is sent, however long it stays hidden.
+    phone.evaluate("window.__hidden = true")
+    phone.wait_for_timeout(400)  # let a poll that was already in flight finish
+    sent_before = len(polls)
+    phone.wait_for_timeout(1500)
+    assert len(polls) == sent_before
+
+    # Visible again: it refreshes at once.
+    with phone.expect_request(lambda r: "/consultation/slots" in r.url):
+        phone.evaluate(
+            "window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))"
+        )

@@ -1,0 +1,69 @@
+"""The Nu Html Checker (vnu.jar from the npm package vnu-jar) finds no errors on any page."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+from tests.booking_helpers import book, form_fields, offered_starts, open_form
+from tests.conftest import need
+from web.settings import PROJECT_ROOT
+
+VNU = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CONDITION = "/conditions/hemifacial-spasm"
+
+
+def every_page(client) -> dict[str, str]:
+    """Each kind of full page the site serves, as a patient would reach it."""
+    pages = {}
+
+    def grab(name: str, path: str, expected: int = 200) -> str:
+        response = client.get(path)
+        assert response.status_code == expected, (path, response.status_code)
+        pages[name] = response.text
+        return response.text
+
+    grab("home", "/")
+    grab("condition", CONDITION)
+    for section in ["causes", "symptoms", "diagnosis", "treatment", "consultation"]:
+        grab(f"section-{section}", f"{CONDITION}/{section}")
+    grab("not-found", "/no-such-page", 404)
+    grab("consultation", "/consultation")
+    grab("empty-day", "/consultation/slots?day=2026-12-05")
+    start = offered_starts(client)[0]
+    grab("booking-form", f"/consultation/book?start={start}")
+    errors = client.post("/consultation/book", data=form_fields(open_form(client, start), name=""))
+    assert errors.status_code == 422
+    pages["booking-form-errors"] = errors.text
+    token = book(client, start).headers["location"].rsplit("/", 1)[1]
+    grab("booking", f"/bookings/{token}")
+    grab("reschedule", f"/bookings/{token}/reschedule")
+    grab("cancel", f"/bookings/{token}/cancel")
+    return pages
+
+
+def test_every_page_is_valid_html(client, tmp_path):
+    need(shutil.which("java"), "the Nu Html Checker needs Java")
+    need(VNU.exists(), "vnu.jar is missing: run `npm ci`")
+    pages = every_page(client)
+    files = []
+    for name, html in pages.items():
+        path = tmp_path / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        files.append(str(path))
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors = [
+        f"{m['url'].rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m["type"] == "error" or m.get("subType") == "fatal"
+    ]
+    assert errors == []
+    assert len(files) == 15
