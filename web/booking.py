@@ -19,6 +19,7 @@ from starlette.routing import Route
 from web import reservations
 from web.booking_forms import BookingForm, ConfirmForm, RescheduleForm, format_start, parse_start
 from web.clinic import Clinic
+from web.invites import build_invite, google_calendar_link, invite_filename, outlook_link
 from web.models import Booking, BookingStatus
 from web.reservations import SlotUnavailable
 from web.schedule import Slot, is_on_grid, next_day_with_slots
@@ -210,12 +211,45 @@ def _booking(request: Request) -> tuple[str, Booking]:
     return token, booking
 
 
+def _manage_url(request: Request, token: str) -> str:
+    return str(request.url_for("booking_page", token=token))
+
+
+def _calendar_links(request: Request, booking: Booking, token: str) -> dict[str, str]:
+    clinic, manage = _clinic(request), _manage_url(request, token)
+    return {
+        "ics": request.app.url_path_for("booking_invite", token=token),
+        "google": google_calendar_link(clinic, booking, manage),
+        "outlook": outlook_link(clinic, booking, manage, host="outlook.live.com"),
+        "office": outlook_link(clinic, booking, manage, host="outlook.office.com"),
+    }
+
+
 def booking_page(request: Request) -> Response:
     token, booking = _booking(request)
-    context = {"booking": booking, "token": token, "flash": request.query_params.get("done")}
+    context = {
+        "booking": booking,
+        "token": token,
+        "flash": request.query_params.get("done"),
+        "calendar": _calendar_links(request, booking, token),
+    }
     response = render(request, "booking.html", context)
     response.headers["cache-control"] = PRIVATE
     return response
+
+
+def booking_invite(request: Request) -> Response:
+    token, booking = _booking(request)
+    clinic = _clinic(request)
+    body = build_invite(clinic, booking, manage_url=_manage_url(request, token), now=_now(request))
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "content-disposition": f'attachment; filename="{invite_filename(booking, clinic)}"',
+            "cache-control": PRIVATE,
+        },
+    )
 
 
 def cancel_confirm(request: Request) -> Response:
@@ -300,6 +334,7 @@ routes = [
     Route("/consultation/book", booking_form, name="booking_form", methods=["GET"]),
     Route("/consultation/book", submit_booking, name="submit_booking", methods=["POST"]),
     Route("/bookings/{token}", booking_page, name="booking_page"),
+    Route("/bookings/{token}/invite.ics", booking_invite, name="booking_invite"),
     Route("/bookings/{token}/cancel", cancel_confirm, name="cancel_confirm", methods=["GET"]),
     Route("/bookings/{token}/cancel", cancel, name="cancel", methods=["POST"]),
     Route("/bookings/{token}/reschedule", reschedule_page, name="reschedule", methods=["GET"]),

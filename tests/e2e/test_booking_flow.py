@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -107,3 +108,20 @@ def test_slot_list_refreshes_while_visible_and_never_from_a_hidden_tab(phone, li
         phone.evaluate(
             "window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))"
         )
+
+
+def test_calendar_button_downloads_an_ics_file(phone, live_url):
+    with httpx.Client(base_url=live_url) as patient:
+        response = book(patient)
+    phone.goto(live_url + response.headers["location"])
+    button = phone.get_by_role("link", name="Add to calendar (.ics)")
+    box = button.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+    with phone.expect_download() as download:
+        button.click()
+    assert re.fullmatch(
+        r"consultation-\d{4}-\d\d-\d\d-\d{4}\.ics", download.value.suggested_filename
+    )
+    body = Path(download.value.path()).read_bytes()
+    assert body.startswith(b"BEGIN:VCALENDAR\r\n") and b"BEGIN:VEVENT" in body
+    assert axe_violations(phone) == []

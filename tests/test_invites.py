@@ -1,0 +1,193 @@
+"""Calendar invites: raw bytes, two independent parsers, headers and the Google/Outlook links."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlparse
+
+import icalendar
+import pytest
+import vobject
+
+from tests.booking_helpers import book, offered_starts
+from tests.conftest import csrf_from
+
+LONG_NAME = "Олександра-Вікторія Ковальчук-Шевченко"
+LONG_NOTE = (
+    "Посмикування повіки зліва вже другий рік, посилюється під час розмови та їжі. Ще є питання."
+)
+
+
+def token_of(response) -> str:
+    assert response.status_code == 303, response.text
+    return response.headers["location"].rsplit("/", 1)[1]
+
+
+def invite(client, token: str) -> bytes:
+    response = client.get(f"/bookings/{token}/invite.ics")
+    assert response.status_code == 200
+    return response.content
+
+
+def check_raw_bytes(raw: bytes) -> None:
+    assert raw.endswith(b"\r\n")
+    assert b"\n" not in raw.replace(b"\r\n", b""), "a bare LF line ending"
+    assert b"\r" not in raw.replace(b"\r\n", b""), "a bare CR"
+    for line in raw.split(b"\r\n")[:-1]:
+        assert len(line) <= 75, line
+        line.decode("utf-8")  # raises if a fold split a multi-byte character
+    assert raw.count(b"BEGIN:VEVENT") == 1 and raw.count(b"BEGIN:VCALENDAR") == 1
+    assert b"\r\nVERSION:2.0\r\n" in raw and b"\r\nPRODID:" in raw
+    assert b"METHOD" not in raw and b"ATTENDEE" not in raw and b"webcal" not in raw
+
+
+def parse_both(raw: bytes):
+    """The event as icalendar and as vobject read it."""
+    event = icalendar.Calendar.from_ical(raw).walk("VEVENT")
+    assert len(event) == 1
+    other = vobject.readOne(raw.decode("utf-8"))
+    assert len(other.contents["vevent"]) == 1
+    return event[0], other.vevent
+
+
+def utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def assert_times(raw: bytes, start: str, end: str) -> None:
+    first, second = parse_both(raw)
+    assert first.decoded("dtstart") == utc(start) and first.decoded("dtend") == utc(end)
+    assert second.dtstart.value == utc(start) and second.dtend.value == utc(end)
+    assert f"DTSTART:{utc(start):%Y%m%dT%H%M%SZ}".encode() in raw  # written in UTC, no TZID
+    assert b"VTIMEZONE" not in raw and b"TZID" not in raw
+
+
+def test_winter_slot_invite(client):
+    token = token_of(book(client, "2026-12-01T08:30:00Z"))
+    raw = invite(client, token)
+    check_raw_bytes(raw)
+    assert_times(raw, "2026-12-01T08:30:00Z", "2026-12-01T09:00:00Z")
+    event, other = parse_both(raw)
+    assert str(event["status"]) == "CONFIRMED" and int(event["sequence"]) == 0
+    assert str(event["summary"]) == "Online consultation – Neurosurgery Clinic"
+    assert "hemifacial" not in raw.decode().lower()  # no condition in the file
+    description = str(event["description"])
+    assert "How: Viber." in description and f"/bookings/{token}" in description
+    assert str(event["url"]).endswith(f"/bookings/{token}")
+    assert other.uid.value == str(event["uid"]) and "@" in other.uid.value
+    assert event.decoded("dtstamp").tzinfo is not None
+    alarms = event.walk("VALARM")
+    assert len(alarms) == 1 and str(alarms[0]["action"]) == "DISPLAY"
+
+
+def test_summer_slot_invite(client, clock):
+    clock.now = datetime(2027, 6, 1, 5, 0, tzinfo=UTC)  # Tuesday 08:00 in Kyiv (UTC+3)
+    start = offered_starts(client, "/consultation/slots?day=2027-06-02")[0]
+    assert start == "2027-06-02T06:30:00Z"  # 09:30 summer time
+    raw = invite(client, token_of(book(client, start)))
+    check_raw_bytes(raw)
+    assert_times(raw, "2027-06-02T06:30:00Z", "2027-06-02T07:00:00Z")
+
+
+def test_cyrillic_name_and_note_fold_without_breaking_characters(client):
+    token = token_of(book(client, name=LONG_NAME, note=LONG_NOTE))
+    raw = invite(client, token)
+    check_raw_bytes(raw)
+    assert raw.count(b"\r\n ") >= 3  # the description really was folded
+    event, other = parse_both(raw)
+    for description in (str(event["description"]), other.description.value):
+        assert LONG_NAME in description and LONG_NOTE in description
+
+
+def test_text_values_are_escaped(client):
+    token = token_of(book(client, name="Anna; Maria, Jr\\", note="Line one\nLine two; three, four"))
+    raw = invite(client, token)
+    assert b"Anna\\; Maria\\, Jr\\\\" in raw.replace(b"\r\n ", b"")
+    event, other = parse_both(raw)
+    assert "Line one\nLine two; three, four" in str(event["description"])
+    assert "Anna; Maria, Jr\\" in other.description.value
+
+
+def test_rescheduled_invite_keeps_uid_and_raises_sequence(client):
+    old, new = offered_starts(client)[:2]
+    token = token_of(book(client, old))
+    before, _ = parse_both(invite(client, token))
+    picker = client.get(f"/bookings/{token}/reschedule").text
+    moved = client.post(
+        f"/bookings/{token}/reschedule", data={"csrf_token": csrf_from(picker), "start": new}
+    )
+    assert moved.status_code == 303
+    raw = invite(client, token)
+    check_raw_bytes(raw)
+    after, other = parse_both(raw)
+    assert after["uid"] == before["uid"]
+    assert int(after["sequence"]) == int(before["sequence"]) + 1 == 1
+    assert after.decoded("dtstart") == utc(new) and other.dtstart.value == utc(new)
+
+
+def test_cancelled_invite_says_cancelled(client):
+    token = token_of(book(client))
+    confirm = client.get(f"/bookings/{token}/cancel").text
+    assert (
+        client.post(
+            f"/bookings/{token}/cancel", data={"csrf_token": csrf_from(confirm)}
+        ).status_code
+        == 303
+    )
+    raw = invite(client, token)
+    check_raw_bytes(raw)
+    event, other = parse_both(raw)
+    assert str(event["status"]) == "CANCELLED" and other.status.value == "CANCELLED"
+    assert int(event["sequence"]) == 1
+    assert event.walk("VALARM") == []
+    page = client.get(f"/bookings/{token}").text
+    assert "please delete the event there" in page
+    assert f'href="/bookings/{token}/invite.ics"' in page
+
+
+def test_invite_headers(client):
+    token = token_of(book(client, "2026-12-01T08:30:00Z"))
+    response = client.get(f"/bookings/{token}/invite.ics")
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert (
+        response.headers["content-disposition"]
+        == 'attachment; filename="consultation-2026-12-01-1030.ics"'
+    )
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("token", ["x" * 43, "bad"])
+def test_invite_for_unknown_booking_is_404(client, token):
+    assert client.get(f"/bookings/{token}/invite.ics").status_code == 404
+
+
+def links_on_booking_page(client, token: str) -> dict[str, str]:
+    page = client.get(f"/bookings/{token}").text
+    hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
+    return {
+        "google": next(h for h in hrefs if h.startswith("https://calendar.google.com/")),
+        "outlook": next(h for h in hrefs if h.startswith("https://outlook.live.com/")),
+        "office": next(h for h in hrefs if h.startswith("https://outlook.office.com/")),
+        "ics": next(h for h in hrefs if h.endswith("/invite.ics")),
+    }
+
+
+def test_google_and_outlook_links_carry_the_same_utc_times(client):
+    token = token_of(book(client, "2026-12-01T08:30:00Z", name="Private Person"))
+    links = links_on_booking_page(client, token)
+    google = parse_qs(urlparse(links["google"]).query)
+    assert urlparse(links["google"]).path == "/calendar/render"
+    assert google["action"] == ["TEMPLATE"]
+    assert google["dates"] == ["20261201T083000Z/20261201T090000Z"]
+    assert "Neurosurgery Clinic" in google["text"][0]
+    for key in ("outlook", "office"):
+        query = parse_qs(urlparse(links[key]).query)
+        assert urlparse(links[key]).path == "/calendar/0/action/compose"
+        assert utc(query["startdt"][0]) == utc("2026-12-01T08:30:00Z")
+        assert utc(query["enddt"][0]) == utc("2026-12-01T09:00:00Z")
+    # Links go to other companies' servers: no name or phone in them.
+    for link in links.values():
+        assert "Private" not in link and "380671234567" not in link
+    assert links["ics"] == f"/bookings/{token}/invite.ics"

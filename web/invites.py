@@ -1,0 +1,121 @@
+"""Calendar invites (.ics) and "add to Google / Outlook" links for a booking.
+
+Times are written in UTC ("...Z"): calendar parsers disagree about VTIMEZONE blocks (the ones
+generated for Europe/Kyiv put winter appointments an hour off in some), while UTC is read the same
+everywhere and shown in the viewer's own zone. No METHOD and no ATTENDEE: an imported file must not
+look like a meeting request with RSVP buttons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from icalendar import Alarm, Calendar, Event
+
+from web.clinic import Clinic
+from web.models import Booking, BookingStatus
+
+PRODID = "-//Clinic Web//Online consultations//EN"
+
+
+@dataclass(frozen=True)
+class InviteText:
+    summary: str
+    description: str
+
+
+def invite_uid(clinic: Clinic, booking: Booking) -> str:
+    """Stable for the life of a booking, so an updated file replaces the same calendar event."""
+    domain = clinic.email.rsplit("@", 1)[-1]
+    return f"consultation-{booking.id}@{domain}"
+
+
+def invite_text(clinic: Clinic, booking: Booking, manage_url: str) -> InviteText:
+    """What every calendar entry says. No personal details: this text also goes into the
+    Google and Outlook links, which are URLs on someone else's servers."""
+    # The summary names the clinic but never the condition: calendars are often shared.
+    summary = f"Online consultation – {clinic.name}"
+    lines = [
+        f"Online consultation with a specialist at {clinic.name}.",
+        f"How: {booking.channel}. The clinic will contact you at the time of the consultation.",
+        f"Questions or running late: call {clinic.coordinator_phone}.",
+        f"To change or cancel: {manage_url}",
+    ]
+    if booking.status == BookingStatus.CANCELLED:
+        lines.insert(0, "CANCELLED: this consultation will not take place.")
+    return InviteText(summary=summary, description="\n".join(lines))
+
+
+def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str, now: datetime) -> bytes:
+    text = invite_text(clinic, booking, manage_url)
+    details = text.description + f"\n\nPatient: {booking.patient_name}, {booking.phone}"
+    if booking.note:
+        details += f"\nYour note: {booking.note}"
+
+    event = Event()
+    event.add("uid", invite_uid(clinic, booking))
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstart", booking.start.astimezone(UTC))
+    event.add("dtend", booking.end.astimezone(UTC))
+    event.add("sequence", booking.sequence)
+    cancelled = booking.status == BookingStatus.CANCELLED
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("summary", text.summary)
+    event.add("description", details)
+    event.add("location", f"Online ({booking.channel})")
+    event.add("url", manage_url)
+    if not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", timedelta(minutes=-30))
+        alarm.add("description", text.summary)
+        event.add_component(alarm)
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def invite_filename(booking: Booking, clinic: Clinic) -> str:
+    local = booking.start.astimezone(clinic.rules.time_zone)
+    return f"consultation-{local:%Y-%m-%d-%H%M}.ics"
+
+
+def _compact_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def google_calendar_link(clinic: Clinic, booking: Booking, manage_url: str) -> str:
+    text = invite_text(clinic, booking, manage_url)
+    query = urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": text.summary,
+            "dates": f"{_compact_utc(booking.start)}/{_compact_utc(booking.end)}",
+            "details": text.description,
+            "location": f"Online ({booking.channel})",
+        }
+    )
+    return f"https://calendar.google.com/calendar/render?{query}"
+
+
+def outlook_link(clinic: Clinic, booking: Booking, manage_url: str, *, host: str) -> str:
+    """Compose deeplink: outlook.live.com for personal accounts, outlook.office.com for work."""
+    text = invite_text(clinic, booking, manage_url)
+    query = urlencode(
+        {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": text.summary,
+            "startdt": booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "enddt": booking.end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "body": text.description,
+            "location": f"Online ({booking.channel})",
+        }
+    )
+    return f"https://{host}/calendar/0/action/compose?{query}"
