@@ -303,7 +303,7 @@ def test_cancel_asks_first_then_frees_the_slot(client, engine):
     assert row.status == BookingStatus.CANCELLED and row.sequence == 1
 
     page = client.get(f"/bookings/{token}").text
-    assert "This consultation is cancelled" in page and "please delete it there" in page
+    assert "This consultation is cancelled" in page and "please delete the event there" in page
     assert start in offered_starts(client)
     assert client.get(f"/bookings/{token}/reschedule").status_code == 409
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+import phonenumbers
 from jinja2 import pass_context
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +22,15 @@ def is_partial_request(request: Request) -> bool:
         request.headers.get("hx-request") == "true"
         and request.headers.get("hx-request-type", "partial") != "full"
     )
+
+
+def readable_phone(e164: str) -> str:
+    """+380671234567 as +380 67 123 4567: the stored form stays E.164, people read this one."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def long_date(day: date) -> str:
@@ -51,6 +61,7 @@ def make_templates(clinic: Clinic, static_url: Callable[[str], str]) -> Jinja2Te
         utc_iso=utc_iso,
         clinic_day=lambda moment: moment.astimezone(zone).date(),
         clinic_clock=lambda moment: f"{moment.astimezone(zone):%H:%M}",
+        phone=readable_phone,
     )
     return templates
 

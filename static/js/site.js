@@ -10,7 +10,8 @@
   function addLocalTimes(root) {
     if (!ownZone || ownZone === clinicZone) return;
     root.querySelectorAll("time[data-local]").forEach(function (el) {
-      if (el.nextElementSibling && el.nextElementSibling.classList.contains("local-time")) return;
+      if (el.getAttribute("data-local-done")) return;
+      el.setAttribute("data-local-done", "1");
       var when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) return;
       var options = el.getAttribute("data-local") === "time"
@@ -19,7 +20,10 @@
       var span = document.createElement("span");
       span.className = "local-time";
       span.textContent = "your time " + when.toLocaleString("en-GB", options);
-      el.insertAdjacentElement("afterend", span);
+      // A time inside a range ("10:30–11:00") gets the note at the end of its sentence instead.
+      var anchor = el.closest("[data-local-anchor]");
+      if (anchor) anchor.appendChild(span);
+      else el.insertAdjacentElement("afterend", span);
     });
   }
 
