@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
 from starlette.testclient import TestClient
 
+import web.models  # noqa: F401  (every table on SQLModel.metadata)
 from web.app import create_app
 from web.cli import migrate
 from web.db import make_engine
@@ -105,8 +107,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     with engine.begin() as connection:
-        connection.execute(text("DELETE FROM booking"))
-        connection.execute(text("DELETE FROM blocked_period"))
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
     yield engine
     engine.dispose()
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
-from tests.conftest import need
+from tests.conftest import DEFAULT_NOW, csrf_from, need
+from web.accounts import save_coordinator
 from web.settings import PROJECT_ROOT
 
 VNU = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -40,6 +42,33 @@ def every_page(client) -> dict[str, str]:
     grab("booking", f"/bookings/{token}")
     grab("reschedule", f"/bookings/{token}/reschedule")
     grab("cancel", f"/bookings/{token}/cancel")
+
+    # The coordinator's desk.
+    save_coordinator(
+        engine=client.app.state.engine, username="vnu", password="a long password!", now=DEFAULT_NOW
+    )
+    login = grab("desk-login", "/coordinator/login")
+    client.post(
+        "/coordinator/login",
+        data={"csrf_token": csrf_from(login), "username": "vnu", "password": "a long password!"},
+    )
+    grab("desk-bookings", "/coordinator/")
+    grab(
+        "desk-booking",
+        "/coordinator/bookings/"
+        + re.search(r"/coordinator/bookings/(\d+)", pages["desk-bookings"]).group(1),
+    )
+    blocks = grab("desk-blocks", "/coordinator/blocks")
+    warning = client.post(
+        "/coordinator/blocks",
+        data={"csrf_token": csrf_from(blocks), "day": start[:10], "reason": "Test"},
+    )
+    assert warning.status_code == 409
+    pages["desk-blocks-warning"] = warning.text
+    calendar = grab("desk-calendar", "/coordinator/calendar")
+    client.post("/coordinator/calendar/rotate", data={"csrf_token": csrf_from(calendar)})
+    grab("desk-calendar-url", "/coordinator/calendar")
+    grab("desk-audit", "/coordinator/audit")
     return pages
 
 
@@ -66,4 +95,4 @@ def test_every_page_is_valid_html(client, tmp_path):
         if m["type"] == "error" or m.get("subType") == "fatal"
     ]
     assert errors == []
-    assert len(files) == 15
+    assert len(files) == 23

@@ -7,12 +7,11 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
-import icalendar
 import pytest
-import vobject
 
 from tests.booking_helpers import book, offered_starts
 from tests.conftest import csrf_from
+from tests.ics_checks import check_raw_bytes, parse_both
 
 LONG_NAME = "Олександра-Вікторія Ковальчук-Шевченко"
 LONG_NOTE = (
@@ -28,28 +27,8 @@ def token_of(response) -> str:
 def invite(client, token: str) -> bytes:
     response = client.get(f"/bookings/{token}/invite.ics")
     assert response.status_code == 200
+    assert response.content.count(b"BEGIN:VEVENT") == 1
     return response.content
-
-
-def check_raw_bytes(raw: bytes) -> None:
-    assert raw.endswith(b"\r\n")
-    assert b"\n" not in raw.replace(b"\r\n", b""), "a bare LF line ending"
-    assert b"\r" not in raw.replace(b"\r\n", b""), "a bare CR"
-    for line in raw.split(b"\r\n")[:-1]:
-        assert len(line) <= 75, line
-        line.decode("utf-8")  # raises if a fold split a multi-byte character
-    assert raw.count(b"BEGIN:VEVENT") == 1 and raw.count(b"BEGIN:VCALENDAR") == 1
-    assert b"\r\nVERSION:2.0\r\n" in raw and b"\r\nPRODID:" in raw
-    assert b"METHOD" not in raw and b"ATTENDEE" not in raw and b"webcal" not in raw
-
-
-def parse_both(raw: bytes):
-    """The event as icalendar and as vobject read it."""
-    event = icalendar.Calendar.from_ical(raw).walk("VEVENT")
-    assert len(event) == 1
-    other = vobject.readOne(raw.decode("utf-8"))
-    assert len(other.contents["vevent"]) == 1
-    return event[0], other.vevent
 
 
 def utc(text: str) -> datetime:

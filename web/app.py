@@ -12,7 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 
-from web import booking, conditions, health
+from web import booking, conditions, coordinator, health
 from web.assets import FingerprintedStatic
 from web.clinic import load_clinic
 from web.content import load_conditions
@@ -37,6 +37,7 @@ def create_app(
         routes=[
             *conditions.routes,
             *booking.routes,
+            *coordinator.routes,
             *health.routes,
             Mount("/static", app=static, name="static"),
         ],

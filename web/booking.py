@@ -23,10 +23,9 @@ from web.invites import build_invite, google_calendar_link, invite_filename, out
 from web.models import Booking, BookingStatus
 from web.reservations import SlotUnavailable
 from web.schedule import Slot, is_on_grid, next_day_with_slots
-from web.security import form_meta, require_csrf
+from web.security import form_meta, read_form, require_csrf
 from web.templating import render
 
-MAX_FORM_BYTES = 16 * 1024
 PRIVATE = "no-store"
 
 
@@ -163,15 +162,8 @@ def _render_form(
     return response
 
 
-async def _read_form(request: Request) -> FormData:
-    length = request.headers.get("content-length")
-    if length is None or not length.isdigit() or int(length) > MAX_FORM_BYTES:
-        raise HTTPException(413, "That form was too large to accept. Please shorten your note.")
-    return await request.form(max_files=0, max_fields=30)
-
-
 async def submit_booking(request: Request) -> Response:
-    form = _form(request, await _read_form(request))
+    form = _form(request, await read_form(request))
     valid = form.validate()
     require_csrf(form)
     start = _slot_or_error(request, form.start.data)
@@ -261,7 +253,7 @@ def cancel_confirm(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    form = ConfirmForm(await _read_form(request), meta=form_meta(request))
+    form = ConfirmForm(await read_form(request), meta=form_meta(request))
     form.validate()
     require_csrf(form)
     token = request.path_params["token"]
@@ -296,7 +288,7 @@ def reschedule_page(request: Request) -> Response:
 
 
 async def reschedule(request: Request) -> Response:
-    form = RescheduleForm(await _read_form(request), meta=form_meta(request))
+    form = RescheduleForm(await read_form(request), meta=form_meta(request))
     form.validate()
     require_csrf(form)
     token = request.path_params["token"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import phonenumbers
-from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from web.models import EMAIL_MAX, NAME_MAX, NOTE_MAX
@@ -104,7 +104,7 @@ class BookingForm(SecureForm):
 
     def __init__(self, *args, channels: tuple[str, ...], phone_region: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.channel.choices = [(c, c) for c in channels]
+        self.channel.choices = [SelectChoice(c) for c in channels]
         self.channel.validators = [DataRequired("Please choose how we should contact you.")]
         self.phone.validators = [*self.phone.validators, PhoneNumber(phone_region)]
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 
 from alembic import command
 from alembic.config import Config
 
+from web.accounts import save_coordinator
 from web.clinic import ClinicConfigError, load_clinic
 from web.content import ContentError, load_conditions
+from web.db import make_engine
+from web.models import utc_now
 from web.settings import PROJECT_ROOT, load_settings
 
 
@@ -35,17 +40,43 @@ def check() -> None:
     print(f"{clinic.name}: {len(conditions)} condition page(s): {', '.join(conditions)}")
 
 
+def create_coordinator(username: str) -> None:
+    """Password from COORDINATOR_PASSWORD (for deployment scripts) or asked twice, without echo."""
+    password = os.environ.get("COORDINATOR_PASSWORD")
+    if not password:
+        password = getpass.getpass(f"Password for {username}: ")
+        if getpass.getpass("Again: ") != password:
+            raise SystemExit("error: the passwords differ")
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        created = save_coordinator(
+            engine=engine, username=username, password=password, now=utc_now()
+        )
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    finally:
+        engine.dispose()
+    print(f"coordinator {username!r} {'created' if created else 'password updated'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m web", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
     commands.add_parser("check", help="validate clinic.toml and the content files")
+    create = commands.add_parser(
+        "create-coordinator", help="create a desk account (or set its password)"
+    )
+    create.add_argument("username")
     args = parser.parse_args(argv)
     try:
         if args.command == "migrate":
             migrate()
         elif args.command == "check":
             check()
+        elif args.command == "create-coordinator":
+            create_coordinator(args.username.strip())
     except (ClinicConfigError, ContentError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

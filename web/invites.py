@@ -8,6 +8,7 @@ look like a meeting request with RSVP buttons.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -48,12 +49,10 @@ def invite_text(clinic: Clinic, booking: Booking, manage_url: str) -> InviteText
     return InviteText(summary=summary, description="\n".join(lines))
 
 
-def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str, now: datetime) -> bytes:
-    text = invite_text(clinic, booking, manage_url)
-    details = text.description + f"\n\nPatient: {booking.patient_name}, {booking.phone}"
-    if booking.note:
-        details += f"\nYour note: {booking.note}"
-
+def _event(
+    clinic: Clinic, booking: Booking, *, summary: str, description: str, url: str, now: datetime
+) -> Event:
+    """One VEVENT in UTC with the booking's stable UID, its SEQUENCE and STATUS."""
     event = Event()
     event.add("uid", invite_uid(clinic, booking))
     event.add("dtstamp", now.astimezone(UTC))
@@ -62,23 +61,69 @@ def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str, now: date
     event.add("sequence", booking.sequence)
     cancelled = booking.status == BookingStatus.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("summary", text.summary)
-    event.add("description", details)
+    event.add("summary", summary)
+    event.add("description", description)
     event.add("location", f"Online ({booking.channel})")
-    event.add("url", manage_url)
-    if not cancelled:
+    event.add("url", url)
+    return event
+
+
+def _calendar(events: list[Event], **properties: str) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    for name, value in properties.items():
+        calendar.add(name, value)
+    for event in events:
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str, now: datetime) -> bytes:
+    """The patient's file: one event, with their name and note for their own calendar."""
+    text = invite_text(clinic, booking, manage_url)
+    details = text.description + f"\n\nPatient: {booking.patient_name}, {booking.phone}"
+    if booking.note:
+        details += f"\nYour note: {booking.note}"
+    event = _event(
+        clinic, booking, summary=text.summary, description=details, url=manage_url, now=now
+    )
+    if booking.status != BookingStatus.CANCELLED:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", timedelta(minutes=-30))
         alarm.add("description", text.summary)
         event.add_component(alarm)
+    return _calendar([event])
 
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add_component(event)
-    return calendar.to_ical()
+
+def build_feed(
+    clinic: Clinic, bookings: list[Booking], *, desk_url: Callable[[Booking], str], now: datetime
+) -> bytes:
+    """The coordinator's subscription: every upcoming booking with the patient's contact details."""
+    events = []
+    for booking in bookings:
+        lines = [
+            f"Patient: {booking.patient_name}",
+            f"Phone: {booking.phone}",
+            f"Email: {booking.email or '-'}",
+            f"Channel: {booking.channel}",
+            f"Note: {booking.note or '-'}",
+            f"Desk: {desk_url(booking)}",
+        ]
+        summary = f"Consultation: {booking.patient_name} ({booking.channel})"
+        events.append(
+            _event(
+                clinic,
+                booking,
+                summary=summary,
+                description="\n".join(lines),
+                url=desk_url(booking),
+                now=now,
+            )
+        )
+    return _calendar(events, **{"x-wr-calname": f"{clinic.name}: consultations"})
 
 
 def invite_filename(booking: Booking, clinic: Clinic) -> str:

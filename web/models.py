@@ -54,6 +54,8 @@ class Booking(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=EMAIL_MAX)
     channel: str = Field(max_length=CHANNEL_MAX)
     note: str | None = Field(default=None, max_length=NOTE_MAX)
+    # Set when the clinic cancels; a patient's own cancellation leaves it empty.
+    cancel_reason: str | None = Field(default=None, max_length=200)
     consent_at: datetime
     # sha256 of the manage token; the token itself is only ever in the patient's link.
     token_hash: str = Field(max_length=64, unique=True, index=True)
@@ -81,4 +83,47 @@ class BlockedPeriod(SQLModel, table=True):
     starts_at: datetime = Field(index=True)
     ends_at: datetime
     reason: str = Field(max_length=200)
+    created_at: datetime
+
+
+class Coordinator(SQLModel, table=True):
+    __tablename__ = "coordinator"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Every login try, kept to lock out password guessing by account and by address."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, index=True)
+    address: str = Field(max_length=64, index=True)
+    succeeded: bool
+    attempted_at: datetime = Field(index=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    coordinator: str = Field(max_length=80)
+    action: str = Field(max_length=40)
+    booking_id: int | None = Field(default=None, index=True)
+    detail: str = Field(default="", max_length=500)
+
+
+class FeedSecret(SQLModel, table=True):
+    """The secret in the coordinator's calendar subscription URL; rotating replaces the row."""
+
+    __tablename__ = "feed_secret"
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime

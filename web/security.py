@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -68,6 +68,17 @@ class SecureForm(Form):
         csrf = True
         csrf_class = SessionCSRF
         csrf_time_limit = timedelta(hours=8)
+
+
+MAX_FORM_BYTES = 16 * 1024
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted fields, refusing oversized bodies before they are parsed."""
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        raise HTTPException(413, "That form was too large to accept. Please shorten your note.")
+    return await request.form(max_files=0, max_fields=30)
 
 
 def form_meta(request: Request) -> dict:

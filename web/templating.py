@@ -8,11 +8,13 @@ from typing import Any
 
 import phonenumbers
 from jinja2 import pass_context
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from web.clinic import Clinic
+from web.security import SecureForm, form_meta
 from web.settings import PROJECT_ROOT
 
 
@@ -47,13 +49,23 @@ def _url_path(context: dict, name: str, /, **path_params: Any) -> str:
     return str(context["request"].app.url_path_for(name, **path_params))
 
 
+@pass_context
+def _csrf_field(context: dict) -> Markup:
+    """The hidden CSRF input for forms that post nothing else (confirm, sign out, rotate)."""
+    request = context["request"]
+    field = SecureForm(meta=form_meta(request)).csrf_token
+    return Markup(field(id=False))  # noqa: S704  (WTForms escapes; no id: a page may hold several)
+
+
 def make_templates(clinic: Clinic, static_url: Callable[[str], str]) -> Jinja2Templates:
     zone = clinic.rules.time_zone
     templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
     env = templates.env
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.globals.update(clinic=clinic, static_url=static_url, url_for=_url_path)
+    env.globals.update(
+        clinic=clinic, static_url=static_url, url_for=_url_path, csrf_field=_csrf_field
+    )
     env.filters.update(
         long_date=long_date,
         short_date=short_date,

@@ -42,14 +42,20 @@ def browser():
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def live_url(request, tmp_path_factory) -> Iterator[str]:
-    """A real server on a fresh database of each backend."""
+def live_database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A fresh migrated database of each backend for the module's server."""
     url = fresh_database(request.param, tmp_path_factory.mktemp("live"))
     migrate(url)
-    with running_server(url) as base:
-        yield base
+    yield url
     if request.param == "postgresql":
         drop_postgres_database(url)
+
+
+@pytest.fixture(scope="module")
+def live_url(live_database_url) -> Iterator[str]:
+    """A real uvicorn server on that database."""
+    with running_server(live_database_url) as base:
+        yield base
 
 
 class PageProblems:

@@ -1,0 +1,55 @@
+"""The desk in a desktop-sized Chromium: sign in, find a booking, mark it done; axe on each page."""
+
+from __future__ import annotations
+
+import re
+
+import httpx2 as httpx
+import pytest
+
+from tests.booking_helpers import book
+from tests.e2e.conftest import axe_violations
+from web.accounts import save_coordinator
+from web.db import make_engine
+from web.models import utc_now
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def test_sign_in_find_the_booking_and_mark_it_done(browser, live_url, live_database_url):
+    engine = make_engine(live_database_url)
+    save_coordinator(
+        engine=engine, username="desk-e2e", password="a long test password", now=utc_now()
+    )
+    engine.dispose()
+    with httpx.Client(base_url=live_url) as patient:
+        assert book(patient, name="Browser Patient").status_code == 303
+
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    console_errors = []
+    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+    page.goto(live_url + "/coordinator/")
+    page.wait_for_url(re.compile(r"/coordinator/login"))
+    assert axe_violations(page) == []
+    page.get_by_label("Username").fill("desk-e2e")
+    page.get_by_label("Password").fill("a long test password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/coordinator/$"))
+    assert axe_violations(page) == []
+    row = page.locator("tr", has_text="Browser Patient")
+    assert "confirmed" in row.inner_text()
+    row.locator("a").first.click()
+    page.wait_for_url(re.compile(r"/coordinator/bookings/\d+$"))
+    assert axe_violations(page) == []
+    page.get_by_label("Done: the consultation took place").check()
+    page.get_by_role("button", name="Save status").click()
+    page.wait_for_load_state()
+    assert "done" in page.locator(".proof").inner_text()
+    for path in ["/coordinator/blocks", "/coordinator/calendar", "/coordinator/audit"]:
+        page.goto(live_url + path)
+        assert axe_violations(page) == [], path
+    assert "mark done" in page.content()
+    context.close()
+    assert console_errors == []

@@ -1,0 +1,435 @@
+"""The coordinator's desk over HTTP on both databases: access, login, lock-out, CSRF, bookings,
+blocks, calendar feed, CSV export and the audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.booking_helpers import book, form_fields, offered_starts, open_form
+from tests.conftest import csrf_from
+from tests.ics_checks import check_raw_bytes, parse_all
+from web.accounts import save_coordinator
+from web.models import AuditEvent, Booking, BookingStatus, Coordinator
+from web.settings import PROJECT_ROOT
+
+PASSWORD = "correct horse battery staple"
+GET_ROUTES = [
+    "/coordinator/",
+    "/coordinator/bookings/1",
+    "/coordinator/blocks",
+    "/coordinator/calendar",
+    "/coordinator/export.csv?from=2026-12-01&to=2026-12-31",
+    "/coordinator/audit",
+]
+POST_ROUTES = [
+    "/coordinator/bookings/1/status",
+    "/coordinator/blocks",
+    "/coordinator/blocks/1/delete",
+    "/coordinator/calendar/rotate",
+    "/coordinator/logout",
+]
+
+
+@pytest.fixture
+def account(engine, clock):
+    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
+    return "anna"
+
+
+def sign_in(client, username="anna", password=PASSWORD):
+    page = client.get("/coordinator/login")
+    return client.post(
+        "/coordinator/login",
+        data={"csrf_token": csrf_from(page.text), "username": username, "password": password},
+    )
+
+
+@pytest.fixture
+def desk(client, account):
+    assert sign_in(client).status_code == 303
+    return client
+
+
+def token_of(response) -> str:
+    assert response.status_code == 303, response.text
+    return response.headers["location"].rsplit("/", 1)[1]
+
+
+def only_booking(engine) -> Booking:
+    with Session(engine) as session:
+        [booking] = session.exec(select(Booking)).all()
+        return booking
+
+
+# --- Access and login ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", GET_ROUTES)
+def test_every_desk_page_sends_anonymous_visitors_to_sign_in(client, path):
+    response = client.get(path)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/coordinator/login?next=/coordinator/")
+
+
+@pytest.mark.parametrize("path", POST_ROUTES)
+def test_every_desk_action_refuses_anonymous_posts(client, path):
+    page = client.get("/coordinator/login")
+    response = client.post(path, data={"csrf_token": csrf_from(page.text), "status": "done"})
+    assert response.status_code == 403
+
+
+def test_wrong_password_is_refused(client, account, engine):
+    response = sign_in(client, password="not the password")
+    assert response.status_code == 401
+    assert "do not match" in response.text
+    assert client.get("/coordinator/").status_code == 303
+    assert sign_in(client, username="nobody").status_code == 401
+
+
+def test_right_password_opens_the_desk_and_sign_out_closes_it(client, account):
+    response = sign_in(client)
+    assert response.status_code == 303 and response.headers["location"] == "/coordinator/"
+    page = client.get("/coordinator/")
+    assert page.status_code == 200 and "Sign out anna" in page.text
+    logout = client.post("/coordinator/logout", data={"csrf_token": csrf_from(page.text)})
+    assert logout.status_code == 303
+    assert client.get("/coordinator/").status_code == 303
+
+
+def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, account):
+    page = client.get("/coordinator/login?next=/coordinator/blocks")
+    data = {"csrf_token": csrf_from(page.text), "username": "anna", "password": PASSWORD}
+    response = client.post("/coordinator/login?next=/coordinator/blocks", data=data)
+    assert response.headers["location"] == "/coordinator/blocks"
+    client.post(
+        "/coordinator/logout", data={"csrf_token": csrf_from(client.get("/coordinator/").text)}
+    )
+    page = client.get("/coordinator/login")
+    data["csrf_token"] = csrf_from(page.text)
+    response = client.post("/coordinator/login?next=https://evil.example/", data=data)
+    assert response.headers["location"] == "/coordinator/"
+
+
+def test_five_wrong_passwords_lock_the_account_and_address_for_15_minutes(client, account, clock):
+    for _ in range(5):
+        assert sign_in(client, password="guess").status_code == 401
+    locked = sign_in(client)  # even the right password
+    assert locked.status_code == 429 and "wait 15 minutes" in locked.text
+    assert sign_in(client, username="other").status_code == 429  # the address is locked too
+    clock.now += timedelta(minutes=14)
+    assert sign_in(client).status_code == 429
+    clock.now += timedelta(minutes=1, seconds=1)
+    assert sign_in(client).status_code == 303
+
+
+def test_login_and_desk_forms_need_the_csrf_token(client, account, engine):
+    refused = client.post("/coordinator/login", data={"username": "anna", "password": PASSWORD})
+    assert refused.status_code == 403
+    assert sign_in(client).status_code == 303
+    token_of(book(client))
+    booking = only_booking(engine)
+    forged = client.post(
+        f"/coordinator/bookings/{booking.id}/status",
+        data={"csrf_token": "forged", "status": "done"},
+    )
+    assert forged.status_code == 403
+    assert only_booking(engine).status == BookingStatus.CONFIRMED
+
+
+def test_create_coordinator_command(database_url, engine):
+    env = {**os.environ, "DATABASE_URL": database_url, "COORDINATOR_PASSWORD": PASSWORD}
+    result = subprocess.run(
+        [sys.executable, "-m", "web", "create-coordinator", "boris"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "created" in result.stdout
+    with Session(engine) as session:
+        stored = session.exec(select(Coordinator).where(Coordinator.username == "boris")).one()
+    assert stored.password_hash.startswith("$argon2id$") and PASSWORD not in stored.password_hash
+    env["COORDINATOR_PASSWORD"] = "short"
+    result = subprocess.run(
+        [sys.executable, "-m", "web", "create-coordinator", "carol"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0 and "at least 12 characters" in result.stderr
+
+
+# --- Bookings ------------------------------------------------------------------------------
+
+
+def test_desk_lists_bookings_with_contact_details(desk, engine):
+    token_of(book(desk, "2026-12-01T08:30:00Z"))
+    page = desk.get("/coordinator/")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    text = page.text
+    assert "Olena Kovalenko" in text
+    assert 'href="tel:+380671234567"' in text and "+380 67 123 4567" in text
+    assert "olena@example.com" in text and "Viber" in text
+    assert "Twitching around the left eye" in text and "confirmed" in text
+    assert "Tue 1 Dec 10:30" in text  # clinic time
+
+
+def test_desk_filters_by_day_and_status_and_pages_long_lists(desk, engine, clock):
+    with Session(engine) as session:
+        start = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
+        for index in range(30):
+            at = start + timedelta(days=index // 10, minutes=30 * (index % 10))
+            session.add(
+                Booking(
+                    starts_at=at, ends_at=at + timedelta(minutes=30),
+                    patient_name=f"Patient {index:02}", phone="+380671234567", channel="Zoom",
+                    consent_at=clock.now,
+                    token_hash=f"{index:064d}", created_at=clock.now, updated_at=clock.now,
+                    status=BookingStatus.DONE if index == 3 else BookingStatus.CONFIRMED,
+                )
+            )  # fmt: skip
+        session.commit()
+    first = desk.get("/coordinator/").text
+    assert "30 bookings from today on" in first and "Page 1 of 2" in first
+    assert "Patient 00" in first and "Patient 29" not in first
+    second = desk.get("/coordinator/?page=2").text
+    assert "Patient 29" in second and "Patient 00" not in second
+    day = desk.get("/coordinator/?day=2026-12-02").text
+    assert "10 bookings on Wednesday 2 December" in day
+    assert "Patient 10" in day and "Patient 09" not in day and "Patient 20" not in day
+    done = desk.get("/coordinator/?status=done").text
+    assert "1 booking from today on" in done and "Patient 03" in done
+    assert desk.get("/coordinator/?day=nonsense").status_code == 400
+    assert desk.get("/coordinator/?status=lost").status_code == 400
+
+
+@pytest.mark.parametrize("status", ["done", "no_show"])
+def test_mark_done_or_no_show(desk, engine, status):
+    token_of(book(desk))
+    booking = only_booking(engine)
+    page = desk.get(f"/coordinator/bookings/{booking.id}")
+    assert page.status_code == 200 and "Olena Kovalenko" in page.text
+    response = desk.post(
+        f"/coordinator/bookings/{booking.id}/status",
+        data={"csrf_token": csrf_from(page.text), "status": status},
+    )
+    assert response.status_code == 303
+    assert only_booking(engine).status == status
+    assert f"mark {status}" in desk.get("/coordinator/audit").text
+
+
+def test_cancel_needs_a_reason_and_the_patient_sees_it(desk, engine):
+    token = token_of(book(desk))
+    booking = only_booking(engine)
+    page = desk.get(f"/coordinator/bookings/{booking.id}").text
+    missing = desk.post(
+        f"/coordinator/bookings/{booking.id}/status",
+        data={"csrf_token": csrf_from(page), "status": "cancelled"},
+    )
+    assert missing.status_code == 422 and "Please give a reason" in missing.text
+    assert only_booking(engine).status == BookingStatus.CONFIRMED
+    done = desk.post(
+        f"/coordinator/bookings/{booking.id}/status",
+        data={"csrf_token": csrf_from(page), "status": "cancelled", "reason": "The doctor is ill"},
+    )
+    assert done.status_code == 303
+    cancelled = only_booking(engine)
+    assert cancelled.status == BookingStatus.CANCELLED and cancelled.sequence == 1
+    patient_page = desk.get(f"/bookings/{token}").text
+    assert "This consultation is cancelled" in patient_page and "The doctor is ill" in patient_page
+    invite = desk.get(f"/bookings/{token}/invite.ics").content
+    assert b"STATUS:CANCELLED" in invite
+    with Session(engine) as session:
+        [event] = session.exec(select(AuditEvent)).all()
+    assert (event.coordinator, event.action, event.booking_id) == (
+        "anna",
+        "mark cancelled",
+        booking.id,
+    )
+    assert "The doctor is ill" in event.detail
+
+
+def test_unknown_booking_number_is_404(desk):
+    assert desk.get("/coordinator/bookings/999999").status_code == 404
+
+
+# --- Blocks --------------------------------------------------------------------------------
+
+
+def block(desk, **fields):
+    page = desk.get("/coordinator/blocks").text
+    return desk.post("/coordinator/blocks", data={"csrf_token": csrf_from(page), **fields})
+
+
+def test_blocking_a_day_hides_its_slots_and_refuses_hand_made_posts(desk, engine):
+    assert offered_starts(desk, "/consultation/slots?day=2026-12-02")
+    html = open_form(desk, "2026-12-02T07:30:00Z")  # a form opened before the block
+    assert block(desk, day="2026-12-02", reason="Conference").status_code == 303
+    assert offered_starts(desk, "/consultation/slots?day=2026-12-02") == []
+    assert (
+        "No free times on Wednesday 2 December"
+        in desk.get("/consultation/slots?day=2026-12-02").text
+    )
+    response = desk.post("/consultation/book", data=form_fields(html))
+    assert response.status_code == 409
+    with Session(engine) as session:
+        assert session.exec(select(Booking)).all() == []
+    assert "Conference" in desk.get("/coordinator/blocks").text
+    assert "block" in desk.get("/coordinator/audit").text
+
+
+def test_blocking_a_time_range_hides_only_that_range(desk):
+    assert (
+        block(desk, day="2026-12-03", starts="11:00", ends="12:30", reason="Ward round").status_code
+        == 303
+    )
+    starts = offered_starts(desk, "/consultation/slots?day=2026-12-03")
+    assert "2026-12-03T08:30:00Z" in starts  # 10:30 stays
+    for hidden in ["2026-12-03T09:00:00Z", "2026-12-03T09:30:00Z", "2026-12-03T10:00:00Z"]:
+        assert hidden not in starts
+    assert "2026-12-03T10:30:00Z" in starts  # 12:30 stays
+    bad = block(desk, day="2026-12-03", starts="12:00", reason="Oops")
+    assert bad.status_code == 422 and "Give both times" in bad.text
+
+
+def test_a_block_over_bookings_warns_and_never_cancels_them(desk, engine):
+    token_of(book(desk, "2026-12-04T08:00:00Z"))
+    warned = block(desk, day="2026-12-04", reason="Holiday")
+    assert warned.status_code == 409
+    assert (
+        "will <strong>not</strong> be cancelled" in warned.text and "Olena Kovalenko" in warned.text
+    )
+    assert 'name="confirm" type="hidden" value="yes"' in warned.text or 'value="yes"' in warned.text
+    assert "Holiday" not in desk.get("/coordinator/blocks").text.split("Upcoming blocks")[1]
+    confirmed = desk.post(
+        "/coordinator/blocks",
+        data={
+            "csrf_token": csrf_from(warned.text),
+            "day": "2026-12-04",
+            "reason": "Holiday",
+            "confirm": "yes",
+        },
+    )
+    assert confirmed.status_code == 303
+    assert only_booking(engine).status == BookingStatus.CONFIRMED
+
+
+def test_unblocking_brings_the_slots_back(desk):
+    block(desk, day="2026-12-02", reason="Conference")
+    page = desk.get("/coordinator/blocks").text
+    block_id = re.search(r"/coordinator/blocks/(\d+)/delete", page).group(1)
+    response = desk.post(
+        f"/coordinator/blocks/{block_id}/delete", data={"csrf_token": csrf_from(page)}
+    )
+    assert response.status_code == 303
+    assert len(offered_starts(desk, "/consultation/slots?day=2026-12-02")) == 11
+    assert "unblock" in desk.get("/coordinator/audit").text
+
+
+# --- Calendar feed -------------------------------------------------------------------------
+
+
+def feed_path(desk) -> str:
+    page = desk.get("/coordinator/calendar").text
+    match = re.search(r'value="http://testserver(/coordinator/feed/[A-Za-z0-9_-]+\.ics)"', page)
+    return match.group(1) if match else ""
+
+
+def rotate(desk) -> None:
+    page = desk.get("/coordinator/calendar").text
+    assert (
+        desk.post("/coordinator/calendar/rotate", data={"csrf_token": csrf_from(page)}).status_code
+        == 303
+    )
+
+
+def test_feed_lists_upcoming_bookings_and_parses_with_two_parsers(desk, engine):
+    assert feed_path(desk) == ""  # no address until one is made
+    rotate(desk)
+    path = feed_path(desk)
+    token_of(
+        book(desk, "2026-12-01T08:30:00Z", name="Олександра Ковальчук", note="Довга нотатка " * 6)
+    )
+    token_of(book(desk, "2026-12-02T12:00:00Z"))
+    cancelled = token_of(book(desk, "2026-12-03T12:00:00Z"))
+    confirm = desk.get(f"/bookings/{cancelled}/cancel").text
+    desk.post(f"/bookings/{cancelled}/cancel", data={"csrf_token": csrf_from(confirm)})
+
+    desk.cookies.clear()  # a calendar app has no session: the secret is enough
+    response = desk.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+    raw = response.content
+    check_raw_bytes(raw)
+    events, others = parse_all(raw)
+    assert len(events) == 2
+    by_start = {e.decoded("dtstart"): e for e in events}
+    assert set(by_start) == {
+        datetime(2026, 12, 1, 8, 30, tzinfo=UTC),
+        datetime(2026, 12, 2, 12, 0, tzinfo=UTC),
+    }
+    assert {o.dtstart.value for o in others} == set(by_start)
+    first = by_start[datetime(2026, 12, 1, 8, 30, tzinfo=UTC)]
+    assert first.decoded("dtend") == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    description = str(first["description"])
+    assert "Олександра Ковальчук" in description and "+380671234567" in description
+    assert "Довга нотатка" in description and "Viber" in description
+
+
+def test_rotating_the_feed_secret_kills_the_old_address(desk):
+    rotate(desk)
+    old = feed_path(desk)
+    assert desk.get(old).status_code == 200
+    rotate(desk)
+    new = feed_path(desk)
+    assert new != old
+    assert desk.get(old).status_code == 404
+    assert desk.get(new).status_code == 200
+    assert desk.get("/coordinator/feed/guess.ics").status_code == 404
+    assert "rotate feed" in desk.get("/coordinator/audit").text
+
+
+# --- Export --------------------------------------------------------------------------------
+
+
+def test_csv_export_neutralises_formulas(desk):
+    token_of(book(desk, "2026-12-01T08:30:00Z", name='=HYPERLINK("http://evil.example","x")'))
+    token_of(book(desk, "2026-12-01T09:00:00Z", name="@SUM(A1)", note="-2+3"))
+    token_of(book(desk, "2026-12-01T09:30:00Z", name="+cmd", note="<script>alert(1)</script>"))
+    response = desk.get("/coordinator/export.csv?from=2026-12-01&to=2026-12-01")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert (
+        'filename="bookings-2026-12-01-to-2026-12-01.csv"'
+        in response.headers["content-disposition"]
+    )
+    rows = list(csv.reader(io.StringIO(response.text)))
+    header, *body = rows
+    assert header[3] == "name" and len(body) == 3
+    names = [row[3] for row in body]
+    assert names == ['\'=HYPERLINK("http://evil.example","x")', "'@SUM(A1)", "'+cmd"]
+    assert body[1][7] == "'-2+3"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in body for cell in row)
+    assert body[0][0] == "2026-12-01 10:30"  # clinic time
+    assert "export csv" in desk.get("/coordinator/audit").text
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?from=2026-12-01", "?from=2026-12-09&to=2026-12-01", "?from=x&to=y"]
+)
+def test_csv_export_needs_a_sensible_range(desk, query):
+    assert desk.get(f"/coordinator/export.csv{query}").status_code == 400
+
+
+def test_patient_data_is_escaped_on_desk_pages(desk, engine):
+    token_of(book(desk, name="<script>alert(1)</script>", note="<b>bold</b>"))
+    booking = only_booking(engine)
+    for path in ["/coordinator/", f"/coordinator/bookings/{booking.id}"]:
+        text = desk.get(path).text
+        assert "<script>alert(1)</script>" not in text and "<b>bold</b>" not in text
+        assert "&lt;script&gt;" in text

@@ -1,0 +1,363 @@
+"""The coordinator's desk: login, bookings, blocks, calendar feed, CSV export and audit log.
+
+Everything under /coordinator/ needs a signed-in coordinator (CoordinatorOnly), except the login
+page and the calendar feed, whose URL carries its own secret.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from urllib.parse import quote
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from web import accounts, audit, desk
+from web.coordinator_forms import BlockForm, LoginForm, StatusForm
+from web.errors import error_page
+from web.invites import build_feed
+from web.models import Booking, BookingStatus
+from web.security import SecureForm, form_meta, read_form, require_csrf
+from web.templating import render
+
+PRIVATE = "no-store"
+DESK_HOME = "/coordinator/"
+
+
+class CoordinatorOnly:
+    """Refuses anonymous requests: a GET goes to the login page, anything else gets a 403."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("session", {}).get("coordinator"):
+            request = Request(scope, receive)
+            if request.method in ("GET", "HEAD"):
+                target = "/coordinator/login?next=" + quote(request.url.path)
+                response: Response = RedirectResponse(target, status_code=303)
+            else:
+                response = error_page(request, 403, "Please sign in to the coordinator's desk.")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _who(request: Request) -> str:
+    return request.session["coordinator"]["name"]
+
+
+def _page(request: Request, template: str, context: dict, status_code: int = 200) -> Response:
+    response = render(request, template, context, status_code=status_code)
+    response.headers["cache-control"] = PRIVATE
+    return response
+
+
+def _safe_next(value: str | None) -> str:
+    """Only back into the desk: never an open redirect to another site."""
+    if value and value.startswith(DESK_HOME) and not value.startswith("//"):
+        return value
+    return DESK_HOME
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        form = LoginForm(meta=form_meta(request))
+        return _page(
+            request,
+            "desk_login.html",
+            {"form": form, "next": _safe_next(request.query_params.get("next"))},
+        )
+    form = LoginForm(await read_form(request), meta=form_meta(request))
+    valid = form.validate()
+    require_csrf(form)
+    context = {"form": form, "next": _safe_next(request.query_params.get("next"))}
+    if not valid:
+        return _page(request, "desk_login.html", context, status_code=422)
+    address = request.client.host if request.client else "unknown"
+    try:
+        signed_in = await run_in_threadpool(
+            accounts.authenticate,
+            engine=request.app.state.engine,
+            username=form.username.data,
+            password=form.password.data,
+            address=address,
+            now=request.app.state.clock(),
+        )
+    except accounts.LockedOut:
+        context["error"] = "Too many wrong passwords. Please wait 15 minutes and try again."
+        return _page(request, "desk_login.html", context, status_code=429)
+    if signed_in is None:
+        context["error"] = "That username and password do not match."
+        return _page(request, "desk_login.html", context, status_code=401)
+    # A fresh session on sign-in: nothing from before (a planted session id) carries over.
+    request.session.clear()
+    request.session["coordinator"] = {"id": signed_in.id, "name": signed_in.username}
+    return RedirectResponse(context["next"], status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    form = SecureForm(await read_form(request), meta=form_meta(request))
+    form.validate()
+    require_csrf(form)
+    request.session.clear()
+    return RedirectResponse("/coordinator/login", status_code=303)
+
+
+def _query_day(request: Request) -> date | None:
+    raw = request.query_params.get("day") or None
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise HTTPException(400, "That date could not be read; use the date picker.") from None
+
+
+def _query_page(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+
+
+STATUSES = [s.value for s in BookingStatus]
+
+
+def bookings_page(request: Request) -> Response:
+    day = _query_day(request)
+    status = request.query_params.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise HTTPException(400, "Unknown status filter.")
+    clinic = request.app.state.clinic
+    with Session(request.app.state.engine) as session:
+        listing = desk.list_bookings(
+            session,
+            rules=clinic.rules,
+            now=request.app.state.clock(),
+            day=day,
+            status=status,
+            page=_query_page(request),
+        )
+    context = {"listing": listing, "day": day, "status": status, "statuses": STATUSES}
+    return _page(request, "desk_bookings.html", context)
+
+
+def _booking_or_404(session: Session, booking_id: int) -> Booking:
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise HTTPException(404, "There is no booking with that number.")
+    return booking
+
+
+def booking_detail(
+    request: Request, form: StatusForm | None = None, status_code: int = 200
+) -> Response:
+    with Session(request.app.state.engine) as session:
+        booking = _booking_or_404(session, request.path_params["booking_id"])
+        history = audit.events_for_booking(session, booking.id)
+    form = form or StatusForm(meta=form_meta(request))
+    context = {"booking": booking, "form": form, "history": history}
+    return _page(request, "desk_booking.html", context, status_code=status_code)
+
+
+async def change_status(request: Request) -> Response:
+    form = StatusForm(await read_form(request), meta=form_meta(request))
+    valid = form.validate()
+    require_csrf(form)
+    if not valid:
+        return await run_in_threadpool(booking_detail, request, form, 422)
+    booking_id = request.path_params["booking_id"]
+    try:
+        await run_in_threadpool(
+            desk.set_status,
+            engine=request.app.state.engine,
+            booking_id=booking_id,
+            status=BookingStatus(form.status.data),
+            reason=form.reason.data or None,
+            who=_who(request),
+            now=request.app.state.clock(),
+        )
+    except LookupError:
+        raise HTTPException(404, "There is no booking with that number.") from None
+    return RedirectResponse(f"/coordinator/bookings/{booking_id}", status_code=303)
+
+
+def blocks_page(
+    request: Request,
+    form: BlockForm | None = None,
+    clashes: list | None = None,
+    status_code: int = 200,
+) -> Response:
+    with Session(request.app.state.engine) as session:
+        blocks = desk.upcoming_blocks(session, request.app.state.clock())
+    context = {
+        "blocks": blocks,
+        "form": form or BlockForm(meta=form_meta(request)),
+        "clashes": clashes or [],
+    }
+    return _page(request, "desk_blocks.html", context, status_code=status_code)
+
+
+async def add_block(request: Request) -> Response:
+    form = BlockForm(await read_form(request), meta=form_meta(request))
+    valid = form.validate()
+    require_csrf(form)
+    if not valid:
+        return await run_in_threadpool(blocks_page, request, form, None, 422)
+    interval = form.interval(request.app.state.clinic.rules)
+    engine = request.app.state.engine
+
+    def clashes() -> list[Booking]:
+        with Session(engine) as session:
+            return desk.bookings_in(session, interval)
+
+    found = await run_in_threadpool(clashes)
+    if found and form.confirm.data != "yes":
+        # Never cancel silently: show whom the block would strand and ask again.
+        form.confirm.data = "yes"
+        return await run_in_threadpool(blocks_page, request, form, found, 409)
+    await run_in_threadpool(
+        desk.add_block,
+        engine=engine,
+        interval=interval,
+        reason=form.reason.data,
+        who=_who(request),
+        now=request.app.state.clock(),
+    )
+    return RedirectResponse("/coordinator/blocks", status_code=303)
+
+
+async def remove_block(request: Request) -> Response:
+    form = SecureForm(await read_form(request), meta=form_meta(request))
+    form.validate()
+    require_csrf(form)
+    try:
+        await run_in_threadpool(
+            desk.remove_block,
+            engine=request.app.state.engine,
+            block_id=request.path_params["block_id"],
+            who=_who(request),
+            now=request.app.state.clock(),
+        )
+    except LookupError:
+        raise HTTPException(404, "That block no longer exists.") from None
+    return RedirectResponse("/coordinator/blocks", status_code=303)
+
+
+def calendar_page(request: Request) -> Response:
+    with Session(request.app.state.engine) as session:
+        secret = desk.feed_secret(session)
+    feed_url = str(request.url_for("desk_feed", secret=secret)) if secret else None
+    context = {"feed_url": feed_url}
+    return _page(request, "desk_calendar.html", context)
+
+
+async def rotate_feed(request: Request) -> Response:
+    form = SecureForm(await read_form(request), meta=form_meta(request))
+    form.validate()
+    require_csrf(form)
+    await run_in_threadpool(
+        desk.rotate_feed_secret,
+        engine=request.app.state.engine,
+        who=_who(request),
+        now=request.app.state.clock(),
+    )
+    return RedirectResponse("/coordinator/calendar", status_code=303)
+
+
+def feed(request: Request) -> Response:
+    now = request.app.state.clock()
+    with Session(request.app.state.engine) as session:
+        bookings = desk.feed_bookings(session, request.path_params["secret"], now)
+    if bookings is None:
+        raise HTTPException(404, "This calendar address is not valid (it may have been replaced).")
+    body = build_feed(
+        request.app.state.clinic,
+        bookings,
+        desk_url=lambda b: str(request.url_for("desk_booking", booking_id=b.id)),
+        now=now,
+    )
+    return Response(
+        body, media_type="text/calendar; charset=utf-8", headers={"cache-control": PRIVATE}
+    )
+
+
+def _export_range(request: Request) -> tuple[date, date]:
+    try:
+        first = date.fromisoformat(request.query_params.get("from", ""))
+        last = date.fromisoformat(request.query_params.get("to", ""))
+    except ValueError:
+        raise HTTPException(400, "Please give both dates of the range, like 2026-12-01.") from None
+    if last < first or last - first > timedelta(days=366):
+        raise HTTPException(400, "The range must run forwards and cover at most a year.")
+    return first, last
+
+
+def export_csv(request: Request) -> Response:
+    first, last = _export_range(request)
+    clinic = request.app.state.clinic
+    with Session(request.app.state.engine) as session:
+        body = desk.bookings_csv(session, rules=clinic.rules, first=first, last=last)
+        audit.record(
+            session,
+            coordinator=_who(request),
+            action="export csv",
+            now=request.app.state.clock(),
+            detail=f"{first}–{last}",
+        )
+        session.commit()
+    filename = f"bookings-{first}-to-{last}.csv"
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "content-disposition": f'attachment; filename="{filename}"',
+            "cache-control": PRIVATE,
+        },
+    )
+
+
+def audit_page(request: Request) -> Response:
+    page = _query_page(request)
+    with Session(request.app.state.engine) as session:
+        events, total = audit.recent_events(session, page=page, per_page=50)
+    context = {"events": events, "page": page, "pages": max(1, -(-total // 50))}
+    return _page(request, "desk_audit.html", context)
+
+
+routes = [
+    Route("/coordinator/login", login, name="desk_login", methods=["GET", "POST"]),
+    Route("/coordinator/feed/{secret}.ics", feed, name="desk_feed"),
+    Mount(
+        "/coordinator",
+        routes=[
+            Route("/", bookings_page, name="desk"),
+            Route("/bookings/{booking_id:int}", booking_detail, name="desk_booking"),
+            Route(
+                "/bookings/{booking_id:int}/status",
+                change_status,
+                name="desk_status",
+                methods=["POST"],
+            ),
+            Route("/blocks", blocks_page, name="desk_blocks", methods=["GET"]),
+            Route("/blocks", add_block, name="desk_add_block", methods=["POST"]),
+            Route(
+                "/blocks/{block_id:int}/delete",
+                remove_block,
+                name="desk_remove_block",
+                methods=["POST"],
+            ),
+            Route("/calendar", calendar_page, name="desk_calendar"),
+            Route("/calendar/rotate", rotate_feed, name="desk_rotate_feed", methods=["POST"]),
+            Route("/export.csv", export_csv, name="desk_export"),
+            Route("/audit", audit_page, name="desk_audit"),
+            Route("/logout", logout, name="desk_logout", methods=["POST"]),
+        ],
+        middleware=[Middleware(CoordinatorOnly)],
+    ),
+]

@@ -1,0 +1,85 @@
+"""Forms of the coordinator's desk."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from wtforms import (
+    DateField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from web.models import BookingStatus
+from web.schedule import Interval, SlotRules, day_bounds
+from web.security import SecureForm
+
+
+class LoginForm(SecureForm):
+    username = StringField(
+        "Username", validators=[DataRequired("Please enter your username."), Length(max=80)]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Please enter your password."), Length(max=200)]
+    )
+
+
+class StatusForm(SecureForm):
+    status = RadioField(
+        "New status",
+        choices=[
+            SelectChoice(BookingStatus.DONE.value, "Done: the consultation took place"),
+            SelectChoice(BookingStatus.NO_SHOW.value, "No-show: the patient could not be reached"),
+            SelectChoice(BookingStatus.CANCELLED.value, "Cancelled by the clinic"),
+        ],
+        validators=[InputRequired("Please choose a status.")],
+    )
+    reason = StringField(
+        "Reason (shown to the patient when cancelling)",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[Length(max=200, message="Please keep the reason under 200 characters.")],
+    )
+
+    def validate_reason(self, field: StringField) -> None:
+        if self.status.data == BookingStatus.CANCELLED and not field.data:
+            raise ValidationError("Please give a reason: the patient will see it.")
+
+
+class BlockForm(SecureForm):
+    day = DateField("Day", validators=[InputRequired("Please choose a day.")])
+    starts = TimeField("From (leave empty to block the whole day)", validators=[Optional()])
+    ends = TimeField("Until", validators=[Optional()])
+    reason = StringField(
+        "Reason",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[DataRequired("Please give a reason."), Length(max=200)],
+    )
+    confirm = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        # Checked here, not in validate_ends: Optional() stops a field's own chain when empty.
+        valid = super().validate(extra_validators)
+        starts, ends = self.starts.data, self.ends.data
+        if (starts is None) != (ends is None) and not (self.starts.errors or self.ends.errors):
+            self.ends.errors.append("Give both times, or neither to block the whole day.")
+            return False
+        if starts and ends and ends <= starts:
+            self.ends.errors.append("The end must be later than the start.")
+            return False
+        return valid
+
+    def interval(self, rules: SlotRules) -> Interval:
+        """The blocked period in UTC, from the clinic's wall clock."""
+        day: date = self.day.data
+        if self.starts.data is None:
+            return day_bounds(rules, day)
+        return Interval(_at(day, self.starts.data, rules), _at(day, self.ends.data, rules))
+
+
+def _at(day: date, wall: time, rules: SlotRules) -> datetime:
+    return datetime.combine(day, wall, rules.time_zone).astimezone(UTC)

@@ -1,0 +1,236 @@
+"""The coordinator's side of the data: booking lists, status changes, blocks, feed secret, CSV.
+
+Every change is recorded in the audit log inside the transaction that makes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, func, select
+
+from web.audit import record
+from web.db import session_scope
+from web.models import BlockedPeriod, Booking, BookingStatus, FeedSecret
+from web.schedule import Interval, SlotRules, day_bounds
+
+PER_PAGE = 25
+FINAL_STATUSES = {BookingStatus.DONE, BookingStatus.NO_SHOW, BookingStatus.CANCELLED}
+
+
+@dataclass(frozen=True)
+class BookingPage:
+    bookings: list[Booking]
+    total: int
+    page: int
+    pages: int
+
+
+def list_bookings(
+    session: Session,
+    *,
+    rules: SlotRules,
+    now: datetime,
+    day: date | None,
+    status: str | None,
+    page: int,
+) -> BookingPage:
+    """One day's bookings, or all from today on; optionally of one status; 25 a page."""
+    if day is None:
+        start = day_bounds(rules, now.astimezone(rules.time_zone).date()).start
+        query = select(Booking).where(Booking.starts_at >= start)
+    else:
+        span = day_bounds(rules, day)
+        query = select(Booking).where(Booking.starts_at >= span.start, Booking.starts_at < span.end)
+    if status:
+        query = query.where(Booking.status == status)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), pages)
+    rows = session.exec(
+        query.order_by(col(Booking.starts_at), col(Booking.id))
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return BookingPage(bookings=list(rows), total=total, page=page, pages=pages)
+
+
+def set_status(
+    *,
+    engine: Engine,
+    booking_id: int,
+    status: BookingStatus,
+    reason: str | None,
+    who: str,
+    now: datetime,
+) -> Booking:
+    if status not in FINAL_STATUSES:
+        raise ValueError(f"cannot set status {status}")
+    with session_scope(engine) as session:
+        booking = session.get(Booking, booking_id)
+        if booking is None:
+            raise LookupError("no such booking")
+        if booking.status != status:
+            booking.status = status
+            booking.sequence += 1
+            booking.updated_at = now
+            if status == BookingStatus.CANCELLED:
+                booking.cancel_reason = reason
+            session.add(booking)
+            detail = f"reason: {reason}" if reason else ""
+            record(
+                session,
+                coordinator=who,
+                action=f"mark {status}",
+                now=now,
+                booking_id=booking.id,
+                detail=detail,
+            )
+        return booking
+
+
+def bookings_in(session: Session, interval: Interval) -> list[Booking]:
+    """Active bookings overlapping a period: what a new block would leave stranded."""
+    return list(
+        session.exec(
+            select(Booking)
+            .where(Booking.status == BookingStatus.CONFIRMED)
+            .where(Booking.starts_at < interval.end, Booking.ends_at > interval.start)
+            .order_by(col(Booking.starts_at))
+        ).all()
+    )
+
+
+def _block_detail(start: datetime, end: datetime, reason: str) -> str:
+    return f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC: {reason}"
+
+
+def add_block(
+    *, engine: Engine, interval: Interval, reason: str, who: str, now: datetime
+) -> BlockedPeriod:
+    with session_scope(engine) as session:
+        block = BlockedPeriod(
+            starts_at=interval.start, ends_at=interval.end, reason=reason, created_at=now
+        )
+        session.add(block)
+        session.flush()
+        record(
+            session,
+            coordinator=who,
+            action="block",
+            now=now,
+            detail=_block_detail(interval.start, interval.end, reason),
+        )
+        return block
+
+
+def remove_block(*, engine: Engine, block_id: int, who: str, now: datetime) -> None:
+    with session_scope(engine) as session:
+        block = session.get(BlockedPeriod, block_id)
+        if block is None:
+            raise LookupError("no such block")
+        record(
+            session,
+            coordinator=who,
+            action="unblock",
+            now=now,
+            detail=_block_detail(block.starts_at, block.ends_at, block.reason),
+        )
+        session.delete(block)
+
+
+def upcoming_blocks(session: Session, now: datetime) -> list[BlockedPeriod]:
+    return list(
+        session.exec(
+            select(BlockedPeriod)
+            .where(BlockedPeriod.ends_at > now)
+            .order_by(col(BlockedPeriod.starts_at))
+        ).all()
+    )
+
+
+def feed_secret(session: Session) -> str | None:
+    row = session.exec(select(FeedSecret)).first()
+    return row.secret if row else None
+
+
+def rotate_feed_secret(*, engine: Engine, who: str, now: datetime) -> str:
+    """A new secret replaces the old one, so the old subscription URL stops working at once."""
+    secret = secrets.token_urlsafe(32)
+    with session_scope(engine) as session:
+        for old in session.exec(select(FeedSecret)).all():
+            session.delete(old)
+        session.add(FeedSecret(secret=secret, created_at=now))
+        record(session, coordinator=who, action="rotate feed", now=now)
+    return secret
+
+
+def feed_bookings(session: Session, secret: str, now: datetime) -> list[Booking] | None:
+    """Upcoming active bookings for the feed, or None when the secret is not the current one."""
+    current = feed_secret(session)
+    if current is None or not secrets.compare_digest(current.encode(), secret.encode()):
+        return None
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(
+        session.exec(
+            select(Booking)
+            .where(Booking.status != BookingStatus.CANCELLED, Booking.starts_at >= today)
+            .order_by(col(Booking.starts_at))
+        ).all()
+    )
+
+
+# Spreadsheets run a cell that starts with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_HEADER = [
+    "start (clinic time)",
+    "end",
+    "status",
+    "name",
+    "phone",
+    "email",
+    "channel",
+    "note",
+    "booked at (UTC)",
+]
+
+
+def spreadsheet_safe(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def bookings_csv(session: Session, *, rules: SlotRules, first: date, last: date) -> str:
+    start, end = day_bounds(rules, first).start, day_bounds(rules, last).end
+    rows = session.exec(
+        select(Booking)
+        .where(Booking.starts_at >= start, Booking.starts_at < end)
+        .order_by(col(Booking.starts_at), col(Booking.id))
+    ).all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    zone = rules.time_zone
+    for b in rows:
+        writer.writerow(
+            [
+                spreadsheet_safe(value)
+                for value in (
+                    f"{b.start.astimezone(zone):%Y-%m-%d %H:%M}",
+                    f"{b.end.astimezone(zone):%H:%M}",
+                    b.status,
+                    b.patient_name,
+                    b.phone,
+                    b.email,
+                    b.channel,
+                    b.note,
+                    f"{b.created_at:%Y-%m-%d %H:%M}",
+                )
+            ]
+        )
+    return out.getvalue()
