@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 
 from starlette.applications import Starlette
@@ -19,15 +22,28 @@ from web.content import load_conditions
 from web.db import make_engine
 from web.errors import http_error, server_error
 from web.models import utc_now
+from web.notifications import Notifier
+from web.outbox import run_forever
 from web.security import SecurityHeadersMiddleware
 from web.settings import PROJECT_ROOT, Settings, load_settings
 from web.templating import make_templates
+
+
+def _log_to_stderr() -> None:
+    """The app's own INFO lines (never patient data) next to uvicorn's, unless logging is set up."""
+    logger = logging.getLogger("web")
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
 ) -> Starlette:
     settings = settings or load_settings()
+    _log_to_stderr()
     clinic = load_clinic(settings.clinic_file)
     static = FingerprintedStatic(PROJECT_ROOT / "static")
     templates = make_templates(clinic, static_url=lambda path: "/static/" + static.url_path(path))
@@ -54,6 +70,7 @@ def create_app(
             ),
         ],
         exception_handlers={HTTPException: http_error, 500: server_error},
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.clinic = clinic
@@ -61,4 +78,24 @@ def create_app(
     app.state.templates = templates
     app.state.engine = make_engine(settings.database_url)
     app.state.clock = clock
+    app.state.notifier = Notifier(clinic, settings.public_url)
     return app
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Sends the outbox from the web process unless a separate worker does (OUTBOX_IN_WEB)."""
+    settings: Settings = app.state.settings
+    task = None
+    if settings.outbox_in_web:
+        task = asyncio.create_task(
+            run_forever(engine=app.state.engine, smtp=settings.smtp, clock=app.state.clock)
+        )
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        app.state.engine.dispose()

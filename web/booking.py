@@ -173,17 +173,20 @@ async def submit_booking(request: Request) -> Response:
         )
     if not valid:
         return _render_form(request, form, start, status_code=422)
-    clinic = _clinic(request)
+    clinic, now, notifier = _clinic(request), _now(request), request.app.state.notifier
+    booking_token = form.key.data
     try:
-        booking_token = form.key.data
         await run_in_threadpool(
             reservations.book,
             engine=request.app.state.engine,
             rules=clinic.rules,
-            now=_now(request),
+            now=now,
             start=start,
             patient=form.patient(),
             token=booking_token,
+            on_booked=lambda session, booking: notifier.booked(
+                session, booking, token=booking_token, now=now
+            ),
         )
     except SlotUnavailable:
         return await run_in_threadpool(_slot_taken, request, start, TAKEN)
@@ -256,10 +259,16 @@ async def cancel(request: Request) -> Response:
     form = ConfirmForm(await read_form(request), meta=form_meta(request))
     form.validate()
     require_csrf(form)
-    token = request.path_params["token"]
+    token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
     try:
         await run_in_threadpool(
-            reservations.cancel, engine=request.app.state.engine, now=_now(request), token=token
+            reservations.cancel,
+            engine=request.app.state.engine,
+            now=now,
+            token=token,
+            on_cancelled=lambda session, booking: notifier.cancelled(
+                session, booking, token=token, now=now
+            ),
         )
     except LookupError:
         raise HTTPException(404, "We could not find a booking at this address.") from None
@@ -291,16 +300,19 @@ async def reschedule(request: Request) -> Response:
     form = RescheduleForm(await read_form(request), meta=form_meta(request))
     form.validate()
     require_csrf(form)
-    token = request.path_params["token"]
+    token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
     start = _slot_or_error(request, form.start.data)
     try:
         await run_in_threadpool(
             reservations.reschedule,
             engine=request.app.state.engine,
             rules=_clinic(request).rules,
-            now=_now(request),
+            now=now,
             token=token,
             start=start,
+            on_moved=lambda session, booking: notifier.rescheduled(
+                session, booking, token=token, now=now
+            ),
         )
     except LookupError:
         raise HTTPException(404, "We could not find a booking at this address.") from None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
+import logging
 import os
 import sys
 
@@ -15,6 +17,7 @@ from web.clinic import ClinicConfigError, load_clinic
 from web.content import ContentError, load_conditions
 from web.db import make_engine
 from web.models import utc_now
+from web.outbox import run_forever, send_due
 from web.settings import PROJECT_ROOT, load_settings
 
 
@@ -60,6 +63,22 @@ def create_coordinator(username: str) -> None:
     print(f"coordinator {username!r} {'created' if created else 'password updated'}")
 
 
+def send_outbox(*, once: bool, interval: float) -> None:
+    settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    engine = make_engine(settings.database_url)
+    try:
+        if once:
+            report = send_due(engine=engine, smtp=settings.smtp, now=utc_now())
+            print(f"sent {report.sent}, failed {report.failed}, waiting {report.waiting}")
+        else:
+            asyncio.run(
+                run_forever(engine=engine, smtp=settings.smtp, clock=utc_now, interval=interval)
+            )
+    finally:
+        engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m web", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -69,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         "create-coordinator", help="create a desk account (or set its password)"
     )
     create.add_argument("username")
+    sender = commands.add_parser("send-outbox", help="deliver queued e-mails (loops; --once)")
+    sender.add_argument("--once", action="store_true", help="one round, then exit")
+    sender.add_argument("--interval", type=float, default=30.0, help="seconds between rounds")
     args = parser.parse_args(argv)
     try:
         if args.command == "migrate":
@@ -77,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             check()
         elif args.command == "create-coordinator":
             create_coordinator(args.username.strip())
+        elif args.command == "send-outbox":
+            send_outbox(once=args.once, interval=args.interval)
     except (ClinicConfigError, ContentError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -172,6 +172,7 @@ async def change_status(request: Request) -> Response:
     if not valid:
         return await run_in_threadpool(booking_detail, request, form, 422)
     booking_id = request.path_params["booking_id"]
+    now, notifier = request.app.state.clock(), request.app.state.notifier
     try:
         await run_in_threadpool(
             desk.set_status,
@@ -180,7 +181,10 @@ async def change_status(request: Request) -> Response:
             status=BookingStatus(form.status.data),
             reason=form.reason.data or None,
             who=_who(request),
-            now=request.app.state.clock(),
+            now=now,
+            on_cancelled=lambda session, booking: notifier.cancelled(
+                session, booking, token=None, now=now
+            ),
         )
     except LookupError:
         raise HTTPException(404, "There is no booking with that number.") from None

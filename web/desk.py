@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 from web.audit import record
 from web.db import session_scope
 from web.models import BlockedPeriod, Booking, BookingStatus, FeedSecret
+from web.reservations import OnChange, no_follow_up
 from web.schedule import Interval, SlotRules, day_bounds
 
 PER_PAGE = 25
@@ -68,6 +69,7 @@ def set_status(
     reason: str | None,
     who: str,
     now: datetime,
+    on_cancelled: OnChange = no_follow_up,
 ) -> Booking:
     if status not in FINAL_STATUSES:
         raise ValueError(f"cannot set status {status}")
@@ -79,9 +81,10 @@ def set_status(
             booking.status = status
             booking.sequence += 1
             booking.updated_at = now
+            session.add(booking)
             if status == BookingStatus.CANCELLED:
                 booking.cancel_reason = reason
-            session.add(booking)
+                on_cancelled(session, booking)
             detail = f"reason: {reason}" if reason else ""
             record(
                 session,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, text
+from sqlalchemy import Index, Text, text
 from sqlmodel import Field, SQLModel
 
 
@@ -127,3 +127,30 @@ class FeedSecret(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     secret: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail to send, written in the transaction of the change that causes it.
+
+    A row is claimed before sending (so two workers never send it twice) and marked sent right
+    after the SMTP server accepts it; the Message-ID stays the same across retries.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    booking_id: int | None = Field(default=None, index=True)
+    recipient: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body_text: str = Field(sa_type=Text)
+    body_html: str = Field(sa_type=Text)
+    attachment: str | None = Field(default=None, sa_type=Text)  # an .ics file, if any
+    message_id: str = Field(max_length=200, unique=True, index=True)
+    created_at: datetime
+    send_after: datetime = Field(index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(index=True)
+    claimed_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=200)
+    sent_at: datetime | None = Field(default=None, index=True)

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -27,6 +28,14 @@ from web.schedule import (
 )
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+
+
+# Called inside the transaction that changes a booking, to write what must follow (e-mails).
+OnChange = Callable[[Session, Booking], None]
+
+
+def no_follow_up(session: Session, booking: Booking) -> None:
+    pass
 
 
 class SlotUnavailable(Exception):
@@ -117,6 +126,7 @@ def book(
     start: datetime,
     patient: PatientDetails,
     token: str,
+    on_booked: OnChange = no_follow_up,
 ) -> Booking:
     """Create a booking, or return the one this same form (same token) already created."""
     for _attempt in range(rules.capacity + 1):
@@ -143,6 +153,8 @@ def book(
                     updated_at=now,
                 )
                 session.add(booking)
+                session.flush()  # the unique index decides here, before anything else is written
+                on_booked(session, booking)
             return booking
         except IntegrityError:
             # Another request took this seat, or a double tap of this same form won the race:
@@ -152,7 +164,13 @@ def book(
 
 
 def reschedule(
-    *, engine: Engine, rules: SlotRules, now: datetime, token: str, start: datetime
+    *,
+    engine: Engine,
+    rules: SlotRules,
+    now: datetime,
+    token: str,
+    start: datetime,
+    on_moved: OnChange = no_follow_up,
 ) -> Booking:
     """Move a booking; the old seat is freed in the same transaction that takes the new one."""
     for _attempt in range(rules.capacity + 1):
@@ -171,13 +189,17 @@ def reschedule(
                 booking.sequence += 1
                 booking.updated_at = now
                 session.add(booking)
+                session.flush()
+                on_moved(session, booking)
             return booking
         except IntegrityError:
             continue
     raise SlotUnavailable
 
 
-def cancel(*, engine: Engine, now: datetime, token: str) -> Booking:
+def cancel(
+    *, engine: Engine, now: datetime, token: str, on_cancelled: OnChange = no_follow_up
+) -> Booking:
     with session_scope(engine) as session:
         booking = find_booking(session, token)
         if booking is None:
@@ -187,6 +209,7 @@ def cancel(*, engine: Engine, now: datetime, token: str) -> Booking:
             booking.sequence += 1
             booking.updated_at = now
             session.add(booking)
+            on_cancelled(session, booking)
         return booking
 
 

@@ -26,6 +26,17 @@ def _dev_secret_key() -> str:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str  # "starttls", "tls" or "none"
+    username: str
+    password: str
+    sender: str
+    timeout: float = 15.0
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     secret_key: str
@@ -33,6 +44,9 @@ class Settings:
     content_dir: Path
     https_only: bool = False
     debug: bool = False
+    public_url: str = "http://127.0.0.1:8000"
+    smtp: SmtpSettings | None = None  # None: e-mails wait in the outbox
+    outbox_in_web: bool = True  # false when a separate `send-outbox` worker runs
 
 
 def normalise_database_url(url: str) -> str:
@@ -41,6 +55,24 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _smtp(config: Config) -> SmtpSettings | None:
+    host = config("SMTP_HOST", default="")
+    if not host:
+        return None
+    security = config("SMTP_SECURITY", default="starttls").lower()
+    if security not in {"starttls", "tls", "none"}:
+        raise ValueError("SMTP_SECURITY must be starttls, tls or none")
+    default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    return SmtpSettings(
+        host=host,
+        port=config("SMTP_PORT", cast=int, default=default_port),
+        security=security,
+        username=config("SMTP_USERNAME", default=""),
+        password=config("SMTP_PASSWORD", default=""),
+        sender=config("MAIL_FROM", default=f"no-reply@{host}"),
+    )
 
 
 def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
@@ -53,4 +85,7 @@ def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
         content_dir=Path(config("CONTENT_DIR", default=str(PROJECT_ROOT / "content"))),
         https_only=config("HTTPS_ONLY", cast=bool, default=False),
         debug=config("DEBUG", cast=bool, default=False),
+        public_url=config("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/"),
+        smtp=_smtp(config),
+        outbox_in_web=config("OUTBOX_IN_WEB", cast=bool, default=True),
     )

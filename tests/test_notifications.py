@@ -1,0 +1,281 @@
+"""E-mails through a real SMTP server on 127.0.0.1 (aiosmtpd), on both databases."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import threading
+from datetime import timedelta
+
+import icalendar
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import Session, select
+
+from tests.booking_helpers import PATIENT, book, offered_starts
+from tests.conftest import csrf_from
+from tests.live_server import free_port
+from web.accounts import save_coordinator
+from web.models import OutboxMessage
+from web.outbox import send_due
+from web.settings import SmtpSettings
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(parsed)
+        return "250 OK"
+
+    def by_subject(self, text: str) -> list:
+        return [m for m in self.messages if text in m["Subject"]]
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+        self.settings = SmtpSettings(
+            host="127.0.0.1", port=port, security="none", username="", password="",
+            sender="clinic@clinic.example", timeout=5,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+def outbox(engine) -> list[OutboxMessage]:
+    with Session(engine) as session:
+        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())
+
+
+def token_of(response) -> str:
+    assert response.status_code == 303, response.text
+    return response.headers["location"].rsplit("/", 1)[1]
+
+
+def ics_of(message) -> icalendar.Calendar:
+    [attachment] = [part for part in message.iter_attachments()]
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_filename() == "consultation.ics"
+    return icalendar.Calendar.from_ical(attachment.get_payload(decode=True))
+
+
+def test_booking_writes_confirmation_reminder_and_alert_in_its_transaction(client, engine):
+    token_of(book(client, "2026-12-03T08:30:00Z"))
+    kinds = sorted(m.kind for m in outbox(engine))
+    assert kinds == ["alert", "confirmation", "reminder"]
+    reminder = next(m for m in outbox(engine) if m.kind == "reminder")
+    assert reminder.send_after.isoformat() == "2026-12-02T08:30:00+00:00"  # 24 hours before
+
+
+def test_no_email_given_means_only_the_clinic_is_told(client, engine):
+    token_of(book(client, email=""))
+    assert [m.kind for m in outbox(engine)] == ["alert"]
+
+
+def test_confirmation_arrives_with_a_parsable_invite(client, engine, smtp, clock):
+    token = token_of(book(client, "2026-12-03T08:30:00Z"))
+    report = send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    assert (report.sent, report.failed) == (2, 0)  # confirmation and alert; the reminder waits
+    [confirmation] = smtp.inbox.by_subject("Your online consultation")
+    assert confirmation["To"] == PATIENT["email"]
+    assert confirmation["Subject"] == "Your online consultation: Thursday 3 December, 10:30"
+    assert "hemifacial" not in confirmation["Subject"].lower()
+    text = confirmation.get_body(("plain",)).get_content()
+    html = confirmation.get_body(("html",)).get_content()
+    assert f"/bookings/{token}" in text and f"/bookings/{token}" in html
+    assert "Viber" in text and "Thursday 3 December, 10:30" in text
+    event = ics_of(confirmation).walk("VEVENT")[0]
+    assert event.decoded("dtstart").isoformat() == "2026-12-03T08:30:00+00:00"
+    assert str(event["status"]) == "CONFIRMED"
+    # After sending, the body (which holds the private link) is not kept.
+    sent = next(m for m in outbox(engine) if m.kind == "confirmation")
+    assert sent.sent_at == clock.now and token not in sent.body_text and sent.attachment is None
+
+
+def test_coordinator_alert_carries_the_booking_details(client, engine, smtp, clock):
+    token_of(book(client, "2026-12-03T08:30:00Z"))
+    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    [alert] = smtp.inbox.by_subject("New booking")
+    assert alert["To"] == "coordinator@clinic.example"
+    text = alert.get_body(("plain",)).get_content()
+    for detail in [
+        "Olena Kovalenko",
+        "+380 67 123 4567",
+        "olena@example.com",
+        "Viber",
+        "Twitching",
+    ]:
+        assert detail in text
+    booking_id = outbox(engine)[0].booking_id
+    assert f"/coordinator/bookings/{booking_id}" in text
+
+
+def test_a_server_that_is_down_then_up_gets_every_message_exactly_once(client, engine, clock):
+    server = SmtpServer(free_port())  # nothing listens yet
+    for start in offered_starts(client)[:2]:
+        token_of(book(client, start))
+    down = send_due(engine=engine, smtp=server.settings, now=clock.now)
+    assert (down.sent, down.failed) == (0, 4)
+    failed = [m for m in outbox(engine) if m.kind != "reminder"]
+    assert all(m.attempts == 1 and m.sent_at is None and m.last_error for m in failed)
+    server.start()
+    try:
+        # Not before the back-off has passed...
+        assert send_due(engine=engine, smtp=server.settings, now=clock.now).sent == 0
+        later = clock.now + timedelta(minutes=1)
+        assert send_due(engine=engine, smtp=server.settings, now=later).sent == 4
+        # ...and never again.
+        assert (
+            send_due(engine=engine, smtp=server.settings, now=later + timedelta(hours=1)).sent == 0
+        )
+    finally:
+        server.stop()
+    ids = [m["Message-ID"] for m in server.inbox.messages]
+    assert len(ids) == 4 and len(set(ids)) == 4
+
+
+def test_two_senders_at_once_never_send_a_message_twice(client, engine, smtp, clock):
+    for start in offered_starts(client)[:5]:
+        token_of(book(client, start))
+    barrier = threading.Barrier(2)
+    reports = []
+
+    def sender():
+        barrier.wait()
+        reports.append(send_due(engine=engine, smtp=smtp.settings, now=clock.now))
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r.sent for r in reports) == 10
+    ids = [m["Message-ID"] for m in smtp.inbox.messages]
+    assert len(ids) == 10 and len(set(ids)) == 10
+
+
+def test_reminder_goes_once_at_the_right_time(client, engine, smtp, clock):
+    token_of(book(client, "2026-12-03T08:30:00Z"))
+    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    due = clock.now.replace(year=2026, month=12, day=2, hour=8, minute=30)
+    assert send_due(engine=engine, smtp=smtp.settings, now=due - timedelta(seconds=1)).sent == 0
+    assert smtp.inbox.by_subject("Reminder") == []
+    assert send_due(engine=engine, smtp=smtp.settings, now=due).sent == 1
+    assert send_due(engine=engine, smtp=smtp.settings, now=due + timedelta(hours=2)).sent == 0
+    [reminder] = smtp.inbox.by_subject("Reminder")
+    assert reminder["Subject"] == "Reminder: your online consultation on Thursday 3 December, 10:30"
+
+
+def test_reschedule_and_cancel_send_notices_and_move_the_reminder(client, engine, smtp, clock):
+    token = token_of(book(client, "2026-12-03T08:30:00Z"))
+    picker = client.get(f"/bookings/{token}/reschedule").text
+    moved = client.post(
+        f"/bookings/{token}/reschedule",
+        data={"csrf_token": csrf_from(picker), "start": "2026-12-04T09:00:00Z"},
+    )
+    assert moved.status_code == 303
+    reminders = [m for m in outbox(engine) if m.kind == "reminder"]
+    assert [r.send_after.isoformat() for r in reminders] == ["2026-12-03T09:00:00+00:00"]
+    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    [notice] = smtp.inbox.by_subject("has moved")
+    assert notice["Subject"] == "Your consultation has moved to Friday 4 December, 11:00"
+    event = ics_of(notice).walk("VEVENT")[0]
+    assert (
+        int(event["sequence"]) == 1
+        and event.decoded("dtstart").isoformat() == "2026-12-04T09:00:00+00:00"
+    )
+    assert smtp.inbox.by_subject("Booking moved")
+
+    confirm = client.get(f"/bookings/{token}/cancel").text
+    client.post(f"/bookings/{token}/cancel", data={"csrf_token": csrf_from(confirm)})
+    assert [
+        m for m in outbox(engine) if m.kind == "reminder"
+    ] == []  # never sent for a cancelled one
+    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    [cancelled] = smtp.inbox.by_subject("is cancelled")
+    assert str(ics_of(cancelled).walk("VEVENT")[0]["status"]) == "CANCELLED"
+    assert smtp.inbox.by_subject("Booking cancelled")
+
+
+def test_clinic_cancellation_tells_the_patient_the_reason(client, engine, smtp, clock):
+    token_of(book(client))
+    save_coordinator(engine=engine, username="anna", password="a long password!", now=clock.now)
+    login = client.get("/coordinator/login").text
+    client.post(
+        "/coordinator/login",
+        data={"csrf_token": csrf_from(login), "username": "anna", "password": "a long password!"},
+    )
+    booking_id = outbox(engine)[0].booking_id
+    page = client.get(f"/coordinator/bookings/{booking_id}").text
+    client.post(
+        f"/coordinator/bookings/{booking_id}/status",
+        data={"csrf_token": csrf_from(page), "status": "cancelled", "reason": "The doctor is ill"},
+    )
+    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    [notice] = smtp.inbox.by_subject("is cancelled")
+    assert "The doctor is ill" in notice.get_body(("plain",)).get_content()
+
+
+def test_without_smtp_messages_wait_and_the_log_says_so(client, engine, clock, caplog):
+    token_of(book(client))
+    with caplog.at_level(logging.INFO):
+        report = send_due(engine=engine, smtp=None, now=clock.now)
+    assert report.waiting == 2 and report.sent == 0
+    assert "2 e-mail(s) wait in the outbox: SMTP is not configured" in caplog.text
+    assert all(m.sent_at is None for m in outbox(engine))
+
+
+def test_no_patient_data_in_the_logs_of_a_full_flow(client, engine, smtp, clock, caplog):
+    secrets_of_patient = [
+        PATIENT["name"],
+        "067 123 4567",
+        "380671234567",
+        PATIENT["email"],
+        "Twitching",
+    ]
+    with caplog.at_level(logging.DEBUG):
+        token = token_of(book(client, "2026-12-03T08:30:00Z"))
+        client.get(f"/bookings/{token}")
+        client.get(f"/bookings/{token}/invite.ics")
+        picker = client.get(f"/bookings/{token}/reschedule").text
+        client.post(
+            f"/bookings/{token}/reschedule",
+            data={"csrf_token": csrf_from(picker), "start": "2026-12-04T09:00:00Z"},
+        )
+        send_due(engine=engine, smtp=SmtpServer(free_port()).settings, now=clock.now)  # failures
+        send_due(engine=engine, smtp=smtp.settings, now=clock.now + timedelta(hours=1))
+        confirm = client.get(f"/bookings/{token}/cancel").text
+        client.post(f"/bookings/{token}/cancel", data={"csrf_token": csrf_from(confirm)})
+    # Everything the app, its libraries and the HTTP client logged; not the test's own SMTP
+    # server ("mail.log"), which stands for the outside mail system and prints what it receives.
+    records = [r for r in caplog.records if not r.name.startswith("mail.log")]
+    assert records, "nothing was logged at all: the capture is not working"
+    logged = "\n".join(record.getMessage() for record in records)
+    assert "outbox message" in logged
+    for secret in secrets_of_patient:
+        assert secret not in logged

@@ -1,0 +1,164 @@
+"""What to tell whom when a booking changes: patient e-mails and the coordinator's alerts.
+
+Messages are rendered now and written to the outbox in the caller's transaction, so a booking
+and its e-mails are saved together or not at all. They are rendered now because the patient's
+manage link exists only while we hold the raw token (the database keeps just its hash).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlmodel import Session, select
+
+from web.clinic import Clinic
+from web.invites import build_invite
+from web.models import Booking, OutboxMessage
+from web.settings import PROJECT_ROOT
+from web.templating import long_date, readable_phone
+
+REMINDER_BEFORE = timedelta(hours=24)
+ALERT_HEADLINES = {
+    "new": "New booking",
+    "rescheduled": "Booking moved to a new time",
+    "cancelled": "Booking cancelled",
+}
+
+
+class Notifier:
+    def __init__(self, clinic: Clinic, public_url: str) -> None:
+        self.clinic = clinic
+        self.public_url = public_url.rstrip("/")
+        zone = clinic.rules.time_zone
+        self.env = Environment(
+            loader=FileSystemLoader(PROJECT_ROOT / "templates" / "email"),
+            autoescape=select_autoescape(["html"]),  # the .txt parts are plain text
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(
+            when=lambda moment: (
+                f"{long_date(moment.astimezone(zone).date())}, {moment.astimezone(zone):%H:%M}"
+            ),
+            clock=lambda moment: f"{moment.astimezone(zone):%H:%M}",
+            phone=readable_phone,
+        )
+
+    # --- Events -----------------------------------------------------------------------------
+
+    def booked(self, session: Session, booking: Booking, *, token: str, now: datetime) -> None:
+        if booking.email:
+            self._to_patient(session, booking, "confirmation", token=token, now=now, ics=True)
+            self._queue_reminder(session, booking, token=token, now=now)
+        self._alert(session, booking, "new", now=now)
+
+    def rescheduled(self, session: Session, booking: Booking, *, token: str, now: datetime) -> None:
+        self._drop_reminders(session, booking)
+        if booking.email:
+            self._to_patient(session, booking, "rescheduled", token=token, now=now, ics=True)
+            self._queue_reminder(session, booking, token=token, now=now)
+        self._alert(session, booking, "rescheduled", now=now)
+
+    def cancelled(
+        self, session: Session, booking: Booking, *, token: str | None, now: datetime
+    ) -> None:
+        """`token` is None when the clinic cancels: the patient's mail then links the site."""
+        self._drop_reminders(session, booking)
+        if booking.email:
+            self._to_patient(session, booking, "cancelled", token=token, now=now, ics=True)
+        self._alert(session, booking, "cancelled", now=now)
+
+    # --- Building blocks -------------------------------------------------------------------
+
+    def manage_url(self, token: str | None) -> str:
+        return f"{self.public_url}/bookings/{token}" if token else f"{self.public_url}/consultation"
+
+    def _queue_reminder(
+        self, session: Session, booking: Booking, *, token: str, now: datetime
+    ) -> None:
+        due = booking.start - REMINDER_BEFORE
+        if due > now:
+            self._to_patient(session, booking, "reminder", token=token, now=now, send_after=due)
+
+    def _drop_reminders(self, session: Session, booking: Booking) -> None:
+        """A reminder for a time that changed or was cancelled must never go out."""
+        pending = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.booking_id == booking.id,
+                OutboxMessage.kind == "reminder",
+                OutboxMessage.sent_at == None,  # noqa: E711  (SQL IS NULL)
+            )
+        ).all()
+        for message in pending:
+            session.delete(message)
+
+    def _to_patient(
+        self,
+        session: Session,
+        booking: Booking,
+        kind: str,
+        *,
+        token: str | None,
+        now: datetime,
+        ics: bool = False,
+        send_after: datetime | None = None,
+    ) -> None:
+        manage = self.manage_url(token)
+        attachment = (
+            build_invite(self.clinic, booking, manage_url=manage, now=now).decode("utf-8")
+            if ics
+            else None
+        )
+        context = {"booking": booking, "clinic": self.clinic, "manage_url": manage}
+        self._enqueue(
+            session,
+            booking,
+            kind,
+            booking.email,
+            context,
+            now=now,
+            attachment=attachment,
+            send_after=send_after,
+        )
+
+    def _alert(self, session: Session, booking: Booking, change: str, *, now: datetime) -> None:
+        context = {
+            "booking": booking,
+            "clinic": self.clinic,
+            "headline": ALERT_HEADLINES[change],
+            "desk_url": f"{self.public_url}/coordinator/bookings/{booking.id}",
+        }
+        self._enqueue(session, booking, "alert", self.clinic.email, context, now=now)
+
+    def _enqueue(
+        self,
+        session: Session,
+        booking: Booking,
+        kind: str,
+        recipient: str,
+        context: dict,
+        *,
+        now: datetime,
+        attachment: str | None = None,
+        send_after: datetime | None = None,
+    ) -> None:
+        subject = self.env.get_template(f"{kind}.subject.txt").render(context).strip()
+        domain = self.clinic.email.rsplit("@", 1)[-1]
+        session.add(
+            OutboxMessage(
+                kind=kind,
+                booking_id=booking.id,
+                recipient=recipient,
+                subject=subject[:200],
+                body_text=self.env.get_template(f"{kind}.txt").render(context),
+                body_html=self.env.get_template(f"{kind}.html").render(context),
+                attachment=attachment,
+                message_id=f"<{uuid.uuid4().hex}@{domain}>",
+                created_at=now,
+                send_after=send_after or now,
+                next_attempt_at=send_after or now,
+            )
+        )
