@@ -119,6 +119,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "secret_key": "test-secret-key-not-for-production",
         "clinic_file": PROJECT_ROOT / "clinic.toml",
         "content_dir": PROJECT_ROOT / "content",
+        # Generous, so that tests making many requests are not limited; test_abuse sets its own.
+        "rate_limits": dict.fromkeys(("booking", "manage", "login"), "1000 per minute"),
     }
     values.update(overrides)
     return Settings(**values)

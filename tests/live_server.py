@@ -22,17 +22,29 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, *, workers: int = 1, timeout: float = 30) -> Iterator[str]:
+def running_server(
+    database_url: str,
+    *,
+    workers: int = 1,
+    timeout: float = 30,
+    env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> Iterator[str]:
     port = free_port()
+    generous = "1000 per minute"
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "live-server-test-secret",
+        "RATE_LIMIT_BOOKING": generous,
+        "RATE_LIMIT_MANAGE": generous,
+        "RATE_LIMIT_LOGIN": generous,
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--no-access-log",
+        "--log-level", "warning", "--no-access-log", *extra_args,
     ]  # fmt: skip
     process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
     base = f"http://127.0.0.1:{port}"

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -20,10 +21,11 @@ from web.assets import FingerprintedStatic
 from web.clinic import load_clinic
 from web.content import load_conditions
 from web.db import make_engine
-from web.errors import http_error, server_error
+from web.errors import database_unavailable, http_error, server_error
 from web.models import utc_now
 from web.notifications import Notifier
 from web.outbox import run_forever
+from web.ratelimit import make_rate_limits
 from web.security import SecurityHeadersMiddleware
 from web.settings import PROJECT_ROOT, Settings, load_settings
 from web.templating import make_templates
@@ -69,7 +71,12 @@ def create_app(
                 https_only=settings.https_only,
             ),
         ],
-        exception_handlers={HTTPException: http_error, 500: server_error},
+        exception_handlers={
+            HTTPException: http_error,
+            OperationalError: database_unavailable,
+            InterfaceError: database_unavailable,
+            500: server_error,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -79,6 +86,11 @@ def create_app(
     app.state.engine = make_engine(settings.database_url)
     app.state.clock = clock
     app.state.notifier = Notifier(clinic, settings.public_url)
+    app.state.rate_limits = make_rate_limits(
+        redis_url=settings.redis_url,
+        overrides=settings.rate_limits,
+        prefix=settings.rate_limit_prefix,
+    )
     return app
 
 

@@ -21,6 +21,7 @@ from web.booking_forms import BookingForm, ConfirmForm, RescheduleForm, format_s
 from web.clinic import Clinic
 from web.invites import build_invite, google_calendar_link, invite_filename, outlook_link
 from web.models import Booking, BookingStatus
+from web.ratelimit import enforce
 from web.reservations import SlotUnavailable
 from web.schedule import Slot, is_on_grid, next_day_with_slots
 from web.security import form_meta, read_form, require_csrf
@@ -163,6 +164,7 @@ def _render_form(
 
 
 async def submit_booking(request: Request) -> Response:
+    enforce(request, "booking")
     form = _form(request, await read_form(request))
     valid = form.validate()
     require_csrf(form)
@@ -256,6 +258,7 @@ def cancel_confirm(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
+    enforce(request, "manage")
     form = ConfirmForm(await read_form(request), meta=form_meta(request))
     form.validate()
     require_csrf(form)
@@ -297,6 +300,7 @@ def reschedule_page(request: Request) -> Response:
 
 
 async def reschedule(request: Request) -> Response:
+    enforce(request, "manage")
     form = RescheduleForm(await read_form(request), meta=form_meta(request))
     form.validate()
     require_csrf(form)

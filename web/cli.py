@@ -8,6 +8,7 @@ import getpass
 import logging
 import os
 import sys
+import time
 
 from alembic import command
 from alembic.config import Config
@@ -18,6 +19,7 @@ from web.content import ContentError, load_conditions
 from web.db import make_engine
 from web.models import utc_now
 from web.outbox import run_forever, send_due
+from web.retention import purge_old_bookings
 from web.settings import PROJECT_ROOT, load_settings
 
 
@@ -79,6 +81,24 @@ def send_outbox(*, once: bool, interval: float) -> None:
         engine.dispose()
 
 
+def purge(*, older_than: int, every_hours: float | None) -> None:
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        while True:
+            report = purge_old_bookings(engine=engine, now=utc_now(), older_than_days=older_than)
+            print(
+                f"purged {report.bookings} booking(s), {report.messages} e-mail(s), "
+                f"{report.login_attempts} login attempt(s) older than {older_than} days",
+                flush=True,
+            )
+            if every_hours is None:
+                return
+            time.sleep(every_hours * 3600)
+    finally:
+        engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m web", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     sender = commands.add_parser("send-outbox", help="deliver queued e-mails (loops; --once)")
     sender.add_argument("--once", action="store_true", help="one round, then exit")
     sender.add_argument("--interval", type=float, default=30.0, help="seconds between rounds")
+    purger = commands.add_parser(
+        "purge-old-bookings", help="delete patient data of bookings that ended long ago"
+    )
+    purger.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    purger.add_argument(
+        "--every", type=float, metavar="HOURS", help="keep running, purging every HOURS hours"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "migrate":
@@ -101,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             create_coordinator(args.username.strip())
         elif args.command == "send-outbox":
             send_outbox(once=args.once, interval=args.interval)
-    except (ClinicConfigError, ContentError) as error:
+        elif args.command == "purge-old-bookings":
+            purge(older_than=args.older_than, every_hours=args.every)
+    except (ClinicConfigError, ContentError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -23,6 +23,7 @@ from web.coordinator_forms import BlockForm, LoginForm, StatusForm
 from web.errors import error_page
 from web.invites import build_feed
 from web.models import Booking, BookingStatus
+from web.ratelimit import client_address, enforce
 from web.security import SecureForm, form_meta, read_form, require_csrf
 from web.templating import render
 
@@ -74,13 +75,14 @@ async def login(request: Request) -> Response:
             "desk_login.html",
             {"form": form, "next": _safe_next(request.query_params.get("next"))},
         )
+    enforce(request, "login")
     form = LoginForm(await read_form(request), meta=form_meta(request))
     valid = form.validate()
     require_csrf(form)
     context = {"form": form, "next": _safe_next(request.query_params.get("next"))}
     if not valid:
         return _page(request, "desk_login.html", context, status_code=422)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     try:
         signed_in = await run_in_threadpool(
             accounts.authenticate,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+
+from web.security import BASE_HEADERS
+
+log = logging.getLogger(__name__)
 
 TITLES = {
     400: "Something in that request was not right",
@@ -28,7 +33,25 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    return error_page(request, 500, "Please try again in a few minutes, or call us.")
+    # Starlette answers a crash outside the middleware stack, so the headers are set here too.
+    response = error_page(request, 500, "Please try again in a few minutes, or call us.")
+    for name, value in BASE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database is down or unreachable: say so kindly and offer the phone; never a 500."""
+    log.warning(
+        "database unavailable (%s) for %s %s", type(exc).__name__, request.method, request.url.path
+    )
+    return error_page(
+        request,
+        503,
+        "We cannot reach our booking system just now. Nothing was saved. Please try again in a "
+        "few minutes, or call us and we will book you by phone.",
+        {"Retry-After": "30"},
+    )
 
 
 def error_page(

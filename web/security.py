@@ -30,6 +30,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+HSTS = "max-age=63072000; includeSubDomains"
 BASE_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
@@ -42,9 +43,7 @@ BASE_HEADERS = {
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, https_only: bool) -> None:
         self.app = app
-        self.headers = dict(BASE_HEADERS)
-        if https_only:
-            self.headers["strict-transport-security"] = "max-age=63072000; includeSubDomains"
+        self.https_only = https_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,8 +53,11 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
+                for name, value in BASE_HEADERS.items():
                     headers.setdefault(name, value)
+                # HSTS only over HTTPS (scheme set by uvicorn's --proxy-headers behind a proxy).
+                if self.https_only or scope.get("scheme") == "https":
+                    headers.setdefault("strict-transport-security", HSTS)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

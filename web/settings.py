@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.config import Config
@@ -47,6 +47,9 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     smtp: SmtpSettings | None = None  # None: e-mails wait in the outbox
     outbox_in_web: bool = True  # false when a separate `send-outbox` worker runs
+    redis_url: str | None = None  # rate limits shared by every worker when set
+    rate_limits: dict[str, str] = field(default_factory=dict)  # e.g. {"booking": "5 per minute"}
+    rate_limit_prefix: str = "clinic"  # keeps two sites on one Redis apart
 
 
 def normalise_database_url(url: str) -> str:
@@ -88,4 +91,10 @@ def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
         public_url=config("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/"),
         smtp=_smtp(config),
         outbox_in_web=config("OUTBOX_IN_WEB", cast=bool, default=True),
+        redis_url=config("REDIS_URL", default="") or None,
+        rate_limits={
+            action: config(f"RATE_LIMIT_{action.upper()}", default="")
+            for action in ("booking", "manage", "login")
+        },
+        rate_limit_prefix=config("RATE_LIMIT_PREFIX", default="clinic"),
     )

@@ -1,0 +1,124 @@
+"""Rate limits: a friendly 429 after the limit, recovery after the window, one shared count
+across two workers through Redis, and the right client address behind a proxy."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+
+import httpx2 as httpx
+import pytest
+import redis
+from starlette.testclient import TestClient
+
+from tests.booking_helpers import book, form_fields, offered_starts, open_form
+from tests.conftest import Clock, csrf_from, make_settings, need
+from tests.live_server import running_server
+from web.app import create_app
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def limited_client(database_url: str, **limits: str) -> TestClient:
+    rates = dict.fromkeys(("booking", "manage", "login"), "1000 per minute") | limits
+    app = create_app(make_settings(database_url, rate_limits=rates), clock=Clock())
+    return TestClient(app, follow_redirects=False)
+
+
+def test_booking_is_limited_and_recovers_after_the_window(engine, database_url):
+    with limited_client(database_url, booking="3 per 2 seconds") as client:
+        starts = offered_starts(client)
+        forms = [form_fields(open_form(client, start)) for start in starts[:4]]
+        statuses = [client.post("/consultation/book", data=form).status_code for form in forms]
+        assert statuses == [303, 303, 303, 429]
+        refused = client.post("/consultation/book", data=forms[3])
+        assert refused.status_code == 429
+        assert "Too many attempts" in refused.text and "tel:+380441234567" in refused.text
+        assert int(refused.headers["retry-after"]) > 0
+        time.sleep(2.1)
+        assert client.post("/consultation/book", data=forms[3]).status_code == 303
+
+
+def test_cancel_reschedule_and_login_are_limited(engine, database_url):
+    with limited_client(database_url, manage="2 per minute", login="2 per minute") as client:
+        token = book(client).headers["location"].rsplit("/", 1)[1]
+        page = client.get(f"/bookings/{token}/reschedule").text
+        data = {"csrf_token": csrf_from(page), "start": "2026-12-09T08:00:00Z"}
+        assert client.post(f"/bookings/{token}/reschedule", data=data).status_code == 303
+        assert client.post(f"/bookings/{token}/reschedule", data=data).status_code == 303
+        assert client.post(f"/bookings/{token}/cancel", data=data).status_code == 429
+        login = client.get("/coordinator/login").text
+        data = {"csrf_token": csrf_from(login), "username": "x", "password": "y"}
+        assert [client.post("/coordinator/login", data=data).status_code for _ in range(3)] == [
+            401,
+            401,
+            429,
+        ]
+
+
+def slots_ahead(base: str, count: int) -> list[str]:
+    with httpx.Client(base_url=base) as client:
+        days = re.findall(
+            r'href="/consultation/slots\?day=([0-9-]+)"', client.get("/consultation").text
+        )
+        starts: list[str] = []
+        for day in days[1:]:
+            starts += offered_starts(client, f"/consultation/slots?day={day}")
+    assert len(starts) >= count
+    return starts[:count]
+
+
+def book_from(base: str, start: str, headers: dict[str, str] | None = None) -> int:
+    """One booking from a new connection (so the kernel spreads them over the workers)."""
+    with httpx.Client(base_url=base, headers=headers or {}) as client:
+        html = client.get(f"/consultation/book?start={start}").text
+        response = client.post("/consultation/book", data=form_fields(html))
+    if response.status_code == 429:
+        assert "tried this many times" in response.text
+    return response.status_code
+
+
+def test_two_workers_share_one_limit_through_redis(engine, database_url):
+    need(TEST_REDIS_URL, "the shared-limit test needs Redis (TEST_REDIS_URL)")
+    prefix = f"test-{secrets.token_hex(4)}"  # a fresh count for this run
+    env = {
+        "REDIS_URL": TEST_REDIS_URL,
+        "RATE_LIMIT_BOOKING": "6 per 30 seconds",
+        "RATE_LIMIT_PREFIX": prefix,
+    }
+    with running_server(database_url, workers=2, env=env) as base:
+        statuses = [book_from(base, start) for start in slots_ahead(base, 12)]
+    # Two separate in-memory counts would have let up to 12 through.
+    assert statuses == [303] * 6 + [429] * 6, statuses
+    # And the count really lives in Redis, where both workers see it.
+    store = redis.Redis.from_url(TEST_REDIS_URL)
+    keys = store.keys(f"*{prefix}*")
+    assert keys
+    store.delete(*keys)
+
+
+def test_the_limit_follows_the_real_client_behind_a_proxy(engine, database_url):
+    env = {"RATE_LIMIT_BOOKING": "2 per minute"}
+    proxy_args = ("--proxy-headers", "--forwarded-allow-ips", "127.0.0.1")
+    with running_server(database_url, env=env, extra_args=proxy_args) as base:
+        starts = iter(slots_ahead(base, 6))
+        for address in ["203.0.113.7", "198.51.100.9"]:  # the second patient is not blocked
+            forwarded = {"X-Forwarded-For": address}
+            assert [book_from(base, next(starts), forwarded) for _ in range(3)] == [303, 303, 429]
+
+
+@pytest.mark.parametrize("path", ["/consultation/book", "/coordinator/login"])
+def test_a_limiter_outage_lets_requests_through(engine, database_url, path):
+    settings = make_settings(database_url, redis_url="redis://127.0.0.1:1/0")  # nothing listens
+    app = create_app(settings, clock=Clock())
+    with TestClient(app, follow_redirects=False) as client:
+        if path == "/coordinator/login":
+            login = client.get(path).text
+            response = client.post(
+                path, data={"csrf_token": csrf_from(login), "username": "x", "password": "y"}
+            )
+            assert response.status_code == 401
+        else:
+            assert book(client).status_code == 303

@@ -1,0 +1,125 @@
+"""Headers everywhere (pages, partials, errors, static files, crashes), HSTS over HTTPS, the
+retention purge, and patient input escaped in every output."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, func, select
+from starlette.testclient import TestClient
+
+from tests.booking_helpers import book
+from tests.conftest import Clock, csrf_from, make_settings
+from web.accounts import save_coordinator
+from web.app import create_app
+from web.models import Booking, LoginAttempt, OutboxMessage
+from web.retention import purge_old_bookings
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def assert_security_headers(response) -> None:
+    csp = response.headers["content-security-policy"]
+    for directive in [
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "script-src 'self'",
+    ]:
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert "camera=()" in response.headers["permissions-policy"]
+
+
+def test_headers_on_static_files_and_every_kind_of_response(client):
+    static = client.get("/static/css/site.css")
+    assert static.status_code == 200
+    for response in [
+        static,
+        client.get("/consultation"),
+        client.get("/consultation/slots?day=2026-12-02", headers={"HX-Request": "true"}),
+        client.get("/consultation/slots?day=bad"),
+        client.post("/consultation/book", data={}),
+        client.get("/healthz"),
+    ]:
+        assert_security_headers(response)
+    assert "strict-transport-security" not in static.headers  # plain HTTP here
+
+
+def test_a_crash_still_gets_the_headers_and_a_friendly_page(engine, database_url):
+    app = create_app(make_settings(database_url), clock=Clock())
+
+    def broken(request):
+        raise RuntimeError("boom")
+
+    app.add_route("/boom", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert_security_headers(response)
+
+
+def test_hsts_over_https(engine, database_url):
+    app = create_app(make_settings(database_url), clock=Clock())
+    with TestClient(app, base_url="https://clinic.example") as client:
+        assert client.get("/").headers["strict-transport-security"].startswith("max-age=")
+    secure = create_app(make_settings(database_url, https_only=True), clock=Clock())
+    with TestClient(secure) as client:
+        assert "strict-transport-security" in client.get("/").headers
+
+
+def test_purge_removes_old_patient_data_only(client, engine, clock):
+    old = book(client, "2026-12-01T08:30:00Z")
+    recent = book(client, "2026-12-02T08:30:00Z")
+    assert old.status_code == recent.status_code == 303
+    with Session(engine) as session:
+        session.add(
+            LoginAttempt(username="x", address="1.2.3.4", succeeded=False, attempted_at=clock.now)
+        )
+        session.commit()
+    later = datetime(2026, 12, 1, 9, 0, tzinfo=UTC) + timedelta(days=30, minutes=1)
+    report = purge_old_bookings(engine=engine, now=later, older_than_days=30)
+    assert report.bookings == 1 and report.messages == 3 and report.login_attempts == 1
+    with Session(engine) as session:
+        names = [b.starts_at for b in session.exec(select(Booking)).all()]
+        assert names == [datetime(2026, 12, 2, 8, 30, tzinfo=UTC)]
+        assert session.exec(select(func.count()).select_from(OutboxMessage)).one() == 3
+    assert client.get(old.headers["location"]).status_code == 404
+    assert client.get(recent.headers["location"]).status_code == 200
+
+
+def test_script_in_a_name_is_escaped_everywhere(client, engine, clock):
+    token = (
+        book(client, "2026-12-01T08:30:00Z", name=SCRIPT, note=SCRIPT)
+        .headers["location"]
+        .rsplit("/", 1)[1]
+    )
+    save_coordinator(engine=engine, username="anna", password="a long password!", now=clock.now)
+    login = client.get("/coordinator/login").text
+    client.post(
+        "/coordinator/login",
+        data={"csrf_token": csrf_from(login), "username": "anna", "password": "a long password!"},
+    )
+    with Session(engine) as session:
+        booking_id = session.exec(select(Booking.id)).one()
+        messages = session.exec(select(OutboxMessage)).all()
+    for page_without_the_name in [f"/bookings/{token}/cancel", f"/bookings/{token}/reschedule"]:
+        assert SCRIPT not in client.get(page_without_the_name).text
+    pages = [
+        client.get(f"/bookings/{token}").text,
+        client.get("/coordinator/").text,
+        client.get(f"/coordinator/bookings/{booking_id}").text,
+        *[m.body_html for m in messages],
+    ]
+    for html in pages:
+        assert SCRIPT not in html and "&lt;script&gt;" in html
+    # Plain-text outputs carry the name as text, intact: no markup context to escape into.
+    invite = client.get(f"/bookings/{token}/invite.ics").content.decode()
+    assert "\\n" in invite and SCRIPT.replace(",", "\\,") in invite.replace("\r\n ", "")
+    export = client.get("/coordinator/export.csv?from=2026-12-01&to=2026-12-01").text
+    assert list(csv.reader(io.StringIO(export)))[1][3] == SCRIPT

@@ -1,0 +1,67 @@
+"""Rate limits per client address for the actions people can abuse (booking, managing, login).
+
+In memory by default; in Redis when REDIS_URL is set, so that every worker shares one count.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMITS = {
+    "booking": "10 per 10 minutes",
+    "manage": "20 per 10 minutes",
+    "login": "10 per 10 minutes",
+}
+
+
+@dataclass
+class RateLimits:
+    limiter: MovingWindowRateLimiter
+    items: dict[str, RateLimitItem]
+    prefix: str
+
+    def allow(self, action: str, address: str) -> bool:
+        try:
+            return self.limiter.hit(self.items[action], self.prefix, action, address)
+        except Exception:  # noqa: BLE001
+            # A limiter outage (Redis down) must not lock patients out of booking: let it through.
+            log.warning("rate limiter unavailable; request allowed")
+            return True
+
+    def retry_after(self, action: str) -> int:
+        return self.items[action].get_expiry()
+
+
+def make_rate_limits(
+    *, redis_url: str | None, overrides: dict[str, str], prefix: str = "clinic"
+) -> RateLimits:
+    storage = storage_from_string(redis_url) if redis_url else storage_from_string("memory://")
+    items = {
+        action: parse(overrides.get(action) or text) for action, text in DEFAULT_LIMITS.items()
+    }
+    return RateLimits(limiter=MovingWindowRateLimiter(storage), items=items, prefix=prefix)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address; behind a proxy, uvicorn's --proxy-headers has already set it."""
+    return request.client.host if request.client else "unknown"
+
+
+def enforce(request: Request, action: str) -> None:
+    limits: RateLimits = request.app.state.rate_limits
+    if not limits.allow(action, client_address(request)):
+        raise HTTPException(
+            429,
+            "You have tried this many times in a short while. Please wait a few minutes and try "
+            "again, or call us.",
+            headers={"Retry-After": str(limits.retry_after(action))},
+        )
