@@ -44,8 +44,10 @@ format: $(VENV)/.installed-dev
 test: lint node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Needs wrk (apt-get install wrk); drives a real uvicorn on 127.0.0.1 only.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pageweight.py
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis

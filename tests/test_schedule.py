@@ -55,8 +55,8 @@ def test_default_day_starts_at_0930_and_last_slot_at_1430():
 
 
 def test_weekend_has_no_slots():
-    assert grid(rules(), date(2026, 12, 5)) == []  # Saturday
-    assert grid(rules(), date(2026, 12, 6)) == []  # Sunday
+    assert grid(rules(), date(2026, 12, 5)) == ()  # Saturday
+    assert grid(rules(), date(2026, 12, 6)) == ()  # Sunday
 
 
 def test_summer_slots_use_summer_offset():

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
@@ -27,10 +28,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+_sqlite_writers: dict[str, threading.Lock] = {}
+
+
+def _writer_lock(engine: Engine) -> threading.Lock | nullcontext:
+    """SQLite takes one writer at a time; queueing our own threads here is cheaper than letting
+    them spin in SQLite's busy handler, whose sleeps grow to 100 ms. Other processes still wait
+    on busy_timeout; PostgreSQL needs no such lock."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    return _sqlite_writers.setdefault(str(engine.url), threading.Lock())
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+    with _writer_lock(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -101,10 +101,10 @@ def _free_seat(session: Session, rules: SlotRules, start: datetime, now: datetim
             )
         ).all()
     )
-    free = [seat for seat in range(rules.capacity) if seat not in taken]
-    if not free:
+    seat = next((seat for seat in range(rules.capacity) if seat not in taken), None)
+    if seat is None:
         raise SlotUnavailable
-    return free[0]
+    return seat
 
 
 def find_booking(session: Session, token: str) -> Booking | None:

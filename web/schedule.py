@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -87,24 +88,30 @@ def _existing_utc(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
     return instant
 
 
-def grid(rules: SlotRules, day: date) -> list[Interval]:
-    """Every slot of a working day, before notice, horizon, blocks and bookings are considered."""
+@lru_cache(maxsize=4096)
+def grid(rules: SlotRules, day: date) -> tuple[Interval, ...]:
+    """Every slot of a working day, before notice, horizon, blocks and bookings are considered.
+
+    Cached: it depends only on the rules and the day, and the slot list asks for every day of
+    the horizon on each request.
+    """
     if day.isoweekday() not in rules.weekdays:
-        return []
+        return ()
     slots = []
+    length = rules.slot_length
     wall = datetime.combine(day, rules.opens)
     closing = datetime.combine(day, rules.closes)
-    while wall + rules.slot_length <= closing:
+    while wall + length <= closing:
         start = _existing_utc(day, wall.time(), rules.time_zone)
         if start is not None:
-            end = start + rules.slot_length
+            end = start + length
             local_end = end.astimezone(rules.time_zone).replace(tzinfo=None)
             # Elapsed time, not wall time, decides the end: a slot that a clock change stretches
             # past closing is not inside reception hours.
             if local_end <= closing:
                 slots.append(Interval(start, end))
-        wall += rules.slot_length
-    return slots
+        wall += length
+    return tuple(slots)
 
 
 def is_on_grid(rules: SlotRules, start: datetime) -> bool:
@@ -136,8 +143,9 @@ def offered_slots(
     if day not in horizon(rules, now):
         return []
     offered = []
+    earliest = now + rules.minimum_notice
     for interval in grid(rules, day):
-        if interval.start < now + rules.minimum_notice:
+        if interval.start < earliest:
             continue
         if any(interval.overlaps(block) for block in blocked):
             continue

@@ -1,0 +1,53 @@
+-- Prints one JSON line with throughput and latency percentiles (microseconds) when wrk is done.
+-- For POST runs, BENCH_BODY_PREFIX is the form without its key; every request gets a fresh key,
+-- so each one is a real new booking (the benchmark clinic has plenty of seats per slot).
+local prefix = os.getenv("BENCH_BODY_PREFIX")
+local cookie = os.getenv("BENCH_COOKIE")
+local htmx = os.getenv("BENCH_HX")
+-- Bookings spread over every free slot, as real ones would be.
+local starts = {}
+for start in string.gmatch(os.getenv("BENCH_STARTS") or "", "[^,]+") do
+  table.insert(starts, start)
+end
+local chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+local function token()
+  local out = {}
+  for i = 1, 43 do
+    local n = math.random(1, #chars)
+    out[i] = chars:sub(n, n)
+  end
+  return table.concat(out)
+end
+
+function setup(thread)
+  thread:set("seed", math.random(1, 1e9))
+end
+
+function init(args)
+  math.randomseed(seed or os.time())
+end
+
+request = function()
+  local headers = { ["Accept-Encoding"] = "gzip" }
+  if htmx then
+    headers["HX-Request"] = "true"
+  end
+  if prefix then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["Cookie"] = cookie
+    local start = starts[math.random(1, #starts)]
+    return wrk.format("POST", nil, headers, prefix .. "&start=" .. start .. "&key=" .. token())
+  end
+  return wrk.format("GET", nil, headers, nil)
+end
+
+done = function(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "rps": %.1f, "p50": %d, "p95": %d, "p99": %d, "errors": %d, "non2xx3xx": %d}\n',
+    summary.requests, seconds, summary.requests / seconds,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
