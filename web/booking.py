@@ -10,7 +10,6 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,12 +18,18 @@ from starlette.routing import Route
 from web import reservations
 from web.booking_forms import BookingForm, ConfirmForm, RescheduleForm, format_start, parse_start
 from web.clinic import Clinic
-from web.invites import build_invite, google_calendar_link, invite_filename, outlook_link
+from web.invites import (
+    build_invite,
+    google_calendar_link,
+    ics_response,
+    invite_filename,
+    outlook_link,
+)
 from web.models import Booking, BookingStatus
 from web.ratelimit import enforce
 from web.reservations import SlotUnavailable
 from web.schedule import Slot, is_on_grid, next_day_with_slots
-from web.security import form_meta, read_form, require_csrf
+from web.security import form_meta, posted_form
 from web.templating import render
 
 PRIVATE = "no-store"
@@ -138,19 +143,16 @@ def booking_form(request: Request) -> Response:
         by_day = reservations.availability(session, clinic.rules, _now(request))
     if not any(slot.start == start for slots in by_day.values() for slot in slots):
         return _slot_taken(request, start, TAKEN)
-    form = _form(request, None)
+    form = _blank_form(request)
     form.start.data = format_start(start)
     form.key.data = reservations.new_token()
     return _render_form(request, form, start)
 
 
-def _form(request: Request, formdata: FormData | None) -> BookingForm:
+def _blank_form(request: Request) -> BookingForm:
     clinic = _clinic(request)
     return BookingForm(
-        formdata,
-        meta=form_meta(request),
-        channels=clinic.channels,
-        phone_region=clinic.phone_region,
+        meta=form_meta(request), channels=clinic.channels, phone_region=clinic.phone_region
     )
 
 
@@ -165,9 +167,10 @@ def _render_form(
 
 async def submit_booking(request: Request) -> Response:
     enforce(request, "booking")
-    form = _form(request, await read_form(request))
-    valid = form.validate()
-    require_csrf(form)
+    clinic = _clinic(request)
+    form, valid = await posted_form(
+        request, BookingForm, channels=clinic.channels, phone_region=clinic.phone_region
+    )
     start = _slot_or_error(request, form.start.data)
     if form.is_bot or not form.has_valid_key:
         raise HTTPException(
@@ -175,7 +178,7 @@ async def submit_booking(request: Request) -> Response:
         )
     if not valid:
         return _render_form(request, form, start, status_code=422)
-    clinic, now, notifier = _clinic(request), _now(request), request.app.state.notifier
+    now, notifier = _now(request), request.app.state.notifier
     booking_token = form.key.data
     try:
         await run_in_threadpool(
@@ -239,14 +242,7 @@ def booking_invite(request: Request) -> Response:
     token, booking = _booking(request)
     clinic = _clinic(request)
     body = build_invite(clinic, booking, manage_url=_manage_url(request, token), now=_now(request))
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={
-            "content-disposition": f'attachment; filename="{invite_filename(booking, clinic)}"',
-            "cache-control": PRIVATE,
-        },
-    )
+    return ics_response(body, filename=invite_filename(booking, clinic))
 
 
 def cancel_confirm(request: Request) -> Response:
@@ -259,9 +255,7 @@ def cancel_confirm(request: Request) -> Response:
 
 async def cancel(request: Request) -> Response:
     enforce(request, "manage")
-    form = ConfirmForm(await read_form(request), meta=form_meta(request))
-    form.validate()
-    require_csrf(form)
+    await posted_form(request, ConfirmForm)
     token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
     try:
         await run_in_threadpool(
@@ -301,9 +295,7 @@ def reschedule_page(request: Request) -> Response:
 
 async def reschedule(request: Request) -> Response:
     enforce(request, "manage")
-    form = RescheduleForm(await read_form(request), meta=form_meta(request))
-    form.validate()
-    require_csrf(form)
+    form, _ = await posted_form(request, RescheduleForm)
     token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
     start = _slot_or_error(request, form.start.data)
     try:

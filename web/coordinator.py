@@ -21,10 +21,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from web import accounts, audit, desk
 from web.coordinator_forms import BlockForm, LoginForm, StatusForm
 from web.errors import error_page
-from web.invites import build_feed
+from web.invites import build_feed, ics_response
 from web.models import Booking, BookingStatus
 from web.ratelimit import client_address, enforce
-from web.security import SecureForm, form_meta, read_form, require_csrf
+from web.security import SecureForm, form_meta, posted_form
 from web.templating import render
 
 PRIVATE = "no-store"
@@ -76,9 +76,7 @@ async def login(request: Request) -> Response:
             {"form": form, "next": _safe_next(request.query_params.get("next"))},
         )
     enforce(request, "login")
-    form = LoginForm(await read_form(request), meta=form_meta(request))
-    valid = form.validate()
-    require_csrf(form)
+    form, valid = await posted_form(request, LoginForm)
     context = {"form": form, "next": _safe_next(request.query_params.get("next"))}
     if not valid:
         return _page(request, "desk_login.html", context, status_code=422)
@@ -105,9 +103,7 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    form = SecureForm(await read_form(request), meta=form_meta(request))
-    form.validate()
-    require_csrf(form)
+    await posted_form(request, SecureForm)
     request.session.clear()
     return RedirectResponse("/coordinator/login", status_code=303)
 
@@ -168,9 +164,7 @@ def booking_detail(
 
 
 async def change_status(request: Request) -> Response:
-    form = StatusForm(await read_form(request), meta=form_meta(request))
-    valid = form.validate()
-    require_csrf(form)
+    form, valid = await posted_form(request, StatusForm)
     if not valid:
         return await run_in_threadpool(booking_detail, request, form, 422)
     booking_id = request.path_params["booking_id"]
@@ -210,9 +204,7 @@ def blocks_page(
 
 
 async def add_block(request: Request) -> Response:
-    form = BlockForm(await read_form(request), meta=form_meta(request))
-    valid = form.validate()
-    require_csrf(form)
+    form, valid = await posted_form(request, BlockForm)
     if not valid:
         return await run_in_threadpool(blocks_page, request, form, None, 422)
     interval = form.interval(request.app.state.clinic.rules)
@@ -239,9 +231,7 @@ async def add_block(request: Request) -> Response:
 
 
 async def remove_block(request: Request) -> Response:
-    form = SecureForm(await read_form(request), meta=form_meta(request))
-    form.validate()
-    require_csrf(form)
+    await posted_form(request, SecureForm)
     try:
         await run_in_threadpool(
             desk.remove_block,
@@ -264,9 +254,7 @@ def calendar_page(request: Request) -> Response:
 
 
 async def rotate_feed(request: Request) -> Response:
-    form = SecureForm(await read_form(request), meta=form_meta(request))
-    form.validate()
-    require_csrf(form)
+    await posted_form(request, SecureForm)
     await run_in_threadpool(
         desk.rotate_feed_secret,
         engine=request.app.state.engine,
@@ -288,9 +276,7 @@ def feed(request: Request) -> Response:
         desk_url=lambda b: str(request.url_for("desk_booking", booking_id=b.id)),
         now=now,
     )
-    return Response(
-        body, media_type="text/calendar; charset=utf-8", headers={"cache-control": PRIVATE}
-    )
+    return ics_response(body)
 
 
 def _export_range(request: Request) -> tuple[date, date]:

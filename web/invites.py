@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from icalendar import Alarm, Calendar, Event
+from starlette.responses import Response
 
 from web.clinic import Clinic
 from web.models import Booking, BookingStatus
@@ -164,3 +165,12 @@ def outlook_link(clinic: Clinic, booking: Booking, manage_url: str, *, host: str
         }
     )
     return f"https://{host}/calendar/0/action/compose?{query}"
+
+
+def ics_response(body: bytes, *, filename: str | None = None) -> Response:
+    """text/calendar with a charset, so phones offer "Add to calendar"; an attachment name for
+    downloads (a subscription feed has none). Private: never cached by shared caches."""
+    headers = {"cache-control": "no-store"}
+    if filename:
+        headers["content-disposition"] = f'attachment; filename="{filename}"'
+    return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)

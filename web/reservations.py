@@ -129,36 +129,46 @@ def book(
     on_booked: OnChange = no_follow_up,
 ) -> Booking:
     """Create a booking, or return the one this same form (same token) already created."""
-    for _attempt in range(rules.capacity + 1):
+
+    def attempt(session: Session) -> Booking:
+        existing = find_booking(session, token)
+        if existing is not None:
+            return existing
+        booking = Booking(
+            starts_at=start,
+            ends_at=start + rules.slot_length,
+            seat=_free_seat(session, rules, start, now),
+            status=BookingStatus.CONFIRMED,
+            patient_name=patient.name,
+            phone=patient.phone,
+            email=patient.email,
+            channel=patient.channel,
+            note=patient.note,
+            consent_at=now,
+            token_hash=hash_token(token),
+            sequence=0,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(booking)
+        session.flush()  # the unique index decides here, before anything else is written
+        on_booked(session, booking)
+        return booking
+
+    return _until_no_conflict(engine, rules, attempt)
+
+
+def _until_no_conflict(
+    engine: Engine, rules: SlotRules, attempt: Callable[[Session], Booking]
+) -> Booking:
+    """Run `attempt` in a transaction; when the unique index refuses it (another request took
+    the seat, or a double tap of the same form won), look again with fresh data: the next try
+    returns that booking or takes the next free seat. One try more than there are seats."""
+    for _ in range(rules.capacity + 1):
         try:
             with session_scope(engine) as session:
-                existing = find_booking(session, token)
-                if existing is not None:
-                    return existing
-                seat = _free_seat(session, rules, start, now)
-                booking = Booking(
-                    starts_at=start,
-                    ends_at=start + rules.slot_length,
-                    seat=seat,
-                    status=BookingStatus.CONFIRMED,
-                    patient_name=patient.name,
-                    phone=patient.phone,
-                    email=patient.email,
-                    channel=patient.channel,
-                    note=patient.note,
-                    consent_at=now,
-                    token_hash=hash_token(token),
-                    sequence=0,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(booking)
-                session.flush()  # the unique index decides here, before anything else is written
-                on_booked(session, booking)
-            return booking
+                return attempt(session)
         except IntegrityError:
-            # Another request took this seat, or a double tap of this same form won the race:
-            # look again; the next pass either returns that booking or tries the next seat.
             continue
     raise SlotUnavailable
 
@@ -173,28 +183,26 @@ def reschedule(
     on_moved: OnChange = no_follow_up,
 ) -> Booking:
     """Move a booking; the old seat is freed in the same transaction that takes the new one."""
-    for _attempt in range(rules.capacity + 1):
-        try:
-            with session_scope(engine) as session:
-                booking = find_booking(session, token)
-                if booking is None:
-                    raise LookupError("no such booking")
-                if booking.start == start and booking.status == BookingStatus.CONFIRMED:
-                    return booking  # a resubmitted form: already done
-                if booking.status != BookingStatus.CONFIRMED:
-                    raise SlotUnavailable
-                booking.seat = _free_seat(session, rules, start, now)
-                booking.starts_at = start
-                booking.ends_at = start + rules.slot_length
-                booking.sequence += 1
-                booking.updated_at = now
-                session.add(booking)
-                session.flush()
-                on_moved(session, booking)
-            return booking
-        except IntegrityError:
-            continue
-    raise SlotUnavailable
+
+    def attempt(session: Session) -> Booking:
+        booking = find_booking(session, token)
+        if booking is None:
+            raise LookupError("no such booking")
+        if booking.start == start and booking.status == BookingStatus.CONFIRMED:
+            return booking  # a resubmitted form: already done
+        if booking.status != BookingStatus.CONFIRMED:
+            raise SlotUnavailable
+        booking.seat = _free_seat(session, rules, start, now)
+        booking.starts_at = start
+        booking.ends_at = start + rules.slot_length
+        booking.sequence += 1
+        booking.updated_at = now
+        session.add(booking)
+        session.flush()
+        on_moved(session, booking)
+        return booking
+
+    return _until_no_conflict(engine, rules, attempt)
 
 
 def cancel(

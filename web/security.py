@@ -7,6 +7,7 @@ form carries an HMAC token derived from it, so a POST from another site cannot c
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypeVar
 
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -88,6 +89,19 @@ def form_meta(request: Request) -> dict:
         "csrf_secret": request.app.state.settings.secret_key.encode(),
         "csrf_context": request.session,
     }
+
+
+FormT = TypeVar("FormT", bound="SecureForm")
+
+
+async def posted_form(
+    request: Request, form_class: type[FormT], **kwargs: object
+) -> tuple[FormT, bool]:
+    """Read, validate and CSRF-check a POSTed form; the bool says whether its fields are valid."""
+    form = form_class(await read_form(request), meta=form_meta(request), **kwargs)
+    valid = form.validate()
+    require_csrf(form)
+    return form, valid
 
 
 def require_csrf(form: SecureForm) -> None:

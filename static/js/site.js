@@ -36,6 +36,7 @@
   }
   setInterval(refreshSlots, REFRESH_MS);
   document.addEventListener("visibilitychange", refreshSlots);
+  window.addEventListener("focus", refreshSlots);
 
   // After a day is chosen, move focus to that day's heading and announce what it offers.
   var pendingFocus = null;
