@@ -29,6 +29,13 @@ def test_the_clinic_profile_loads_with_the_reception_hours():
     assert "Viber" in clinic.channels
     assert clinic.phone_href == "tel:+380441234567"
     assert clinic.zone_label == "Kyiv time"
+    assert clinic.weekdays_label == "Monday to Friday"
+
+
+def test_weekdays_label_lists_days_that_do_not_run_on():
+    data = profile(weekdays=[1, 3, 5])
+    assert parse_clinic(data).weekdays_label == "Monday, Wednesday and Friday"
+    assert parse_clinic(profile(weekdays=[6])).weekdays_label == "Saturday"
 
 
 @pytest.mark.parametrize(

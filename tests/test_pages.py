@@ -24,6 +24,8 @@ def test_home_lists_conditions_and_the_call_to_action(site_client):
 def test_condition_page_has_sections_first_open_and_the_rest_lazy(site_client):
     response = site_client.get(CONDITION)
     assert response.status_code == 200
+    # Never "public": a visitor's refreshed session cookie must not land in a shared cache.
+    assert response.headers["cache-control"] == "private, max-age=300"
     assert "HX-Request" in response.headers["vary"]
     details = re.findall(r"<details [^>]*>", response.text)
     assert len(details) == len(SECTIONS)

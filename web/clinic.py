@@ -6,6 +6,7 @@ with a message that names the field, not surface later as a wrong slot offered t
 
 from __future__ import annotations
 
+import calendar
 import tomllib
 from dataclasses import dataclass
 from datetime import time, timedelta
@@ -41,6 +42,15 @@ class Clinic:
     def zone_label(self) -> str:
         """'Kyiv time' for Europe/Kyiv: how the clinic's clock is named next to every time."""
         return self.rules.time_zone.key.rsplit("/", 1)[-1].replace("_", " ") + " time"
+
+    @property
+    def weekdays_label(self) -> str:
+        """'Monday to Friday' for a run of days, else the days listed."""
+        days = sorted(self.rules.weekdays)
+        names = [calendar.day_name[day - 1] for day in days]
+        if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+            return f"{names[0]} to {names[-1]}"
+        return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
 
     @property
     def hours_label(self) -> str:

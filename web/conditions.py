@@ -10,7 +10,9 @@ from starlette.routing import Route
 from web.content import Condition
 from web.templating import render
 
-PUBLIC_CACHE = "public, max-age=300"
+# Browsers may keep these pages for five minutes; shared caches may not, because a visitor who has
+# a session (after opening a form) gets its cookie refreshed on every response.
+BROWSER_CACHE = "private, max-age=300"
 
 
 def _condition(request: Request) -> Condition:
@@ -22,7 +24,7 @@ def _condition(request: Request) -> Condition:
 
 def home(request: Request) -> Response:
     response = render(request, "home.html", {"conditions": request.app.state.conditions.values()})
-    response.headers["cache-control"] = PUBLIC_CACHE
+    response.headers["cache-control"] = BROWSER_CACHE
     return response
 
 
@@ -46,7 +48,7 @@ def _render_condition(request: Request, condition: Condition, open_slug: str) ->
         "section": condition.section(open_slug),
     }
     response = render(request, "condition.html", context, partial="_section.html")
-    response.headers["cache-control"] = PUBLIC_CACHE
+    response.headers["cache-control"] = BROWSER_CACHE
     return response
 
 
