@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from web.db import session_scope
 from web.models import Coordinator, LoginAttempt
@@ -55,7 +55,7 @@ def _recent_failures(session: Session, *, username: str, address: str, now: date
     return session.exec(
         select(func.count())
         .select_from(LoginAttempt)
-        .where(LoginAttempt.succeeded == False)  # noqa: E712  (SQL, not Python)
+        .where(col(LoginAttempt.succeeded).is_(False))
         .where(LoginAttempt.attempted_at > now - LOCKOUT)
         .where(or_(LoginAttempt.username == username, LoginAttempt.address == address))
     ).one()

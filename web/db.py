@@ -10,7 +10,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:  # noqa: ANN001
+def _tune_sqlite(dbapi_connection, _record) -> None:
     # WAL lets readers and one writer work at once across worker processes; the busy timeout makes
     # a racing writer wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()

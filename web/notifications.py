@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from web.clinic import Clinic
 from web.invites import build_invite
@@ -89,7 +89,7 @@ class Notifier:
             select(OutboxMessage).where(
                 OutboxMessage.booking_id == booking.id,
                 OutboxMessage.kind == "reminder",
-                OutboxMessage.sent_at == None,  # noqa: E711  (SQL IS NULL)
+                col(OutboxMessage.sent_at).is_(None),
             )
         ).all()
         for message in pending:

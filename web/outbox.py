@@ -40,10 +40,10 @@ def backoff(attempts: int) -> timedelta:
 
 def _due(now: datetime):
     return (
-        OutboxMessage.sent_at == None,  # noqa: E711  (SQL IS NULL)
+        col(OutboxMessage.sent_at).is_(None),
         OutboxMessage.send_after <= now,
         OutboxMessage.next_attempt_at <= now,
-        or_(OutboxMessage.claimed_until == None, OutboxMessage.claimed_until < now),  # noqa: E711
+        or_(col(OutboxMessage.claimed_until).is_(None), OutboxMessage.claimed_until < now),
     )
 
 
