@@ -125,3 +125,24 @@ def test_calendar_button_downloads_an_ics_file(phone, live_url):
     body = Path(download.value.path()).read_bytes()
     assert body.startswith(b"BEGIN:VCALENDAR\r\n") and b"BEGIN:VEVENT" in body
     assert axe_violations(phone) == []
+
+
+def test_back_and_forward_after_choosing_days_show_whole_pages(phone, live_url):
+    phone.goto(live_url + "/consultation")
+    days = phone.locator(".days a:not(.day-current)").filter(has_not_text="none")
+    for index in (0, 1):
+        label = days.nth(index).locator(".visually-hidden").inner_text()
+        days.nth(index).click()
+        phone.locator("#slots-title").filter(has_text=label).wait_for()
+    first_url = phone.url
+    phone.go_back()
+    phone.wait_for_url(lambda url: url != first_url)
+    phone.wait_for_load_state()
+    # A history restore must get the whole page (header, heading, picker), never a bare fragment.
+    phone.locator("h1", has_text="Book an online consultation").wait_for()
+    assert phone.locator(".site-header").count() == 1
+    assert phone.locator("#picker").count() == 1
+    phone.go_forward()
+    phone.wait_for_url(first_url)
+    phone.locator("h1", has_text="Book an online consultation").wait_for()
+    assert phone.locator("#picker").count() == 1
