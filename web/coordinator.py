@@ -267,7 +267,9 @@ async def rotate_feed(request: Request) -> Response:
 def feed(request: Request) -> Response:
     now = request.app.state.clock()
     with Session(request.app.state.engine) as session:
-        bookings = desk.feed_bookings(session, request.path_params["secret"], now)
+        bookings = desk.feed_bookings(
+            session, request.path_params["secret"], rules=request.app.state.clinic.rules, now=now
+        )
     if bookings is None:
         raise HTTPException(404, "This calendar address is not valid (it may have been replaced).")
     body = build_feed(

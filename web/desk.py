@@ -18,7 +18,7 @@ from web.audit import record
 from web.db import session_scope
 from web.models import BlockedPeriod, Booking, BookingStatus, FeedSecret
 from web.reservations import OnChange, no_follow_up
-from web.schedule import Interval, SlotRules, day_bounds
+from web.schedule import Interval, SlotRules, day_bounds, local_today
 
 PER_PAGE = 25
 FINAL_STATUSES = {BookingStatus.DONE, BookingStatus.NO_SHOW, BookingStatus.CANCELLED}
@@ -32,6 +32,11 @@ class BookingPage:
     pages: int
 
 
+def _start_of_today(rules: SlotRules, now: datetime) -> datetime:
+    """Midnight in the clinic, where the desk's and the feed's "from today on" begin."""
+    return day_bounds(rules, local_today(rules, now)).start
+
+
 def list_bookings(
     session: Session,
     *,
@@ -43,8 +48,7 @@ def list_bookings(
 ) -> BookingPage:
     """One day's bookings, or all from today on; optionally of one status; 25 a page."""
     if day is None:
-        start = day_bounds(rules, now.astimezone(rules.time_zone).date()).start
-        query = select(Booking).where(Booking.starts_at >= start)
+        query = select(Booking).where(Booking.starts_at >= _start_of_today(rules, now))
     else:
         span = day_bounds(rules, day)
         query = select(Booking).where(Booking.starts_at >= span.start, Booking.starts_at < span.end)
@@ -173,16 +177,18 @@ def rotate_feed_secret(*, engine: Engine, who: str, now: datetime) -> str:
     return secret
 
 
-def feed_bookings(session: Session, secret: str, now: datetime) -> list[Booking] | None:
+def feed_bookings(
+    session: Session, secret: str, *, rules: SlotRules, now: datetime
+) -> list[Booking] | None:
     """Upcoming active bookings for the feed, or None when the secret is not the current one."""
     current = feed_secret(session)
     if current is None or not secrets.compare_digest(current.encode(), secret.encode()):
         return None
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return list(
         session.exec(
             select(Booking)
-            .where(Booking.status != BookingStatus.CANCELLED, Booking.starts_at >= today)
+            .where(Booking.status != BookingStatus.CANCELLED)
+            .where(Booking.starts_at >= _start_of_today(rules, now))
             .order_by(col(Booking.starts_at))
         ).all()
     )
