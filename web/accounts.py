@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,8 +19,13 @@ LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 
 _hasher = PasswordHasher()
-# Verifying against this when the name is unknown makes both cases take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when the name is unknown makes both cases take the same time.
+    Made on first use, not at import, so start-up and every CLI command skip the hashing."""
+    return _hasher.hash("not a real password, only for timing")
 
 
 class LockedOut(Exception):
@@ -73,7 +79,7 @@ def authenticate(
             raise LockedOut
         account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
         try:
-            _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+            _hasher.verify(account.password_hash if account else _dummy_hash(), password)
             ok = account is not None
         except (VerificationError, InvalidHashError):
             ok = False
