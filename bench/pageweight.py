@@ -1,12 +1,14 @@
 """Print the compressed weight of a page's first load: the HTML plus every stylesheet and script.
 
-Usage: python bench/pageweight.py [PATH ...]   (default: the condition page)
+Usage: python bench/pageweight.py [--json] [PATH ...]   (default: the condition page)
 Runs the app in-process on a throwaway SQLite database; sizes are the gzip bytes on the wire.
+--json prints {path: {url: bytes}} for tests, which run this script rather than import it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import sys
 import tempfile
@@ -39,22 +41,30 @@ def first_load(client: TestClient, path: str) -> dict[str, int]:
     return sizes
 
 
-def main(paths: list[str]) -> int:
+def measure(paths: list[str]) -> dict[str, dict[str, int]]:
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{Path(directory) / 'weight.db'}"
         migrate(url)
         app = create_app(dataclasses.replace(load_settings(), database_url=url))
         with TestClient(app) as client:
-            worst = 0
-            for path in paths:
-                sizes = first_load(client, path)
-                total = sum(sizes.values())
-                worst = max(worst, total)
-                for url, size in sizes.items():
-                    print(f"{size:>8,} B  {url}")
-                print(f"{total:>8,} B  first load of {path} (gzip; budget {BUDGET_BYTES:,} B)\n")
+            return {path: first_load(client, path) for path in paths}
+
+
+def main(args: list[str]) -> int:
+    as_json = "--json" in args
+    paths = [arg for arg in args if arg != "--json"] or ["/conditions/hemifacial-spasm"]
+    weights = measure(paths)
+    if as_json:
+        print(json.dumps(weights))
+    else:
+        for path, sizes in weights.items():
+            for url, size in sizes.items():
+                print(f"{size:>8,} B  {url}")
+            total = sum(sizes.values())
+            print(f"{total:>8,} B  first load of {path} (gzip; budget {BUDGET_BYTES:,} B)\n")
+    worst = max(sum(sizes.values()) for sizes in weights.values())
     return 0 if worst <= BUDGET_BYTES else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["/conditions/hemifacial-spasm"]))
+    sys.exit(main(sys.argv[1:]))

@@ -29,7 +29,7 @@ import httpx2 as httpx  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from bench.pageweight import first_load  # noqa: E402
-from tests.live_server import running_server  # noqa: E402
+from bench.server import uvicorn_serving  # noqa: E402
 from web.app import create_app  # noqa: E402
 from web.cli import migrate  # noqa: E402
 from web.settings import load_settings  # noqa: E402
@@ -134,7 +134,7 @@ def main() -> int:
         rows = []
         load = {"duration": args.duration, "connections": args.connections}
         try:
-            with running_server(database_url, env=env) as base:
+            with uvicorn_serving(database_url, env) as base:
                 for index, (name, path) in enumerate(targets.items()):
                     hx = {"BENCH_HX": "1"} if name in partial else {}
                     dynamic = wrk(base + path, env=hx, **load)

@@ -3,8 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import web.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from web.db import make_engine
+import web.core.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from web.core.db import make_engine
 from web.settings import load_settings
 
 config = context.config

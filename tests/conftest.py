@@ -19,10 +19,10 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 from starlette.testclient import TestClient
 
-import web.models  # noqa: F401  (every table on SQLModel.metadata)
+import web.core.models  # noqa: F401  (every table on SQLModel.metadata)
 from web.app import create_app
 from web.cli import migrate
-from web.db import make_engine
+from web.core.db import make_engine
 from web.settings import PROJECT_ROOT, Settings, normalise_database_url
 
 IN_CI = os.environ.get("CI") == "true"

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import httpx2 as httpx
 
+from tests.conftest import DEFAULT_NOW
 from web.settings import PROJECT_ROOT
 
 
@@ -39,6 +40,9 @@ def running_server(
         "RATE_LIMIT_BOOKING": generous,
         "RATE_LIMIT_MANAGE": generous,
         "RATE_LIMIT_LOGIN": generous,
+        # The server's clock stands still at a known Monday morning, so the slots a test sees do
+        # not depend on when it runs (at 12:05 on a Friday a day may have one slot left).
+        "FIXED_NOW": DEFAULT_NOW.isoformat(),
         **(env or {}),
     }
     command = [

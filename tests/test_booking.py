@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from tests.booking_helpers import PATIENT, book, form_fields, offered_starts, open_form
 from tests.conftest import csrf_from
-from web.models import BlockedPeriod, Booking, BookingStatus
-from web.reservations import hash_token
+from web.core.bookings import hash_token
+from web.core.models import BlockedPeriod, Booking, BookingStatus
 
 HX = {"HX-Request": "true"}
 

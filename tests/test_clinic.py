@@ -7,7 +7,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from web.clinic import ClinicConfigError, load_clinic, parse_clinic
+from web.core.clinic import ClinicConfigError, load_clinic, parse_clinic
 from web.settings import PROJECT_ROOT
 
 REAL = PROJECT_ROOT / "clinic.toml"

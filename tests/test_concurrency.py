@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 from tests.conftest import BACKENDS, csrf_from, drop_postgres_database, fresh_database
 from tests.live_server import running_server
 from web.cli import migrate
-from web.db import make_engine
-from web.models import Booking, BookingStatus
+from web.core.db import make_engine
+from web.core.models import Booking, BookingStatus
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from tests.conftest import Clock, make_settings
 from web.app import create_app
 from web.cli import migrate
-from web.content import ContentError, load_conditions, parse_condition
+from web.core.content import ContentError, load_conditions, parse_condition
 from web.settings import PROJECT_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "content"

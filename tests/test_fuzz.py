@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from tests.booking_helpers import form_fields, open_form
 from tests.conftest import Clock, csrf_from, make_settings
 from web.app import create_app
-from web.models import Booking
+from web.core.models import Booking
 
 text = st.text(max_size=300)
 maybe_text = st.none() | text

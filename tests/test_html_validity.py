@@ -9,7 +9,7 @@ import subprocess
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
 from tests.conftest import DEFAULT_NOW, csrf_from, need
-from web.accounts import save_coordinator
+from web.desk.accounts import save_coordinator
 from web.settings import PROJECT_ROOT
 
 VNU = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
 from web.cli import alembic_config
-from web.db import make_engine
+from web.core.db import make_engine
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

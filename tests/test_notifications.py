@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 from tests.booking_helpers import PATIENT, book, offered_starts
 from tests.conftest import csrf_from
 from tests.live_server import free_port
-from web.accounts import save_coordinator
-from web.models import OutboxMessage
-from web.outbox import send_due
+from web.core.models import OutboxMessage
+from web.desk.accounts import save_coordinator
+from web.mail.outbox import send_due
 from web.settings import SmtpSettings
 
 

@@ -18,8 +18,8 @@ from tests.conftest import TEST_DATABASE_URL, drop_postgres_database, fresh_data
 from tests.live_server import running_server
 from tests.tcp_proxy import TcpProxy
 from web.cli import migrate
-from web.db import make_engine
-from web.models import Booking, OutboxMessage
+from web.core.db import make_engine
+from web.core.models import Booking, OutboxMessage
 
 pytestmark = pytest.mark.slow
 

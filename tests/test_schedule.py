@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from web.schedule import (
+from web.core.schedule import (
     Interval,
     SlotRules,
     day_bounds,

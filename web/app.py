@@ -16,19 +16,23 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 
-from web import booking, conditions, coordinator, health
-from web.assets import FingerprintedStatic
-from web.clinic import load_clinic
-from web.content import load_conditions
-from web.db import make_engine
-from web.errors import database_unavailable, http_error, server_error
-from web.models import utc_now
-from web.notifications import Notifier
-from web.outbox import run_forever
-from web.ratelimit import make_rate_limits
-from web.security import SecurityHeadersMiddleware
+from web import desk, patient
+from web.core.clinic import load_clinic
+from web.core.content import load_conditions
+from web.core.db import make_engine
+from web.core.errors import DomainError
+from web.core.models import utc_now
+from web.http import health
+from web.http.assets import FingerprintedStatic
+from web.http.errors import database_unavailable, domain_error, http_error, server_error
+from web.http.ratelimit import make_rate_limits
+from web.http.security import SecurityHeadersMiddleware
+from web.http.templating import make_templates
+from web.mail.notifications import Notifier
+from web.mail.outbox import run_forever
 from web.settings import PROJECT_ROOT, Settings, load_settings
-from web.templating import make_templates
+
+TEMPLATES = PROJECT_ROOT / "templates"
 
 
 def _log_to_stderr() -> None:
@@ -41,21 +45,29 @@ def _log_to_stderr() -> None:
         logger.setLevel(logging.INFO)
 
 
+def _fixed(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
+
+
 def create_app(
-    settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
+    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
 ) -> Starlette:
+    """`clock` is the app's idea of now; tests pass one, or set FIXED_NOW for a real server."""
     settings = settings or load_settings()
+    if clock is None:
+        clock = _fixed(settings.fixed_now) if settings.fixed_now else utc_now
     _log_to_stderr()
     clinic = load_clinic(settings.clinic_file)
     static = FingerprintedStatic(PROJECT_ROOT / "static")
-    templates = make_templates(clinic, static_url=lambda path: "/static/" + static.url_path(path))
+    templates = make_templates(
+        clinic, directory=TEMPLATES, static_url=lambda path: "/static/" + static.url_path(path)
+    )
 
     app = Starlette(
         debug=settings.debug,
         routes=[
-            *conditions.routes,
-            *booking.routes,
-            *coordinator.routes,
+            *patient.routes,
+            *desk.routes,
             *health.routes,
             Mount("/static", app=static, name="static"),
         ],
@@ -73,6 +85,7 @@ def create_app(
         ],
         exception_handlers={
             HTTPException: http_error,
+            DomainError: domain_error,
             OperationalError: database_unavailable,
             InterfaceError: database_unavailable,
             500: server_error,
@@ -85,7 +98,7 @@ def create_app(
     app.state.templates = templates
     app.state.engine = make_engine(settings.database_url)
     app.state.clock = clock
-    app.state.notifier = Notifier(clinic, settings.public_url)
+    app.state.notifier = Notifier(clinic, settings.public_url, templates=TEMPLATES / "email")
     app.state.rate_limits = make_rate_limits(
         redis_url=settings.redis_url,
         overrides=settings.rate_limits,

@@ -13,13 +13,13 @@ import time
 from alembic import command
 from alembic.config import Config
 
-from web.accounts import save_coordinator
-from web.clinic import ClinicConfigError, load_clinic
-from web.content import ContentError, load_conditions
-from web.db import make_engine
-from web.models import utc_now
-from web.outbox import run_forever, send_due
-from web.retention import purge_old_bookings
+from web.core.clinic import ClinicConfigError, load_clinic
+from web.core.content import ContentError, load_conditions
+from web.core.db import make_engine
+from web.core.models import utc_now
+from web.core.retention import purge_old_bookings
+from web.desk.accounts import save_coordinator
+from web.mail.outbox import run_forever, send_due
 from web.settings import PROJECT_ROOT, load_settings
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from starlette.config import Config
+
+from web.mail.smtp import SmtpSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "clinic.db"
@@ -26,17 +29,6 @@ def _dev_secret_key() -> str:
 
 
 @dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    security: str  # "starttls", "tls" or "none"
-    username: str
-    password: str
-    sender: str
-    timeout: float = 15.0
-
-
-@dataclass(frozen=True)
 class Settings:
     database_url: str
     secret_key: str
@@ -50,6 +42,8 @@ class Settings:
     redis_url: str | None = None  # rate limits shared by every worker when set
     rate_limits: dict[str, str] = field(default_factory=dict)  # e.g. {"booking": "5 per minute"}
     rate_limit_prefix: str = "clinic"  # keeps two sites on one Redis apart
+    # Tests only: a real server under test runs at this moment, so no test depends on the hour.
+    fixed_now: datetime | None = None
 
 
 def normalise_database_url(url: str) -> str:
@@ -78,6 +72,15 @@ def _smtp(config: Config) -> SmtpSettings | None:
     )
 
 
+def _moment(value: str) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("FIXED_NOW needs a UTC offset, like 2026-11-30T06:00:00+00:00")
+    return moment
+
+
 def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
     config = Config(env_file if env_file and env_file.exists() else None)
     database_url = config("DATABASE_URL", default=f"sqlite:///{DEFAULT_SQLITE_PATH}")
@@ -97,4 +100,5 @@ def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
             for action in ("booking", "manage", "login")
         },
         rate_limit_prefix=config("RATE_LIMIT_PREFIX", default="clinic"),
+        fixed_now=_moment(config("FIXED_NOW", default="")),
     )

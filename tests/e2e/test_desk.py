@@ -9,9 +9,9 @@ import pytest
 
 from tests.booking_helpers import book
 from tests.e2e.conftest import axe_violations
-from web.accounts import save_coordinator
-from web.db import make_engine
-from web.models import utc_now
+from web.core.db import make_engine
+from web.core.models import utc_now
+from web.desk.accounts import save_coordinator
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DESKTOP = {"width": 1280, "height": 900}

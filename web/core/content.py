@@ -95,6 +95,12 @@ def _as_date(value: object, field: str, where: str) -> date:
         raise ContentError(f"{where}: '{field}' must be a date like 2026-11-01") from None
 
 
+def _as_list(value: object, field: str, where: str) -> list[object]:
+    if not isinstance(value, list):
+        raise ContentError(f"{where}: '{field}' must be a list")
+    return value
+
+
 def parse_condition(path: Path) -> Condition:
     where = path.name
     post = frontmatter.load(path)
@@ -109,7 +115,7 @@ def parse_condition(path: Path) -> Condition:
         Source(title=str(item["title"]), url=item.get("url"))
         if isinstance(item, dict)
         else Source(title=str(item), url=None)
-        for item in post.metadata["sources"]
+        for item in _as_list(post.metadata["sources"], "sources", where)
     )
     return Condition(
         slug=slug,

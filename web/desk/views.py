@@ -7,10 +7,12 @@ page and the calendar feed, whose URL carries its own secret.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import quote
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,17 +20,35 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from web import accounts, audit, desk
-from web.coordinator_forms import BlockForm, LoginForm, StatusForm
-from web.errors import error_page
-from web.invites import build_feed, ics_response
-from web.models import Booking, BookingStatus
-from web.ratelimit import client_address, enforce
-from web.security import SecureForm, form_meta, posted_form
-from web.templating import render
+from web.core.errors import InvalidInput
+from web.core.formats import parse_day
+from web.core.invites import build_feed
+from web.core.models import Booking, BookingStatus
+from web.desk import accounts, audit, records
+from web.desk.forms import BlockForm, LoginForm, StatusForm
+from web.http.csrf import SecureForm, form_meta, posted_form
+from web.http.errors import error_page
+from web.http.ratelimit import client_address, enforce
+from web.http.responses import ics_response
+from web.http.templating import render
 
-PRIVATE = "no-store"
 DESK_HOME = "/coordinator/"
+
+
+class RowIdConvertor(Convertor[int]):
+    """A table row's number: ASCII digits that fit a 32-bit column, else the route does not match
+    (a 404, never a database error about an out-of-range integer)."""
+
+    regex = "[1-9][0-9]{0,8}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("row_id", RowIdConvertor())
 
 
 class CoordinatorOnly:
@@ -51,13 +71,13 @@ class CoordinatorOnly:
 
 
 def _who(request: Request) -> str:
-    return request.session["coordinator"]["name"]
+    return str(request.session["coordinator"]["name"])
 
 
-def _page(request: Request, template: str, context: dict, status_code: int = 200) -> Response:
-    response = render(request, template, context, status_code=status_code)
-    response.headers["cache-control"] = PRIVATE
-    return response
+def _page(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    return render(request, template, context, status_code=status_code)
 
 
 def _safe_next(value: str | None) -> str:
@@ -99,7 +119,7 @@ async def login(request: Request) -> Response:
     # A fresh session on sign-in: nothing from before (a planted session id) carries over.
     request.session.clear()
     request.session["coordinator"] = {"id": signed_in.id, "name": signed_in.username}
-    return RedirectResponse(context["next"], status_code=303)
+    return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
 
 
 async def logout(request: Request) -> Response:
@@ -109,18 +129,15 @@ async def logout(request: Request) -> Response:
 
 
 def _query_day(request: Request) -> date | None:
+    """The desk's day filter: empty means "from today on"."""
     raw = request.query_params.get("day") or None
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise HTTPException(400, "That date could not be read; use the date picker.") from None
+    return None if raw is None else parse_day(raw)
 
 
 def _query_page(request: Request) -> int:
     raw = request.query_params.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    # isdigit() also accepts "²" and other digits int() refuses; only ASCII is a page number.
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 100000 else 1
 
 
 STATUSES = [s.value for s in BookingStatus]
@@ -130,10 +147,10 @@ def bookings_page(request: Request) -> Response:
     day = _query_day(request)
     status = request.query_params.get("status") or None
     if status is not None and status not in STATUSES:
-        raise HTTPException(400, "Unknown status filter.")
+        raise InvalidInput(status)
     clinic = request.app.state.clinic
     with Session(request.app.state.engine) as session:
-        listing = desk.list_bookings(
+        listing = records.list_bookings(
             session,
             rules=clinic.rules,
             now=request.app.state.clock(),
@@ -145,19 +162,12 @@ def bookings_page(request: Request) -> Response:
     return _page(request, "desk_bookings.html", context)
 
 
-def _booking_or_404(session: Session, booking_id: int) -> Booking:
-    booking = session.get(Booking, booking_id)
-    if booking is None:
-        raise HTTPException(404, "There is no booking with that number.")
-    return booking
-
-
 def booking_detail(
     request: Request, form: StatusForm | None = None, status_code: int = 200
 ) -> Response:
     with Session(request.app.state.engine) as session:
-        booking = _booking_or_404(session, request.path_params["booking_id"])
-        history = audit.events_for_booking(session, booking.id)
+        booking = records.get_booking(session, request.path_params["booking_id"])
+        history = audit.events_for_booking(session, request.path_params["booking_id"])
     form = form or StatusForm(meta=form_meta(request))
     context = {"booking": booking, "form": form, "history": history}
     return _page(request, "desk_booking.html", context, status_code=status_code)
@@ -169,32 +179,29 @@ async def change_status(request: Request) -> Response:
         return await run_in_threadpool(booking_detail, request, form, 422)
     booking_id = request.path_params["booking_id"]
     now, notifier = request.app.state.clock(), request.app.state.notifier
-    try:
-        await run_in_threadpool(
-            desk.set_status,
-            engine=request.app.state.engine,
-            booking_id=booking_id,
-            status=BookingStatus(form.status.data),
-            reason=form.reason.data or None,
-            who=_who(request),
-            now=now,
-            on_cancelled=lambda session, booking: notifier.cancelled(
-                session, booking, token=None, now=now
-            ),
-        )
-    except LookupError:
-        raise HTTPException(404, "There is no booking with that number.") from None
+    await run_in_threadpool(
+        records.set_status,
+        engine=request.app.state.engine,
+        booking_id=booking_id,
+        status=BookingStatus(form.status.data),
+        reason=form.reason.data or None,
+        who=_who(request),
+        now=now,
+        on_cancelled=lambda session, booking: notifier.cancelled(
+            session, booking, token=None, now=now
+        ),
+    )
     return RedirectResponse(f"/coordinator/bookings/{booking_id}", status_code=303)
 
 
 def blocks_page(
     request: Request,
     form: BlockForm | None = None,
-    clashes: list | None = None,
+    clashes: list[Booking] | None = None,
     status_code: int = 200,
 ) -> Response:
     with Session(request.app.state.engine) as session:
-        blocks = desk.upcoming_blocks(session, request.app.state.clock())
+        blocks = records.upcoming_blocks(session, request.app.state.clock())
     context = {
         "blocks": blocks,
         "form": form or BlockForm(meta=form_meta(request)),
@@ -212,7 +219,7 @@ async def add_block(request: Request) -> Response:
 
     def clashes() -> list[Booking]:
         with Session(engine) as session:
-            return desk.bookings_in(session, interval)
+            return records.bookings_in(session, interval)
 
     found = await run_in_threadpool(clashes)
     if found and form.confirm.data != "yes":
@@ -220,7 +227,7 @@ async def add_block(request: Request) -> Response:
         form.confirm.data = "yes"
         return await run_in_threadpool(blocks_page, request, form, found, 409)
     await run_in_threadpool(
-        desk.add_block,
+        records.add_block,
         engine=engine,
         interval=interval,
         reason=form.reason.data,
@@ -232,22 +239,19 @@ async def add_block(request: Request) -> Response:
 
 async def remove_block(request: Request) -> Response:
     await posted_form(request, SecureForm)
-    try:
-        await run_in_threadpool(
-            desk.remove_block,
-            engine=request.app.state.engine,
-            block_id=request.path_params["block_id"],
-            who=_who(request),
-            now=request.app.state.clock(),
-        )
-    except LookupError:
-        raise HTTPException(404, "That block no longer exists.") from None
+    await run_in_threadpool(
+        records.remove_block,
+        engine=request.app.state.engine,
+        block_id=request.path_params["block_id"],
+        who=_who(request),
+        now=request.app.state.clock(),
+    )
     return RedirectResponse("/coordinator/blocks", status_code=303)
 
 
 def calendar_page(request: Request) -> Response:
     with Session(request.app.state.engine) as session:
-        secret = desk.feed_secret(session)
+        secret = records.feed_secret(session)
     feed_url = str(request.url_for("desk_feed", secret=secret)) if secret else None
     context = {"feed_url": feed_url}
     return _page(request, "desk_calendar.html", context)
@@ -256,7 +260,7 @@ def calendar_page(request: Request) -> Response:
 async def rotate_feed(request: Request) -> Response:
     await posted_form(request, SecureForm)
     await run_in_threadpool(
-        desk.rotate_feed_secret,
+        records.rotate_feed_secret,
         engine=request.app.state.engine,
         who=_who(request),
         now=request.app.state.clock(),
@@ -267,11 +271,9 @@ async def rotate_feed(request: Request) -> Response:
 def feed(request: Request) -> Response:
     now = request.app.state.clock()
     with Session(request.app.state.engine) as session:
-        bookings = desk.feed_bookings(
+        bookings = records.feed_bookings(
             session, request.path_params["secret"], rules=request.app.state.clinic.rules, now=now
         )
-    if bookings is None:
-        raise HTTPException(404, "This calendar address is not valid (it may have been replaced).")
     body = build_feed(
         request.app.state.clinic,
         bookings,
@@ -283,9 +285,9 @@ def feed(request: Request) -> Response:
 
 def _export_range(request: Request) -> tuple[date, date]:
     try:
-        first = date.fromisoformat(request.query_params.get("from", ""))
-        last = date.fromisoformat(request.query_params.get("to", ""))
-    except ValueError:
+        first = parse_day(request.query_params.get("from", ""))
+        last = parse_day(request.query_params.get("to", ""))
+    except InvalidInput:
         raise HTTPException(400, "Please give both dates of the range, like 2026-12-01.") from None
     if last < first or last - first > timedelta(days=366):
         raise HTTPException(400, "The range must run forwards and cover at most a year.")
@@ -295,23 +297,21 @@ def _export_range(request: Request) -> tuple[date, date]:
 def export_csv(request: Request) -> Response:
     first, last = _export_range(request)
     clinic = request.app.state.clinic
-    with Session(request.app.state.engine) as session:
-        body = desk.bookings_csv(session, rules=clinic.rules, first=first, last=last)
-        audit.record(
-            session,
-            coordinator=_who(request),
-            action="export csv",
-            now=request.app.state.clock(),
-            detail=f"{first}–{last}",
-        )
-        session.commit()
+    body = records.export_csv(
+        engine=request.app.state.engine,
+        rules=clinic.rules,
+        first=first,
+        last=last,
+        who=_who(request),
+        now=request.app.state.clock(),
+    )
     filename = f"bookings-{first}-to-{last}.csv"
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
         headers={
             "content-disposition": f'attachment; filename="{filename}"',
-            "cache-control": PRIVATE,
+            "cache-control": "no-store",
         },
     )
 
@@ -331,9 +331,9 @@ routes = [
         "/coordinator",
         routes=[
             Route("/", bookings_page, name="desk"),
-            Route("/bookings/{booking_id:int}", booking_detail, name="desk_booking"),
+            Route("/bookings/{booking_id:row_id}", booking_detail, name="desk_booking"),
             Route(
-                "/bookings/{booking_id:int}/status",
+                "/bookings/{booking_id:row_id}/status",
                 change_status,
                 name="desk_status",
                 methods=["POST"],
@@ -341,7 +341,7 @@ routes = [
             Route("/blocks", blocks_page, name="desk_blocks", methods=["GET"]),
             Route("/blocks", add_block, name="desk_add_block", methods=["POST"]),
             Route(
-                "/blocks/{block_id:int}/delete",
+                "/blocks/{block_id:row_id}/delete",
                 remove_block,
                 name="desk_remove_block",
                 methods=["POST"],

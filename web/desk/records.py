@@ -14,11 +14,12 @@ from datetime import date, datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from web.audit import record
-from web.db import session_scope
-from web.models import BlockedPeriod, Booking, BookingStatus, FeedSecret
-from web.reservations import OnChange, no_follow_up
-from web.schedule import Interval, SlotRules, day_bounds, local_today
+from web.core.bookings import OnChange, no_follow_up
+from web.core.db import session_scope
+from web.core.errors import BlockNotFound, BookingNotActive, BookingNotFound, FeedNotFound
+from web.core.models import BlockedPeriod, Booking, BookingStatus, FeedSecret
+from web.core.schedule import Interval, SlotRules, day_bounds, local_today
+from web.desk.audit import record
 
 PER_PAGE = 25
 FINAL_STATUSES = {BookingStatus.DONE, BookingStatus.NO_SHOW, BookingStatus.CANCELLED}
@@ -35,6 +36,13 @@ class BookingPage:
 def _start_of_today(rules: SlotRules, now: datetime) -> datetime:
     """Midnight in the clinic, where the desk's and the feed's "from today on" begin."""
     return day_bounds(rules, local_today(rules, now)).start
+
+
+def get_booking(session: Session, booking_id: int) -> Booking:
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingNotFound
+    return booking
 
 
 def list_bookings(
@@ -78,9 +86,10 @@ def set_status(
     if status not in FINAL_STATUSES:
         raise ValueError(f"cannot set status {status}")
     with session_scope(engine) as session:
-        booking = session.get(Booking, booking_id)
-        if booking is None:
-            raise LookupError("no such booking")
+        booking = get_booking(session, booking_id)
+        if booking.status == BookingStatus.CANCELLED:
+            # Its seat may be booked again already; a cancelled booking stays cancelled.
+            raise BookingNotActive
         if booking.status != status:
             booking.status = status
             booking.sequence += 1
@@ -140,7 +149,7 @@ def remove_block(*, engine: Engine, block_id: int, who: str, now: datetime) -> N
     with session_scope(engine) as session:
         block = session.get(BlockedPeriod, block_id)
         if block is None:
-            raise LookupError("no such block")
+            raise BlockNotFound
         record(
             session,
             coordinator=who,
@@ -179,11 +188,11 @@ def rotate_feed_secret(*, engine: Engine, who: str, now: datetime) -> str:
 
 def feed_bookings(
     session: Session, secret: str, *, rules: SlotRules, now: datetime
-) -> list[Booking] | None:
-    """Upcoming active bookings for the feed, or None when the secret is not the current one."""
+) -> list[Booking]:
+    """Upcoming active bookings for the feed; FeedNotFound for a secret that is not current."""
     current = feed_secret(session)
     if current is None or not secrets.compare_digest(current.encode(), secret.encode()):
-        return None
+        raise FeedNotFound
     return list(
         session.exec(
             select(Booking)
@@ -212,6 +221,16 @@ CSV_HEADER = [
 def spreadsheet_safe(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def export_csv(
+    *, engine: Engine, rules: SlotRules, first: date, last: date, who: str, now: datetime
+) -> str:
+    """The bookings of a date range as CSV; the export itself goes into the audit log."""
+    with session_scope(engine) as session:
+        body = bookings_csv(session, rules=rules, first=first, last=last)
+        record(session, coordinator=who, action="export csv", now=now, detail=f"{first}–{last}")
+    return body
 
 
 def bookings_csv(session: Session, *, rules: SlotRules, first: date, last: date) -> str:

@@ -1,4 +1,8 @@
-"""Friendly error pages: the patient always gets a way forward and the clinic's phone number."""
+"""Friendly error pages: the patient always gets a way forward and the clinic's phone number.
+
+Every exception the core raises is turned into a response here, once; handlers do not catch
+"not found" themselves.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from web.security import BASE_HEADERS
+from web.core import errors
+from web.http.security import BASE_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +23,7 @@ TITLES = {
     403: "That form could not be accepted",
     404: "Page not found",
     405: "That action is not allowed here",
-    409: "That time was just taken",
+    409: "That could not be done",
     413: "That was too much to send",
     422: "Please check the form",
     429: "Too many attempts",
@@ -26,10 +31,56 @@ TITLES = {
     503: "The booking system is unavailable",
 }
 
+# The most specific class listed wins (looked up along the exception's MRO).
+DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
+    errors.BookingNotFound: (
+        404,
+        "We could not find a booking at this address. Please check the link, or call us.",
+    ),
+    errors.BlockNotFound: (404, "That block no longer exists."),
+    errors.FeedNotFound: (
+        404,
+        "This calendar address is not valid (it may have been replaced).",
+    ),
+    errors.ConditionNotFound: (
+        404,
+        "We have no page about that condition, or it has no such section.",
+    ),
+    errors.NotFound: (404, "We could not find that."),
+    errors.InvalidDay: (400, "That date could not be read. Please pick a day from the list."),
+    errors.InvalidSlot: (
+        400,
+        "That is not one of our consultation times. Please choose a time from the list.",
+    ),
+    errors.InvalidInput: (400, "That request could not be read."),
+    errors.SlotUnavailable: (
+        409,
+        "Sorry, that time is no longer free. Please choose another.",
+    ),
+    errors.BookingNotActive: (
+        409,
+        "This booking is no longer active, so it cannot be changed. Please book a new time.",
+    ),
+}
+
+
+def domain_status(exc: errors.DomainError) -> tuple[int, str]:
+    for kind in type(exc).__mro__:
+        if kind in DOMAIN_ERRORS:
+            return DOMAIN_ERRORS[kind]
+    return 400, "That request could not be carried out."
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.DomainError)
+    status_code, detail = domain_status(exc)
+    return error_page(request, status_code, detail)
+
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_page(request, exc.status_code, exc.detail, exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return error_page(request, exc.status_code, exc.detail, headers)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -55,7 +106,10 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
 
 
 def error_page(
-    request: Request, status_code: int, detail: str | None, headers: dict | None = None
+    request: Request,
+    status_code: int,
+    detail: str | None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     templates = getattr(request.app.state, "templates", None)
     title = TITLES.get(status_code, "Something went wrong")
@@ -64,7 +118,7 @@ def error_page(
     if templates is None or request.headers.get("accept", "").startswith("text/calendar"):
         return PlainTextResponse(detail or title, status_code=status_code, headers=headers)
     context = {"title": title, "detail": detail, "status_code": status_code}
-    response = templates.TemplateResponse(
+    response: Response = templates.TemplateResponse(
         request, "error.html", context, status_code=status_code, headers=headers
     )
     response.headers["cache-control"] = "no-store"

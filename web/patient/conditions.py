@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from web.content import Condition
-from web.templating import render
+from web.core.content import Condition
+from web.core.errors import ConditionNotFound
+from web.http.templating import render
 
 # Browsers may keep these pages for five minutes; shared caches may not, because a visitor who has
 # a session (after opening a form) gets its cookie refreshed on every response.
@@ -16,16 +16,15 @@ BROWSER_CACHE = "private, max-age=300"
 
 
 def _condition(request: Request) -> Condition:
-    condition = request.app.state.conditions.get(request.path_params["slug"])
+    condition: Condition | None = request.app.state.conditions.get(request.path_params["slug"])
     if condition is None:
-        raise HTTPException(404, "We have no page about that condition.")
+        raise ConditionNotFound
     return condition
 
 
 def home(request: Request) -> Response:
-    response = render(request, "home.html", {"conditions": request.app.state.conditions.values()})
-    response.headers["cache-control"] = BROWSER_CACHE
-    return response
+    context = {"conditions": request.app.state.conditions.values()}
+    return render(request, "home.html", context, cache_control=BROWSER_CACHE)
 
 
 def condition_page(request: Request) -> Response:
@@ -37,7 +36,7 @@ def condition_section(request: Request) -> Response:
     condition = _condition(request)
     section = condition.section(request.path_params["section"])
     if section is None:
-        raise HTTPException(404, f"The page about {condition.title} has no such section.")
+        raise ConditionNotFound
     return _render_condition(request, condition, section.slug)
 
 
@@ -47,9 +46,9 @@ def _render_condition(request: Request, condition: Condition, open_slug: str) ->
         "open_slug": open_slug,
         "section": condition.section(open_slug),
     }
-    response = render(request, "condition.html", context, partial="_section.html")
-    response.headers["cache-control"] = BROWSER_CACHE
-    return response
+    return render(
+        request, "condition.html", context, partial="_section.html", cache_control=BROWSER_CACHE
+    )
 
 
 routes = [

@@ -14,10 +14,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from icalendar import Alarm, Calendar, Event
-from starlette.responses import Response
 
-from web.clinic import Clinic
-from web.models import Booking, BookingStatus
+from web.core.clinic import Clinic
+from web.core.models import Booking, BookingStatus
 
 PRODID = "-//Clinic Web//Online consultations//EN"
 
@@ -78,7 +77,8 @@ def _calendar(events: list[Event], **properties: str) -> bytes:
         calendar.add(name, value)
     for event in events:
         calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str, now: datetime) -> bytes:
@@ -165,12 +165,3 @@ def outlook_link(clinic: Clinic, booking: Booking, manage_url: str, *, host: str
         }
     )
     return f"https://{host}/calendar/0/action/compose?{query}"
-
-
-def ics_response(body: bytes, *, filename: str | None = None) -> Response:
-    """text/calendar with a charset, so phones offer "Add to calendar"; an attachment name for
-    downloads (a subscription feed has none). Private: never cached by shared caches."""
-    headers = {"cache-control": "no-store"}
-    if filename:
-        headers["content-disposition"] = f'attachment; filename="{filename}"'
-    return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)

@@ -1,6 +1,8 @@
-"""Reading availability and writing bookings. The database, not this code, is what forbids a
-double booking (the unique index over active bookings of a slot and seat); this code turns the
-index's refusal into a clear "just taken" answer."""
+"""Writing bookings: book, reschedule, cancel, and finding a booking by its manage token.
+
+The database, not this code, is what forbids a double booking (the unique index over active
+bookings of a slot and seat); this code turns the index's refusal into SlotUnavailable.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +12,16 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from web.db import session_scope
-from web.models import BlockedPeriod, Booking, BookingStatus
-from web.schedule import (
-    Interval,
-    Slot,
-    SlotRules,
-    horizon_interval,
-    is_bookable_time,
-    offered_by_day,
-)
+from web.core.db import session_scope
+from web.core.errors import BookingNotActive, BookingNotFound, SlotUnavailable
+from web.core.models import BlockedPeriod, Booking, BookingStatus
+from web.core.schedule import SlotRules, is_bookable_time
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 
@@ -36,10 +32,6 @@ OnChange = Callable[[Session, Booking], None]
 
 def no_follow_up(session: Session, booking: Booking) -> None:
     pass
-
-
-class SlotUnavailable(Exception):
-    """The slot cannot be booked now: taken, blocked, too soon or outside the horizon."""
 
 
 @dataclass(frozen=True)
@@ -61,25 +53,6 @@ def hash_token(token: str) -> str:
 
 def is_token(value: str) -> bool:
     return bool(TOKEN_PATTERN.match(value))
-
-
-def availability(session: Session, rules: SlotRules, now: datetime) -> dict[date, list[Slot]]:
-    """Free slots of every day in the horizon, from two queries whatever the horizon's length."""
-    span = horizon_interval(rules, now)
-    booked_rows = session.exec(
-        select(Booking.starts_at, func.count())
-        .where(Booking.status != BookingStatus.CANCELLED)
-        .where(Booking.starts_at >= span.start, Booking.starts_at < span.end)
-        .group_by(Booking.starts_at)
-    ).all()
-    block_rows = session.exec(
-        select(BlockedPeriod.starts_at, BlockedPeriod.ends_at).where(
-            BlockedPeriod.starts_at < span.end, BlockedPeriod.ends_at > span.start
-        )
-    ).all()
-    booked = dict(booked_rows)
-    blocked = [Interval(start, end) for start, end in block_rows]
-    return offered_by_day(rules, now=now, blocked=blocked, booked=booked)
 
 
 def _free_seat(session: Session, rules: SlotRules, start: datetime, now: datetime) -> int:
@@ -185,13 +158,11 @@ def reschedule(
     """Move a booking; the old seat is freed in the same transaction that takes the new one."""
 
     def attempt(session: Session) -> Booking:
-        booking = find_booking(session, token)
-        if booking is None:
-            raise LookupError("no such booking")
+        booking = get_booking(session, token)
         if booking.start == start and booking.status == BookingStatus.CONFIRMED:
             return booking  # a resubmitted form: already done
         if booking.status != BookingStatus.CONFIRMED:
-            raise SlotUnavailable
+            raise BookingNotActive
         booking.seat = _free_seat(session, rules, start, now)
         booking.starts_at = start
         booking.ends_at = start + rules.slot_length
@@ -209,9 +180,7 @@ def cancel(
     *, engine: Engine, now: datetime, token: str, on_cancelled: OnChange = no_follow_up
 ) -> Booking:
     with session_scope(engine) as session:
-        booking = find_booking(session, token)
-        if booking is None:
-            raise LookupError("no such booking")
+        booking = get_booking(session, token)
         if booking.status == BookingStatus.CONFIRMED:
             booking.status = BookingStatus.CANCELLED
             booking.sequence += 1
@@ -221,6 +190,14 @@ def cancel(
         return booking
 
 
-def booking_for_token(engine: Engine, token: str) -> Booking | None:
+def get_booking(session: Session, token: str) -> Booking:
+    booking = find_booking(session, token)
+    if booking is None:
+        raise BookingNotFound
+    return booking
+
+
+def booking_for_token(engine: Engine, token: str) -> Booking:
+    """The booking behind a manage link; BookingNotFound when there is none."""
     with Session(engine) as session:
-        return find_booking(session, token)
+        return get_booking(session, token)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:
+def _tune_sqlite(dbapi_connection: Any, _record: object) -> None:
     # WAL lets readers and one writer work at once across worker processes; the busy timeout makes
     # a racing writer wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()
@@ -31,7 +32,7 @@ def make_engine(url: str) -> Engine:
 _sqlite_writers: dict[str, threading.Lock] = {}
 
 
-def _writer_lock(engine: Engine) -> threading.Lock | nullcontext:
+def _writer_lock(engine: Engine) -> AbstractContextManager[object]:
     """SQLite takes one writer at a time; queueing our own threads here is cheaper than letting
     them spin in SQLite's busy handler, whose sleeps grow to 100 ms. Other processes still wait
     on busy_timeout; PostgreSQL needs no such lock."""

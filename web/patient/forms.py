@@ -1,32 +1,16 @@
-"""The booking form's fields and rules, and the parsing of a slot's start from a URL or form."""
+"""The booking form's fields and rules (the slot start itself is read by core.formats)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
 import phonenumbers
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from web.models import EMAIL_MAX, NAME_MAX, NOTE_MAX
-from web.reservations import PatientDetails, is_token
-from web.security import SecureForm
-
-START_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def parse_start(value: str | None) -> datetime | None:
-    """A slot start as written in our links (UTC, 2026-12-02T08:30:00Z), or None if malformed."""
-    if not value or len(value) != 20:
-        return None
-    try:
-        return datetime.strptime(value, START_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def format_start(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(START_FORMAT)
+from web.core.bookings import PatientDetails, is_token
+from web.core.models import EMAIL_MAX, NAME_MAX, NOTE_MAX
+from web.http.csrf import SecureForm
 
 
 def _strip(value: str | None) -> str | None:
@@ -102,7 +86,9 @@ class BookingForm(SecureForm):
     start = HiddenField()
     key = HiddenField()
 
-    def __init__(self, *args, channels: tuple[str, ...], phone_region: str, **kwargs) -> None:
+    def __init__(
+        self, *args: Any, channels: tuple[str, ...], phone_region: str, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.channel.choices = [SelectChoice(c) for c in channels]
         self.channel.validators = [DataRequired("Please choose how we should contact you.")]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from web.models import AuditEvent
+from web.core.models import AuditEvent
 
 
 def record(

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, max-age=0, must-revalidate"
@@ -37,7 +37,7 @@ class FingerprintedStatic(StaticFiles):
         current = self.hashes.get(path)
         fresh = current is not None and query == f"v={current}"
 
-        async def send_with_cache(message: dict) -> None:
+        async def send_with_cache(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message["headers"] if k != b"cache-control"]
                 headers.append((b"cache-control", (IMMUTABLE if fresh else REVALIDATE).encode()))

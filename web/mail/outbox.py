@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import ColumnElement, Engine, func, or_, update
 from sqlmodel import Session, col, select
 
-from web.mailer import as_email, deliver
-from web.models import OutboxMessage
-from web.settings import SmtpSettings
+from web.core.db import session_scope
+from web.core.models import OutboxMessage
+from web.mail.smtp import SmtpSettings, as_email, deliver
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=5)
@@ -35,15 +35,16 @@ class SendReport:
 
 
 def backoff(attempts: int) -> timedelta:
-    return min(timedelta(minutes=1) * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    delay: timedelta = timedelta(minutes=1) * 2 ** max(attempts - 1, 0)
+    return min(delay, MAX_BACKOFF)
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         col(OutboxMessage.sent_at).is_(None),
-        OutboxMessage.send_after <= now,
-        OutboxMessage.next_attempt_at <= now,
-        or_(col(OutboxMessage.claimed_until).is_(None), OutboxMessage.claimed_until < now),
+        col(OutboxMessage.send_after) <= now,
+        col(OutboxMessage.next_attempt_at) <= now,
+        or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
     )
 
 
@@ -53,22 +54,22 @@ def waiting_count(engine: Engine, now: datetime) -> int:
 
 
 def _claim(engine: Engine, message_id: int, now: datetime) -> OutboxMessage | None:
-    with Session(engine) as session:
+    with session_scope(engine) as session:
         claimed = session.exec(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, *_due(now))
+            .where(col(OutboxMessage.id) == message_id, *_due(now))
             .values(claimed_until=now + CLAIM_FOR)
         )
-        session.commit()
         if claimed.rowcount != 1:
             return None  # another sender took it
         return session.get(OutboxMessage, message_id)
 
 
 def _finish(engine: Engine, message_id: int, **values: object) -> None:
-    with Session(engine) as session:
-        session.exec(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
-        session.commit()
+    with session_scope(engine) as session:
+        session.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
+        )
 
 
 def send_due(
@@ -80,9 +81,16 @@ def send_due(
             log.warning("%d e-mail(s) wait in the outbox: SMTP is not configured", waiting)
         return SendReport(waiting=waiting)
     with Session(engine) as session:
-        ids = session.exec(
-            select(OutboxMessage.id).where(*_due(now)).order_by(col(OutboxMessage.id)).limit(limit)
-        ).all()
+        ids = [
+            message_id
+            for message_id in session.exec(
+                select(OutboxMessage.id)
+                .where(*_due(now))
+                .order_by(col(OutboxMessage.id))
+                .limit(limit)
+            ).all()
+            if message_id is not None
+        ]
     sent = failed = 0
     for message_id in ids:
         message = _claim(engine, message_id, now)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session, col, select
 
-from web.clinic import Clinic
-from web.invites import build_invite
-from web.models import Booking, OutboxMessage
-from web.settings import PROJECT_ROOT
-from web.templating import long_date, readable_phone
+from web.core import formats
+from web.core.clinic import Clinic
+from web.core.invites import build_invite
+from web.core.models import Booking, OutboxMessage
 
 REMINDER_BEFORE = timedelta(hours=24)
 ALERT_HEADLINES = {
@@ -28,23 +29,22 @@ ALERT_HEADLINES = {
 
 
 class Notifier:
-    def __init__(self, clinic: Clinic, public_url: str) -> None:
+    def __init__(self, clinic: Clinic, public_url: str, *, templates: Path) -> None:
+        """`templates` is the folder of the e-mail templates (templates/email)."""
         self.clinic = clinic
         self.public_url = public_url.rstrip("/")
         zone = clinic.rules.time_zone
         self.env = Environment(
-            loader=FileSystemLoader(PROJECT_ROOT / "templates" / "email"),
+            loader=FileSystemLoader(templates),
             autoescape=select_autoescape(["html"]),  # the .txt parts are plain text
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
         )
         self.env.filters.update(
-            when=lambda moment: (
-                f"{long_date(moment.astimezone(zone).date())}, {moment.astimezone(zone):%H:%M}"
-            ),
-            clock=lambda moment: f"{moment.astimezone(zone):%H:%M}",
-            phone=readable_phone,
+            when=lambda moment: formats.day_and_time(moment, zone),
+            clock=lambda moment: formats.clock(moment, zone),
+            phone=formats.readable_phone,
         )
 
     # --- Events -----------------------------------------------------------------------------
@@ -113,6 +113,7 @@ class Notifier:
             else None
         )
         context = {"booking": booking, "clinic": self.clinic, "manage_url": manage}
+        assert booking.email, "patient e-mails go only to bookings with an address"
         self._enqueue(
             session,
             booking,
@@ -139,7 +140,7 @@ class Notifier:
         booking: Booking,
         kind: str,
         recipient: str,
-        context: dict,
+        context: dict[str, Any],
         *,
         now: datetime,
         attachment: str | None = None,

@@ -8,11 +8,11 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, func, or_
+from sqlalchemy import Engine, func, or_, update
 from sqlmodel import Session, col, select
 
-from web.db import session_scope
-from web.models import Coordinator, LoginAttempt
+from web.core.db import session_scope
+from web.core.models import Coordinator, LoginAttempt
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -62,9 +62,17 @@ def _recent_failures(session: Session, *, username: str, address: str, now: date
         select(func.count())
         .select_from(LoginAttempt)
         .where(col(LoginAttempt.succeeded).is_(False))
-        .where(LoginAttempt.attempted_at > now - LOCKOUT)
-        .where(or_(LoginAttempt.username == username, LoginAttempt.address == address))
+        .where(col(LoginAttempt.attempted_at) > now - LOCKOUT)
+        .where(or_(col(LoginAttempt.username) == username, col(LoginAttempt.address) == address))
     ).one()
+
+
+def _verify(stored_hash: str | None, password: str) -> bool:
+    try:
+        _hasher.verify(stored_hash or _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return stored_hash is not None
 
 
 def authenticate(
@@ -72,24 +80,34 @@ def authenticate(
 ) -> SignedIn | None:
     """The coordinator for a right password; None for a wrong one; LockedOut after 5 wrong ones.
 
-    While locked, even the right password is refused, so guessing gains nothing.
+    While locked, even the right password is refused, so guessing gains nothing. The attempt is
+    written as a failure before the password is checked, so it counts at once; the slow argon2
+    check runs outside the write transaction (SQLite has one writer at a time).
     """
     with session_scope(engine) as session:
         if _recent_failures(session, username=username, address=address, now=now) >= MAX_FAILURES:
             raise LockedOut
         account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
-        try:
-            _hasher.verify(account.password_hash if account else _dummy_hash(), password)
-            ok = account is not None
-        except (VerificationError, InvalidHashError):
-            ok = False
-        session.add(
-            LoginAttempt(username=username, address=address, succeeded=ok, attempted_at=now)
+        stored_hash = account.password_hash if account else None
+        attempt = LoginAttempt(
+            username=username, address=address, succeeded=False, attempted_at=now
         )
-        if not ok:
-            return None
-        if _hasher.check_needs_rehash(account.password_hash):
-            account.password_hash = _hasher.hash(password)
+        session.add(attempt)
+        session.flush()
+        attempt_id = attempt.id
+    if not _verify(stored_hash, password):
+        return None
+    assert stored_hash is not None
+    new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(stored_hash) else None
+    with session_scope(engine) as session:
+        session.exec(
+            update(LoginAttempt).where(col(LoginAttempt.id) == attempt_id).values(succeeded=True)
+        )
+        account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
+        if account is None or account.id is None:
+            return None  # removed while the password was being checked
         account.last_login_at = now
+        if new_hash:
+            account.password_hash = new_hash
         session.add(account)
         return SignedIn(id=account.id, username=account.username)

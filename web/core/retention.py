@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 
-from web.db import session_scope
-from web.models import Booking, LoginAttempt, OutboxMessage
+from web.core.db import session_scope
+from web.core.models import Booking, LoginAttempt, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,6 @@ def purge_old_bookings(*, engine: Engine, now: datetime, older_than_days: int) -
             session.exec(delete(Booking).where(col(Booking.id).in_(ids))).rowcount if ids else 0
         )
         attempts = session.exec(
-            delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff)
+            delete(LoginAttempt).where(col(LoginAttempt.attempted_at) < cutoff)
         ).rowcount
     return PurgeReport(bookings=bookings, messages=messages, login_attempts=attempts)

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from web.models import OutboxMessage
-from web.settings import SmtpSettings
+from web.core.models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str  # "starttls", "tls" or "none"
+    username: str
+    password: str
+    sender: str
+    timeout: float = 15.0
 
 
 def as_email(message: OutboxMessage, sender: str) -> EmailMessage:

@@ -15,9 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from web.models import BookingStatus
-from web.schedule import Interval, SlotRules, day_bounds
-from web.security import SecureForm
+from web.core.models import BookingStatus
+from web.core.schedule import Interval, SlotRules, day_bounds
+from web.http.csrf import SecureForm
 
 
 class LoginForm(SecureForm):
@@ -61,9 +61,9 @@ class BlockForm(SecureForm):
     )
     confirm = HiddenField()
 
-    def validate(self, extra_validators=None) -> bool:
+    def validate(self, extra_validators: object = None) -> bool:
         # Checked here, not in validate_ends: Optional() stops a field's own chain when empty.
-        valid = super().validate(extra_validators)
+        valid: bool = super().validate(extra_validators)
         starts, ends = self.starts.data, self.ends.data
         if (starts is None) != (ends is None) and not (self.starts.errors or self.ends.errors):
             self.ends.errors.append("Give both times, or neither to block the whole day.")

@@ -1,12 +1,14 @@
 """The patient's booking flow: slot picker, booking form, the booking page, cancel and reschedule.
 
-Handlers stay thin: parse the input, call reservations, render one template.
+Handlers stay thin: parse the input, call the core, render one template. Lookups that fail raise
+the core's exceptions, which `web.http.errors` turns into pages.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -15,24 +17,24 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from web import reservations
-from web.booking_forms import BookingForm, ConfirmForm, RescheduleForm, format_start, parse_start
-from web.clinic import Clinic
-from web.invites import (
-    build_invite,
-    google_calendar_link,
-    ics_response,
-    invite_filename,
-    outlook_link,
-)
-from web.models import Booking, BookingStatus
-from web.ratelimit import enforce
-from web.reservations import SlotUnavailable
-from web.schedule import Slot, is_on_grid, next_day_with_slots
-from web.security import form_meta, posted_form
-from web.templating import render
+from web.core import bookings
+from web.core.availability import availability
+from web.core.clinic import Clinic
+from web.core.errors import BookingNotActive, InvalidSlot, SlotUnavailable
+from web.core.formats import format_start, parse_day, parse_start
+from web.core.invites import build_invite, google_calendar_link, invite_filename, outlook_link
+from web.core.models import Booking, BookingStatus
+from web.core.schedule import Slot, is_on_grid, next_day_with_slots
+from web.http.csrf import form_meta, posted_form
+from web.http.ratelimit import enforce
+from web.http.responses import ics_response
+from web.http.templating import render
+from web.patient.forms import BookingForm, ConfirmForm, RescheduleForm
 
-PRIVATE = "no-store"
+FORM_REFUSED = "This form could not be accepted. Please reload the page and try again."
+TAKEN = (
+    "Sorry, that time is no longer free: someone may have just booked it. Please choose another."
+)
 
 
 @dataclass(frozen=True)
@@ -49,28 +51,24 @@ class Picker:
 
 
 def _clinic(request: Request) -> Clinic:
-    return request.app.state.clinic
+    clinic: Clinic = request.app.state.clinic
+    return clinic
 
 
 def _now(request: Request) -> datetime:
-    return request.app.state.clock()
+    now: datetime = request.app.state.clock()
+    return now
 
 
-def _parse_day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        return None
+def _free_slots(request: Request) -> dict[date, list[Slot]]:
+    with Session(request.app.state.engine) as session:
+        return availability(session, _clinic(request).rules, _now(request))
 
 
 def _picker(
     request: Request, day: date | None, *, day_url: str, slot_action: str, slot_method: str
 ) -> Picker:
-    clinic = _clinic(request)
-    with Session(request.app.state.engine) as session:
-        by_day = reservations.availability(session, clinic.rules, _now(request))
+    by_day = _free_slots(request)
     days = list(by_day)
     if day not in by_day:
         day = next((d for d, slots in by_day.items() if slots), days[0])
@@ -87,10 +85,7 @@ def _picker(
 
 def _requested_day(request: Request) -> date | None:
     raw = request.query_params.get("day")
-    day = _parse_day(raw)
-    if raw is not None and day is None:
-        raise HTTPException(400, "That date could not be read. Please pick a day from the list.")
-    return day
+    return None if raw is None else parse_day(raw)
 
 
 def _booking_picker(request: Request, day: date | None) -> Picker:
@@ -105,47 +100,31 @@ def _booking_picker(request: Request, day: date | None) -> Picker:
 
 def consultation(request: Request) -> Response:
     picker = _booking_picker(request, _requested_day(request))
-    return _render_picker(request, "consultation.html", {"picker": picker})
+    return render(request, "consultation.html", {"picker": picker}, partial="_picker.html")
 
 
-def _render_picker(request: Request, page: str, context: dict, status_code: int = 200) -> Response:
-    response = render(request, page, context, partial="_picker.html", status_code=status_code)
-    response.headers["cache-control"] = PRIVATE
-    return response
-
-
-def _slot_or_error(request: Request, raw: str | None) -> datetime:
+def _slot_start(request: Request, raw: str | None) -> datetime:
     start = parse_start(raw)
-    if start is None or not is_on_grid(_clinic(request).rules, start):
-        raise HTTPException(
-            400, "That is not one of our consultation times. Please choose a time from the list."
-        )
+    if not is_on_grid(_clinic(request).rules, start):
+        raise InvalidSlot(raw)
     return start
 
 
-def _slot_taken(request: Request, start: datetime, message: str) -> Response:
+def _slot_taken(request: Request, start: datetime) -> Response:
     """409 with the fresh slots of that day, so the patient can pick another at once."""
     day = start.astimezone(_clinic(request).rules.time_zone).date()
-    picker = _booking_picker(request, day)
-    context = {"picker": picker, "message": message}
-    return _render_picker(request, "consultation.html", context, status_code=409)
-
-
-TAKEN = (
-    "Sorry, that time is no longer free: someone may have just booked it. Please choose another."
-)
+    context = {"picker": _booking_picker(request, day), "message": TAKEN}
+    return render(request, "consultation.html", context, partial="_picker.html", status_code=409)
 
 
 def booking_form(request: Request) -> Response:
-    start = _slot_or_error(request, request.query_params.get("start"))
-    clinic = _clinic(request)
-    with Session(request.app.state.engine) as session:
-        by_day = reservations.availability(session, clinic.rules, _now(request))
+    start = _slot_start(request, request.query_params.get("start"))
+    by_day = _free_slots(request)
     if not any(slot.start == start for slots in by_day.values() for slot in slots):
-        return _slot_taken(request, start, TAKEN)
+        return _slot_taken(request, start)
     form = _blank_form(request)
     form.start.data = format_start(start)
-    form.key.data = reservations.new_token()
+    form.key.data = bookings.new_token()
     return _render_form(request, form, start)
 
 
@@ -160,9 +139,7 @@ def _render_form(
     request: Request, form: BookingForm, start: datetime, status_code: int = 200
 ) -> Response:
     context = {"form": form, "start": start, "end": start + _clinic(request).rules.slot_length}
-    response = render(request, "booking_form.html", context, status_code=status_code)
-    response.headers["cache-control"] = PRIVATE
-    return response
+    return render(request, "booking_form.html", context, status_code=status_code)
 
 
 async def submit_booking(request: Request) -> Response:
@@ -171,18 +148,16 @@ async def submit_booking(request: Request) -> Response:
     form, valid = await posted_form(
         request, BookingForm, channels=clinic.channels, phone_region=clinic.phone_region
     )
-    start = _slot_or_error(request, form.start.data)
+    start = _slot_start(request, form.start.data)
     if form.is_bot or not form.has_valid_key:
-        raise HTTPException(
-            400, "This form could not be accepted. Please reload the page and try again."
-        )
+        raise HTTPException(400, FORM_REFUSED)  # nothing a person could fix in a field
     if not valid:
         return _render_form(request, form, start, status_code=422)
     now, notifier = _now(request), request.app.state.notifier
     booking_token = form.key.data
     try:
         await run_in_threadpool(
-            reservations.book,
+            bookings.book,
             engine=request.app.state.engine,
             rules=clinic.rules,
             now=now,
@@ -194,21 +169,15 @@ async def submit_booking(request: Request) -> Response:
             ),
         )
     except SlotUnavailable:
-        return await run_in_threadpool(_slot_taken, request, start, TAKEN)
+        return await run_in_threadpool(_slot_taken, request, start)
     return RedirectResponse(
         request.app.url_path_for("booking_page", token=booking_token), status_code=303
     )
 
 
 def _booking(request: Request) -> tuple[str, Booking]:
-    token = request.path_params["token"]
-    booking = reservations.booking_for_token(request.app.state.engine, token)
-    if booking is None:
-        raise HTTPException(
-            404,
-            "We could not find a booking at this address. Please check the link, or call us.",
-        )
-    return token, booking
+    token: str = request.path_params["token"]
+    return token, bookings.booking_for_token(request.app.state.engine, token)
 
 
 def _manage_url(request: Request, token: str) -> str:
@@ -218,7 +187,7 @@ def _manage_url(request: Request, token: str) -> str:
 def _calendar_links(request: Request, booking: Booking, token: str) -> dict[str, str]:
     clinic, manage = _clinic(request), _manage_url(request, token)
     return {
-        "ics": request.app.url_path_for("booking_invite", token=token),
+        "ics": str(request.app.url_path_for("booking_invite", token=token)),
         "google": google_calendar_link(clinic, booking, manage),
         "outlook": outlook_link(clinic, booking, manage, host="outlook.live.com"),
         "office": outlook_link(clinic, booking, manage, host="outlook.office.com"),
@@ -233,9 +202,7 @@ def booking_page(request: Request) -> Response:
         "flash": request.query_params.get("done"),
         "calendar": _calendar_links(request, booking, token),
     }
-    response = render(request, "booking.html", context)
-    response.headers["cache-control"] = PRIVATE
-    return response
+    return render(request, "booking.html", context)
 
 
 def booking_invite(request: Request) -> Response:
@@ -248,27 +215,22 @@ def booking_invite(request: Request) -> Response:
 def cancel_confirm(request: Request) -> Response:
     token, booking = _booking(request)
     form = ConfirmForm(meta=form_meta(request))
-    response = render(request, "cancel.html", {"booking": booking, "token": token, "form": form})
-    response.headers["cache-control"] = PRIVATE
-    return response
+    return render(request, "cancel.html", {"booking": booking, "token": token, "form": form})
 
 
 async def cancel(request: Request) -> Response:
     enforce(request, "manage")
     await posted_form(request, ConfirmForm)
     token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
-    try:
-        await run_in_threadpool(
-            reservations.cancel,
-            engine=request.app.state.engine,
-            now=now,
-            token=token,
-            on_cancelled=lambda session, booking: notifier.cancelled(
-                session, booking, token=token, now=now
-            ),
-        )
-    except LookupError:
-        raise HTTPException(404, "We could not find a booking at this address.") from None
+    await run_in_threadpool(
+        bookings.cancel,
+        engine=request.app.state.engine,
+        now=now,
+        token=token,
+        on_cancelled=lambda session, booking: notifier.cancelled(
+            session, booking, token=token, now=now
+        ),
+    )
     url = f"{request.app.url_path_for('booking_page', token=token)}?done=cancelled"
     return RedirectResponse(url, status_code=303)
 
@@ -278,29 +240,42 @@ def _reschedule_picker(request: Request, token: str, day: date | None) -> Picker
     return _picker(request, day, day_url=url, slot_action=url, slot_method="post")
 
 
+def _render_reschedule(
+    request: Request,
+    token: str,
+    booking: Booking,
+    day: date | None,
+    form: RescheduleForm,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    context = {
+        "picker": _reschedule_picker(request, token, day),
+        "booking": booking,
+        "form": form,
+        **extra,
+    }
+    return render(
+        request, "reschedule.html", context, partial="_picker.html", status_code=status_code
+    )
+
+
 def reschedule_page(request: Request) -> Response:
     token, booking = _booking(request)
     if booking.status != BookingStatus.CONFIRMED:
-        raise HTTPException(
-            409, "This booking was cancelled, so it cannot be moved. Please book a new time."
-        )
-    picker = _reschedule_picker(request, token, _requested_day(request))
-    context = {
-        "picker": picker,
-        "booking": booking,
-        "form": RescheduleForm(meta=form_meta(request)),
-    }
-    return _render_picker(request, "reschedule.html", context)
+        raise BookingNotActive
+    form = RescheduleForm(meta=form_meta(request))
+    return _render_reschedule(request, token, booking, _requested_day(request), form)
 
 
 async def reschedule(request: Request) -> Response:
     enforce(request, "manage")
     form, _ = await posted_form(request, RescheduleForm)
     token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
-    start = _slot_or_error(request, form.start.data)
+    start = _slot_start(request, form.start.data)
     try:
         await run_in_threadpool(
-            reservations.reschedule,
+            bookings.reschedule,
             engine=request.app.state.engine,
             rules=_clinic(request).rules,
             now=now,
@@ -310,8 +285,6 @@ async def reschedule(request: Request) -> Response:
                 session, booking, token=token, now=now
             ),
         )
-    except LookupError:
-        raise HTTPException(404, "We could not find a booking at this address.") from None
     except SlotUnavailable:
         return await run_in_threadpool(_reschedule_taken, request, token, start, form)
     url = f"{request.app.url_path_for('booking_page', token=token)}?done=moved"
@@ -323,9 +296,7 @@ def _reschedule_taken(
 ) -> Response:
     _, booking = _booking(request)
     day = start.astimezone(_clinic(request).rules.time_zone).date()
-    picker = _reschedule_picker(request, token, day)
-    context = {"picker": picker, "booking": booking, "form": form, "message": TAKEN}
-    return _render_picker(request, "reschedule.html", context, status_code=409)
+    return _render_reschedule(request, token, booking, day, form, 409, message=TAKEN)
 
 
 routes = [

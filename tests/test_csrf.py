@@ -1,0 +1,111 @@
+"""Every POST route refuses a form without a CSRF token and one made for another visitor.
+
+The routes come from the app's own route table, so a new POST route is covered without anyone
+remembering to add it here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import Session, select
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.testclient import TestClient
+
+from tests.booking_helpers import book
+from tests.conftest import csrf_from, make_settings
+from web.app import create_app
+from web.core.models import AuditEvent, BlockedPeriod, Booking
+from web.desk.accounts import save_coordinator
+
+PASSWORD = "a long password for the desk"
+PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+def post_routes(routes: list[BaseRoute], prefix: str = "") -> list[str]:
+    """The path templates of every route that takes POST, Mounts included."""
+    found = []
+    for route in routes:
+        if isinstance(route, Mount):
+            found += post_routes(route.routes, prefix + route.path)
+        elif isinstance(route, Route) and route.methods and "POST" in route.methods:
+            found.append(prefix + route.path)
+    return found
+
+
+def test_the_route_table_has_the_post_routes_we_expect(client):
+    """A guard for the generator itself: if it found nothing, the test below would pass idly."""
+    paths = post_routes(client.app.routes)
+    assert len(paths) >= 9
+    assert "/coordinator/calendar/rotate" in paths
+    assert "/coordinator/blocks/{block_id:row_id}/delete" in paths
+
+
+def _concrete(template: str, values: dict[str, str]) -> str:
+    return PARAM.sub(lambda match: values[match.group(1)], template)
+
+
+@pytest.fixture
+def signed_in(client, engine, clock):
+    """A desk session, a booking and a block, so that every route has something to act on."""
+    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
+    booked = book(client, "2026-12-01T08:30:00Z")
+    token = booked.headers["location"].rsplit("/", 1)[1]
+    login = client.get("/coordinator/login").text
+    response = client.post(
+        "/coordinator/login",
+        data={"csrf_token": csrf_from(login), "username": "anna", "password": PASSWORD},
+    )
+    assert response.status_code == 303
+    page = client.get("/coordinator/blocks").text
+    client.post(
+        "/coordinator/blocks",
+        data={"csrf_token": csrf_from(page), "day": "2026-12-20", "reason": "Holiday"},
+    )
+    with Session(engine) as session:
+        booking_id = session.exec(select(Booking.id)).one()
+        block_id = session.exec(select(BlockedPeriod.id)).one()
+    return {"token": token, "booking_id": str(booking_id), "block_id": str(block_id)}
+
+
+def _foreign_token(database_url: str) -> str:
+    """A valid token, but for another visitor's session."""
+    other = TestClient(create_app(make_settings(database_url)), follow_redirects=False)
+    with other:
+        return csrf_from(other.get("/coordinator/login").text)
+
+
+PLAUSIBLE_FIELDS = {
+    "start": "2026-12-02T08:30:00Z",
+    "status": "done",
+    "reason": "A reason",
+    "day": "2026-12-21",
+    "username": "anna",
+    "password": PASSWORD,
+    "name": "Olena",
+    "phone": "+380671234567",
+    "channel": "Zoom",
+    "consent": "y",
+}
+
+
+def test_every_post_route_refuses_a_missing_and_a_foreign_token(
+    client, engine, database_url, signed_in
+):
+    foreign = _foreign_token(database_url)
+    with Session(engine) as session:
+        audit_before = len(session.exec(select(AuditEvent)).all())
+    for template in post_routes(client.app.routes):
+        path = _concrete(template, signed_in)
+        for csrf in (None, foreign):
+            data = dict(PLAUSIBLE_FIELDS)
+            if csrf is not None:
+                data["csrf_token"] = csrf
+            response = client.post(path, data=data)
+            assert response.status_code == 403, (path, csrf is not None, response.status_code)
+    with Session(engine) as session:
+        assert len(session.exec(select(AuditEvent)).all()) == audit_before
+        assert session.exec(select(Booking.status)).one() == "confirmed"
+        assert len(session.exec(select(BlockedPeriod)).all()) == 1
+    assert client.get("/coordinator/").status_code == 200  # sign-out was refused too

@@ -1,0 +1,75 @@
+"""No double booking, decided by the database whatever the timing, on both backends.
+
+The HTTP race tests (test_concurrency.py) show it under real load but depend on the scheduler;
+these tests build the worst timing by hand: both writers believe the seat is free.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from tests.conftest import DEFAULT_NOW
+from web.core import bookings
+from web.core.clinic import load_clinic
+from web.core.errors import SlotUnavailable
+from web.core.models import Booking, BookingStatus
+from web.settings import PROJECT_ROOT
+
+RULES = load_clinic(PROJECT_ROOT / "clinic.toml").rules
+START = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+PATIENT = bookings.PatientDetails(
+    name="Olena", phone="+380671234567", email=None, channel="Zoom", note=None
+)
+
+
+def a_booking(token: str, status: str = BookingStatus.CONFIRMED) -> Booking:
+    return Booking(
+        starts_at=START,
+        ends_at=START + timedelta(minutes=30),
+        seat=0,
+        status=status,
+        patient_name="Olena",
+        phone="+380671234567",
+        channel="Zoom",
+        consent_at=DEFAULT_NOW,
+        token_hash=bookings.hash_token(token),
+        created_at=DEFAULT_NOW,
+        updated_at=DEFAULT_NOW,
+    )
+
+
+def test_two_sessions_writing_one_seat_the_second_is_refused(engine):
+    with Session(engine) as first, Session(engine) as second:
+        first.add(a_booking("first"))
+        first.commit()
+        second.add(a_booking("second"))
+        with pytest.raises(IntegrityError):
+            second.commit()
+
+
+def test_a_cancelled_booking_gives_its_seat_back(engine):
+    with Session(engine) as session:
+        session.add(a_booking("first", status=BookingStatus.CANCELLED))
+        session.add(a_booking("second"))
+        session.commit()
+
+
+def test_book_answers_slot_taken_when_its_read_was_stale(engine, monkeypatch):
+    """Both requests read "seat 0 is free" before either wrote: the index decides."""
+    monkeypatch.setattr(bookings, "_free_seat", lambda *args: 0)
+    token_a, token_b = bookings.new_token(), bookings.new_token()
+    kept = bookings.book(
+        engine=engine, rules=RULES, now=DEFAULT_NOW, start=START, patient=PATIENT, token=token_a
+    )
+    with pytest.raises(SlotUnavailable):
+        bookings.book(
+            engine=engine, rules=RULES, now=DEFAULT_NOW, start=START, patient=PATIENT, token=token_b
+        )
+    again = bookings.book(
+        engine=engine, rules=RULES, now=DEFAULT_NOW, start=START, patient=PATIENT, token=token_a
+    )
+    assert again.id == kept.id  # the same form sent twice is the same booking

@@ -1,0 +1,1 @@
+"""The clinic's rules and data: no web framework and no templates in here."""

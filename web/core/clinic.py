@@ -1,0 +1,176 @@
+"""The clinic's profile, read from clinic.toml and checked once at start-up.
+
+A typo in the profile (a time zone that does not exist, closing before opening) must stop the app
+with a message that names the field, not surface later as a wrong slot offered to a patient.
+pydantic checks the file; the app uses the plain, frozen Clinic made from it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import tomllib
+from dataclasses import dataclass
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+from web.core.schedule import SlotRules
+
+
+class ClinicConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    publisher: str
+    coordinator_phone: str
+    email: str
+    emergency_number: str
+    phone_region: str
+    channels: tuple[str, ...]
+    rules: SlotRules
+
+    @property
+    def phone_href(self) -> str:
+        return "tel:" + "".join(ch for ch in self.coordinator_phone if ch.isdigit() or ch == "+")
+
+    @property
+    def zone_label(self) -> str:
+        """'Kyiv time' for Europe/Kyiv: how the clinic's clock is named next to every time."""
+        return self.rules.time_zone.key.rsplit("/", 1)[-1].replace("_", " ") + " time"
+
+    @property
+    def weekdays_label(self) -> str:
+        """'Monday to Friday' for a run of days, else the days listed."""
+        days = sorted(self.rules.weekdays)
+        names = [calendar.day_name[day - 1] for day in days]
+        if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+            return f"{names[0]} to {names[-1]}"
+        return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+
+    @property
+    def hours_label(self) -> str:
+        return f"{self.rules.opens:%H:%M}–{self.rules.closes:%H:%M}"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Reception(_Strict):
+    opens: time
+    closes: time
+    weekdays: list[StrictInt] = Field(min_length=1)
+    slot_minutes: StrictInt = Field(gt=0)
+    consultations_per_slot: StrictInt = Field(gt=0)
+    minimum_notice_hours: StrictInt = Field(ge=0)
+    horizon_days: StrictInt = Field(gt=0)
+
+    @field_validator("weekdays")
+    @classmethod
+    def _iso_weekdays(cls, days: list[int]) -> list[int]:
+        if any(not 1 <= day <= 7 for day in days):
+            raise ValueError("must list ISO weekdays, 1 (Monday) to 7 (Sunday)")
+        return days
+
+    @model_validator(mode="after")
+    def _closes_after_opens(self) -> _Reception:
+        if self.closes <= self.opens:
+            raise ValueError("'closes' must be later than 'opens'")
+        return self
+
+
+NonEmpty = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Profile(_Strict):
+    """clinic.toml as written; parse_clinic turns it into the Clinic the app uses."""
+
+    name: NonEmpty
+    publisher: NonEmpty
+    coordinator_phone: NonEmpty
+    email: NonEmpty
+    emergency_number: NonEmpty
+    time_zone: StrictStr = "Europe/Kyiv"
+    phone_region: StrictStr = "UA"
+    channels: list[NonEmpty] = Field(min_length=1)
+    reception: _Reception
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{name!r} is not an IANA time zone such as Europe/Kyiv") from None
+        return name
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, code: str) -> str:
+        if code.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{code!r} is not a country code like UA")
+        return code.upper()
+
+
+def _describe(error: ErrorDetails) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        return f"clinic.toml: '{where}' is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"clinic.toml: '{where}' {message} (got {error['input']!r})"
+
+
+def parse_clinic(data: dict[str, Any]) -> Clinic:
+    try:
+        profile = _Profile.model_validate(data)
+    except ValidationError as error:
+        raise ClinicConfigError("\n".join(_describe(e) for e in error.errors())) from None
+    reception = profile.reception
+    rules = SlotRules(
+        time_zone=ZoneInfo(profile.time_zone),
+        opens=reception.opens,
+        closes=reception.closes,
+        weekdays=frozenset(reception.weekdays),
+        slot_minutes=reception.slot_minutes,
+        capacity=reception.consultations_per_slot,
+        minimum_notice=timedelta(hours=reception.minimum_notice_hours),
+        horizon_days=reception.horizon_days,
+    )
+    return Clinic(
+        name=profile.name,
+        publisher=profile.publisher,
+        coordinator_phone=profile.coordinator_phone,
+        email=profile.email,
+        emergency_number=profile.emergency_number,
+        phone_region=profile.phone_region,
+        channels=tuple(profile.channels),
+        rules=rules,
+    )
+
+
+def load_clinic(path: Path) -> Clinic:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ClinicConfigError(f"clinic profile not found: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ClinicConfigError(f"{path.name} is not valid TOML: {error}") from None
+    return parse_clinic(data)

@@ -1,0 +1,51 @@
+"""What can go wrong in the clinic's rules, as exceptions the HTTP layer maps to pages once.
+
+The core raises these and knows nothing of status codes or wording; `web.http.errors` turns each
+into a response, so every handler that looks up a booking does not repeat its own 404.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every refusal the core can give."""
+
+
+class NotFound(DomainError):
+    pass
+
+
+class BookingNotFound(NotFound):
+    """No booking for that manage token or number."""
+
+
+class BlockNotFound(NotFound):
+    """The blocked period was removed meanwhile."""
+
+
+class FeedNotFound(NotFound):
+    """A calendar feed secret that is not (or no longer) the current one."""
+
+
+class InvalidInput(DomainError):
+    """A value from a URL or form that cannot be read at all (not a field a person can fix)."""
+
+
+class InvalidDay(InvalidInput):
+    """A `?day=` value that is not a calendar date we can use."""
+
+
+class InvalidSlot(InvalidInput):
+    """A slot start that is not one of the clinic's consultation times."""
+
+
+class SlotUnavailable(DomainError):
+    """The slot cannot be booked now: taken, blocked, too soon or outside the horizon."""
+
+
+class BookingNotActive(DomainError):
+    """The booking was cancelled or has ended, so it cannot be moved or changed that way."""
+
+
+class ConditionNotFound(NotFound):
+    """No condition page with that slug, or no such section on it."""

@@ -1,0 +1,1 @@
+"""The web plumbing every feature shares: headers, CSRF, limits, errors, templates, assets."""

@@ -1,0 +1,1 @@
+"""E-mail: what to tell whom (outbox rows), the sender loop and SMTP."""
