@@ -7,17 +7,37 @@ from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete
 from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
-from tests.booking_helpers import form_fields, open_form
-from tests.conftest import Clock, csrf_from, make_settings
+from tests.booking_helpers import book, form_fields, open_form
+from tests.conftest import DEFAULT_NOW, Clock, csrf_from, make_settings
 from web.app import create_app
-from web.core.models import Booking
+from web.core.models import Booking, OutboxMessage
+from web.desk.accounts import save_coordinator
 
-text = st.text(max_size=300)
+PASSWORD = "a long password for the desk"
+
+# The edges: control characters (NUL breaks PostgreSQL text), dates at years 1 and 9999, integers
+# past 2^31 and 2^63, digits that are not ASCII, and very long values.
+EDGE_VALUES = (
+    [
+        "\x00", "a\x00b", "\x0c", "\x1b[31m", "\r\n\t",
+        "0001-01-01", "9999-12-31", "0001-01-01T00:00:00Z", "9999-12-31T22:00:00Z",
+        "2026-12-01T08:30:00+02:00", "2026-02-30",
+        str(2**31), str(2**31 - 1), str(2**63), str(2**64), "-1", "0",
+        "²", "١٢", "٢٠٢٦-١٢-٠١", "２０２６-１２-０１", "𝟐𝟎𝟐𝟔-𝟏𝟐-𝟎𝟏",
+        "x" * 5000, "ї" * 300, "🙂" * 200,
+    ]
+)  # fmt: skip
+EDGES = st.sampled_from(EDGE_VALUES)
+CONTROL = st.text(st.characters(categories=["Cc"]), min_size=1, max_size=5)
+text = st.one_of(
+    st.text(max_size=300), EDGES, CONTROL, st.builds(lambda a, b: a + b, EDGES, CONTROL)
+)
 maybe_text = st.none() | text
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 def fuzz_client(database_url: str) -> TestClient:
@@ -30,6 +50,12 @@ QUERY_TARGETS = [
     ("/consultation/slots", "day"),
     ("/consultation/book", "start"),
     ("/coordinator/login", "next"),
+    ("/coordinator/", "day"),
+    ("/coordinator/", "status"),
+    ("/coordinator/", "page"),
+    ("/coordinator/audit", "page"),
+    ("/coordinator/export.csv", "from"),
+    ("/coordinator/export.csv", "to"),
 ]
 PATH_TARGETS = [
     "/conditions/{}",
@@ -38,17 +64,29 @@ PATH_TARGETS = [
     "/bookings/{}/invite.ics",
     "/bookings/{}/reschedule",
     "/coordinator/feed/{}.ics",
+    "/coordinator/bookings/{}",
 ]
+
+
+def sign_in(client: TestClient, engine) -> None:
+    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=DEFAULT_NOW)
+    login = client.get("/coordinator/login").text
+    data = {"csrf_token": csrf_from(login), "username": "anna", "password": PASSWORD}
+    assert client.post("/coordinator/login", data=data).status_code == 303
 
 
 def test_query_parameters_and_path_segments_never_cause_a_500(engine, database_url):
     with fuzz_client(database_url) as client:
+        sign_in(client, engine)  # so that the desk's own parameters are reached
 
         @FUZZ
         @given(value=text, target=st.sampled_from(QUERY_TARGETS))
         def query(value: str, target: tuple[str, str]) -> None:
             path, parameter = target
-            response = client.get(path, params={parameter: value})
+            params = {parameter: value}
+            if path.endswith("export.csv"):
+                params = {"from": "2026-12-01", "to": "2026-12-02", **params}
+            response = client.get(path, params=params)
             assert response.status_code < 500, (path, value, response.status_code)
 
         @FUZZ
@@ -59,6 +97,45 @@ def test_query_parameters_and_path_segments_never_cause_a_500(engine, database_u
 
         query()
         segment()
+
+
+def test_every_edge_value_in_every_parameter_and_segment(engine, database_url):
+    """Hypothesis samples; this walks every edge through every place, so none is left to luck."""
+    with fuzz_client(database_url) as client:
+        sign_in(client, engine)
+        for value in EDGE_VALUES:
+            for path, parameter in QUERY_TARGETS:
+                params = {"from": "2026-12-01", "to": "2026-12-02", parameter: value}
+                response = client.get(path, params=params)
+                assert response.status_code < 500, (path, parameter, value)
+            for template in PATH_TARGETS:
+                response = client.get(template.format(quote(value, safe="") or "x"))
+                assert response.status_code < 500, (template, value)
+
+
+def test_every_edge_value_in_every_form_field(engine, database_url):
+    with fuzz_client(database_url) as client:
+        sign_in(client, engine)  # first: signing in starts a new session and so new CSRF tokens
+        base = form_fields(open_form(client, "2026-12-01T08:30:00Z"))
+        csrf = csrf_from(client.get("/coordinator/blocks").text)
+        forms = {
+            "/consultation/book": base,
+            "/coordinator/blocks": {"csrf_token": csrf, "day": "2026-12-03", "reason": "Off"},
+            "/coordinator/login": {"csrf_token": csrf, "username": "anna", "password": "x"},
+        }
+        for value in EDGE_VALUES:
+            for path, fields in forms.items():
+                for name in sorted(fields.keys() - {"csrf_token"}):
+                    response = client.post(path, data={**fields, name: value})
+                    assert response.status_code not in {403, 500}, (path, name, value)
+                    if response.status_code == 303 and path == "/consultation/book":
+                        forget_bookings(engine)  # so the next value reaches the insert too
+
+
+def forget_bookings(engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(delete(OutboxMessage))
+        connection.execute(delete(Booking))
 
 
 def test_booking_form_fields_never_cause_a_500(engine, database_url):
@@ -108,5 +185,36 @@ def test_manage_and_login_forms_never_cause_a_500(engine, database_url):
                 data = {"csrf_token": csrf, "start": start or ""}
                 response = client.post(f"/bookings/{safe}/{action}", data=data)
                 assert response.status_code < 500
+
+        check()
+
+
+def test_desk_forms_never_cause_a_500(engine, database_url):
+    with fuzz_client(database_url) as client:
+        booked = book(client, "2026-12-01T08:30:00Z")
+        assert booked.status_code == 303
+        sign_in(client, engine)
+        with Session(engine) as session:
+            booking_id = session.exec(select(Booking.id)).one()
+        csrf = csrf_from(client.get("/coordinator/blocks").text)
+
+        @FUZZ
+        @given(
+            day=maybe_text, starts=maybe_text, ends=maybe_text, reason=maybe_text,
+            status=maybe_text, confirm=maybe_text, block_id=text,
+        )  # fmt: skip
+        def check(day, starts, ends, reason, status, confirm, block_id) -> None:
+            block = {"day": day, "starts": starts, "ends": ends, "reason": reason}
+            block |= {"confirm": confirm, "csrf_token": csrf}
+            data = {k: v for k, v in block.items() if v is not None}
+            response = client.post("/coordinator/blocks", data=data)
+            assert response.status_code in {303, 400, 409, 413, 422}, response.status_code
+            change = {"status": status, "reason": reason, "csrf_token": csrf}
+            data = {k: v for k, v in change.items() if v is not None}
+            response = client.post(f"/coordinator/bookings/{booking_id}/status", data=data)
+            assert response.status_code in {303, 400, 409, 413, 422}, response.status_code
+            safe = quote(block_id, safe="") or "x"
+            response = client.post(f"/coordinator/blocks/{safe}/delete", data={"csrf_token": csrf})
+            assert response.status_code < 500, (block_id, response.status_code)
 
         check()

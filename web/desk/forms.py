@@ -15,17 +15,21 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from web.core.formats import FIRST_YEAR, LAST_YEAR
 from web.core.models import BookingStatus
 from web.core.schedule import Interval, SlotRules, day_bounds
 from web.http.csrf import SecureForm
+from web.http.fields import PlainText, strip
 
 
 class LoginForm(SecureForm):
     username = StringField(
-        "Username", validators=[DataRequired("Please enter your username."), Length(max=80)]
+        "Username",
+        validators=[DataRequired("Please enter your username."), Length(max=80), PlainText()],
     )
     password = PasswordField(
-        "Password", validators=[DataRequired("Please enter your password."), Length(max=200)]
+        "Password",
+        validators=[DataRequired("Please enter your password."), Length(max=200), PlainText()],
     )
 
 
@@ -41,8 +45,11 @@ class StatusForm(SecureForm):
     )
     reason = StringField(
         "Reason (shown to the patient when cancelling)",
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        validators=[Length(max=200, message="Please keep the reason under 200 characters.")],
+        filters=[strip],
+        validators=[
+            Length(max=200, message="Please keep the reason under 200 characters."),
+            PlainText(),
+        ],
     )
 
     def validate_reason(self, field: StringField) -> None:
@@ -52,12 +59,17 @@ class StatusForm(SecureForm):
 
 class BlockForm(SecureForm):
     day = DateField("Day", validators=[InputRequired("Please choose a day.")])
+
+    def validate_day(self, field: DateField) -> None:
+        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(f"Please choose a day between {FIRST_YEAR} and {LAST_YEAR}.")
+
     starts = TimeField("From (leave empty to block the whole day)", validators=[Optional()])
     ends = TimeField("Until", validators=[Optional()])
     reason = StringField(
         "Reason",
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        validators=[DataRequired("Please give a reason."), Length(max=200)],
+        filters=[strip],
+        validators=[DataRequired("Please give a reason."), Length(max=200), PlainText()],
     )
     confirm = HiddenField()
 

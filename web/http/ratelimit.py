@@ -52,8 +52,11 @@ def make_rate_limits(
 
 
 def client_address(request: Request) -> str:
-    """The caller's address; behind a proxy, uvicorn's --proxy-headers has already set it."""
-    return request.client.host if request.client else "unknown"
+    """The caller's address; behind a proxy, uvicorn's --proxy-headers has already set it.
+
+    Cut to the 64 characters an address column holds: a forged X-Forwarded-For can be longer.
+    """
+    return request.client.host[:64] if request.client else "unknown"
 
 
 def enforce(request: Request, action: str) -> None:

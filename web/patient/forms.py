@@ -11,15 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from web.core.bookings import PatientDetails, is_token
 from web.core.models import EMAIL_MAX, NAME_MAX, NOTE_MAX
 from web.http.csrf import SecureForm
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _empty_to_none(value: str | None) -> str | None:
-    value = _strip(value)
-    return value or None
+from web.http.fields import PlainText, empty_to_none, strip
 
 
 class PhoneNumber:
@@ -44,36 +36,40 @@ class PhoneNumber:
 class BookingForm(SecureForm):
     name = StringField(
         "Your name",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired("Please tell us your name."),
             Length(max=NAME_MAX, message=f"Please keep your name under {NAME_MAX} characters."),
+            PlainText(),
         ],
     )
     phone = StringField(
         "Phone number",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired("Please give a phone number so that we can reach you."),
             Length(max=40, message="That phone number is too long."),
+            PlainText(),
         ],
     )
     email = StringField(
         "Email (optional)",
-        filters=[_empty_to_none],
+        filters=[empty_to_none],
         validators=[
             Optional(),
             Length(max=EMAIL_MAX, message="That email address is too long."),
+            PlainText(),
             Email("Please check your email address, for example name@example.com."),
         ],
     )
     channel = RadioField("How should we contact you?", validate_choice=True)
     note = TextAreaField(
         "Anything you want the doctor to know (optional)",
-        filters=[_empty_to_none],
+        filters=[empty_to_none],
         validators=[
             Optional(),
             Length(max=NOTE_MAX, message=f"Please keep the note under {NOTE_MAX} characters."),
+            PlainText(multiline=True),
         ],
     )
     consent = BooleanField(

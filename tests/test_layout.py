@@ -1,0 +1,55 @@
+"""The folder tree is the architecture: imports point down only, and tests and bench stay apart."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from web.settings import PROJECT_ROOT
+
+# What each layer of web/ may import from the app besides itself.
+ALLOWED = {
+    "core": set(),
+    "mail": {"core"},
+    "http": {"core"},
+    "patient": {"core", "http"},
+    "desk": {"core", "http"},
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    wrong = []
+    for layer, allowed in ALLOWED.items():
+        for path in (PROJECT_ROOT / "web" / layer).rglob("*.py"):
+            for module in imported_modules(path):
+                parts = module.split(".")
+                if parts[0] != "web" or len(parts) < 2:
+                    continue
+                if parts[1] not in allowed | {layer}:
+                    wrong.append(f"{path.relative_to(PROJECT_ROOT)} imports {module}")
+    assert wrong == []
+
+
+def test_core_knows_nothing_of_the_web_framework_or_templates():
+    for path in (PROJECT_ROOT / "web" / "core").rglob("*.py"):
+        for module in imported_modules(path):
+            assert not module.startswith(("starlette", "jinja2", "wtforms")), (path, module)
+
+
+def test_tests_and_benchmarks_do_not_import_each_other():
+    for folder, other in (("tests", "bench"), ("bench", "tests")):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            modules = imported_modules(path)
+            assert not any(m == other or m.startswith(other + ".") for m in modules), path
