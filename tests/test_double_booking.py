@@ -61,15 +61,16 @@ def test_a_cancelled_booking_gives_its_seat_back(engine):
 def test_book_answers_slot_taken_when_its_read_was_stale(engine, monkeypatch):
     """Both requests read "seat 0 is free" before either wrote: the index decides."""
     monkeypatch.setattr(bookings, "_free_seat", lambda *args: 0)
-    token_a, token_b = bookings.new_token(), bookings.new_token()
-    kept = bookings.book(
-        engine=engine, rules=RULES, now=DEFAULT_NOW, start=START, patient=PATIENT, token=token_a
-    )
-    with pytest.raises(SlotUnavailable):
-        bookings.book(
-            engine=engine, rules=RULES, now=DEFAULT_NOW, start=START, patient=PATIENT, token=token_b
+    ledger = bookings.Ledger(engine, RULES)
+
+    def book(token: str):
+        return bookings.book(
+            ledger=ledger, now=DEFAULT_NOW, start=START, patient=PATIENT, token=token
         )
-    again = bookings.book(
-        engine=engine, rules=RULES, now=DEFAULT_NOW, start=START, patient=PATIENT, token=token_a
-    )
+
+    token_a, token_b = bookings.new_token(), bookings.new_token()
+    kept = book(token_a)
+    with pytest.raises(SlotUnavailable):
+        book(token_b)
+    again = book(token_a)
     assert again.id == kept.id  # the same form sent twice is the same booking

@@ -91,10 +91,17 @@ def find_booking(session: Session, token: str) -> Booking | None:
     return booking
 
 
+@dataclass(frozen=True)
+class Ledger:
+    """Where bookings are written and under which slot rules: one per app."""
+
+    engine: Engine
+    rules: SlotRules
+
+
 def book(
     *,
-    engine: Engine,
-    rules: SlotRules,
+    ledger: Ledger,
     now: datetime,
     start: datetime,
     patient: PatientDetails,
@@ -109,8 +116,8 @@ def book(
             return existing
         booking = Booking(
             starts_at=start,
-            ends_at=start + rules.slot_length,
-            seat=_free_seat(session, rules, start, now),
+            ends_at=start + ledger.rules.slot_length,
+            seat=_free_seat(session, ledger.rules, start, now),
             status=BookingStatus.CONFIRMED,
             patient_name=patient.name,
             phone=patient.phone,
@@ -128,18 +135,16 @@ def book(
         on_booked(session, booking)
         return booking
 
-    return _until_no_conflict(engine, rules, attempt)
+    return _until_no_conflict(ledger, attempt)
 
 
-def _until_no_conflict(
-    engine: Engine, rules: SlotRules, attempt: Callable[[Session], Booking]
-) -> Booking:
+def _until_no_conflict(ledger: Ledger, attempt: Callable[[Session], Booking]) -> Booking:
     """Run `attempt` in a transaction; when the unique index refuses it (another request took
     the seat, or a double tap of the same form won), look again with fresh data: the next try
     returns that booking or takes the next free seat. One try more than there are seats."""
-    for _ in range(rules.capacity + 1):
+    for _ in range(ledger.rules.capacity + 1):
         try:
-            with session_scope(engine) as session:
+            with session_scope(ledger.engine) as session:
                 return attempt(session)
         except IntegrityError:
             continue
@@ -147,13 +152,7 @@ def _until_no_conflict(
 
 
 def reschedule(
-    *,
-    engine: Engine,
-    rules: SlotRules,
-    now: datetime,
-    token: str,
-    start: datetime,
-    on_moved: OnChange = no_follow_up,
+    *, ledger: Ledger, now: datetime, token: str, start: datetime, on_moved: OnChange = no_follow_up
 ) -> Booking:
     """Move a booking; the old seat is freed in the same transaction that takes the new one."""
 
@@ -163,9 +162,9 @@ def reschedule(
             return booking  # a resubmitted form: already done
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingNotActive
-        booking.seat = _free_seat(session, rules, start, now)
+        booking.seat = _free_seat(session, ledger.rules, start, now)
         booking.starts_at = start
-        booking.ends_at = start + rules.slot_length
+        booking.ends_at = start + ledger.rules.slot_length
         booking.sequence += 1
         booking.updated_at = now
         session.add(booking)
@@ -173,7 +172,7 @@ def reschedule(
         on_moved(session, booking)
         return booking
 
-    return _until_no_conflict(engine, rules, attempt)
+    return _until_no_conflict(ledger, attempt)
 
 
 def cancel(

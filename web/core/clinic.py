@@ -154,16 +154,8 @@ def parse_clinic(data: dict[str, Any]) -> Clinic:
         minimum_notice=timedelta(hours=reception.minimum_notice_hours),
         horizon_days=reception.horizon_days,
     )
-    return Clinic(
-        name=profile.name,
-        publisher=profile.publisher,
-        coordinator_phone=profile.coordinator_phone,
-        email=profile.email,
-        emergency_number=profile.emergency_number,
-        phone_region=profile.phone_region,
-        channels=tuple(profile.channels),
-        rules=rules,
-    )
+    texts = profile.model_dump(exclude={"time_zone", "channels", "reception"})
+    return Clinic(**texts, channels=tuple(profile.channels), rules=rules)
 
 
 def load_clinic(path: Path) -> Clinic:

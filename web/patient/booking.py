@@ -158,8 +158,7 @@ async def submit_booking(request: Request) -> Response:
     try:
         await run_in_threadpool(
             bookings.book,
-            engine=request.app.state.engine,
-            rules=clinic.rules,
+            ledger=bookings.Ledger(request.app.state.engine, clinic.rules),
             now=now,
             start=start,
             patient=form.patient(),
@@ -276,8 +275,7 @@ async def reschedule(request: Request) -> Response:
     try:
         await run_in_threadpool(
             bookings.reschedule,
-            engine=request.app.state.engine,
-            rules=_clinic(request).rules,
+            ledger=bookings.Ledger(request.app.state.engine, _clinic(request).rules),
             now=now,
             token=token,
             start=start,
