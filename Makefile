@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check migrate bench clean
+.PHONY: run test lint format check migrate bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,19 @@ format: $(VENV)/.installed-dev
 
 test: lint node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Re-extract every translatable string into locales/messages.pot and merge it into each
+# language's messages.po; then translate what is new (tests fail on an empty or fuzzy entry).
+EXTRACT := $(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ -k N_ -k gettext -k ngettext:1,2 \
+	-k translate:2 -k translate_plural:2,3 --no-location --sort-output --omit-header \
+	--project=clinic-web -o locales/messages.pot .
+messages: $(VENV)/.installed
+	$(EXTRACT)
+	for po in locales/*/LC_MESSAGES/messages.po; do \
+	  lang=$$(basename $$(dirname $$(dirname $$po))); \
+	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
+	    -l $$lang -i locales/messages.pot -d locales; \
+	done
 
 # Needs wrk (apt-get install wrk); drives a real uvicorn on 127.0.0.1 only.
 bench: $(VENV)/.installed-dev

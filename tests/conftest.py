@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,24 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 # Monday 30 November 2026, 08:00 in Kyiv: the first bookable slot is 10:00 (two hours' notice).
 DEFAULT_NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+REAL_CLINIC = PROJECT_ROOT / "clinic.toml"
+
+
+def _english_first_clinic() -> Path:
+    """The real clinic profile with English as the first language.
+
+    Most tests check behaviour (booking, the desk, limits) and read English at the plain URLs;
+    the Ukrainian-first site itself, with the real profile, is tested in test_languages.py and
+    the e2e tests in Ukrainian. Made from the real file, so the two never drift apart.
+    """
+    text = REAL_CLINIC.read_text(encoding="utf-8")
+    assert 'languages = ["uk", "en"]' in text
+    path = Path(tempfile.mkdtemp(prefix="clinic-")) / "clinic-en-first.toml"
+    path.write_text(text.replace('["uk", "en"]', '["en", "uk"]'), encoding="utf-8")
+    return path
+
+
+ENGLISH_FIRST_CLINIC = _english_first_clinic()
 
 
 def need(condition: object, reason: str) -> None:
@@ -117,7 +136,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     values = {
         "database_url": database_url,
         "secret_key": "test-secret-key-not-for-production",
-        "clinic_file": PROJECT_ROOT / "clinic.toml",
+        "clinic_file": ENGLISH_FIRST_CLINIC,
         "content_dir": PROJECT_ROOT / "content",
         # Generous, so that tests making many requests are not limited; test_abuse sets its own.
         "rate_limits": dict.fromkeys(("booking", "manage", "login"), "1000 per minute"),

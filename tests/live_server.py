@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import httpx2 as httpx
 
-from tests.conftest import DEFAULT_NOW
+from tests.conftest import DEFAULT_NOW, ENGLISH_FIRST_CLINIC
 from web.settings import PROJECT_ROOT
 
 
@@ -43,6 +43,7 @@ def running_server(
         # The server's clock stands still at a known Monday morning, so the slots a test sees do
         # not depend on when it runs (at 12:05 on a Friday a day may have one slot left).
         "FIXED_NOW": DEFAULT_NOW.isoformat(),
+        "CLINIC_FILE": str(ENGLISH_FIRST_CLINIC),
         **(env or {}),
     }
     command = [

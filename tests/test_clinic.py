@@ -28,14 +28,31 @@ def test_the_clinic_profile_loads_with_the_reception_hours():
     assert clinic.rules.minimum_notice == timedelta(hours=2) and clinic.rules.horizon_days == 21
     assert "Viber" in clinic.channels
     assert clinic.phone_href == "tel:+380441234567"
-    assert clinic.zone_label == "Kyiv time"
-    assert clinic.weekdays_label == "Monday to Friday"
+    assert clinic.languages == ("uk", "en") and clinic.language == "uk"
+    assert clinic.name == "Клініка нейрохірургії"
+    assert clinic.zone_label == "за київським часом"
+    assert clinic.weekdays_label == "понеділок–пʼятниця"
+    english = clinic.localized("en")
+    assert english.name == "Neurosurgery Clinic" and english.zone_label == "Kyiv time"
+    assert english.weekdays_label == "Monday–Friday"
 
 
 def test_weekdays_label_lists_days_that_do_not_run_on():
-    data = profile(weekdays=[1, 3, 5])
-    assert parse_clinic(data).weekdays_label == "Monday, Wednesday and Friday"
-    assert parse_clinic(profile(weekdays=[6])).weekdays_label == "Saturday"
+    clinic = parse_clinic(profile(weekdays=[1, 3, 5]))
+    assert clinic.localized("en").weekdays_label == "Monday, Wednesday, and Friday"
+    assert clinic.weekdays_label == "понеділок, середа і пʼятниця"
+    assert parse_clinic(profile(weekdays=[6])).localized("en").weekdays_label == "Saturday"
+
+
+def test_every_language_needs_the_clinic_name():
+    data = profile()
+    del data["name"]["en"]
+    with pytest.raises(ClinicConfigError, match="'name' has no text in en"):
+        parse_clinic(data)
+    data = profile()
+    data["languages"] = ["uk", "xx-nonsense"]
+    with pytest.raises(ClinicConfigError, match="not a language code"):
+        parse_clinic(data)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -17,9 +18,17 @@ from web.settings import PROJECT_ROOT
 FIXTURES = Path(__file__).parent / "fixtures" / "content"
 
 
+LANGUAGES = ("uk", "en")
+
+
 @pytest.fixture(scope="module")
-def hemifacial():
-    return load_conditions(PROJECT_ROOT / "content" / "conditions")["hemifacial-spasm"]
+def library():
+    return load_conditions(PROJECT_ROOT / "content" / "conditions", LANGUAGES)
+
+
+@pytest.fixture(scope="module")
+def hemifacial(library):
+    return library["en"]["hemifacial-spasm"]
 
 
 def page_text(condition) -> str:
@@ -79,23 +88,27 @@ def test_translation_errors_are_fixed(hemifacial):
 
 
 def test_raw_html_in_content_is_escaped():
-    fixture = parse_condition(FIXTURES / "conditions" / "trigeminal-neuralgia.md")
+    fixture = parse_condition(FIXTURES / "conditions" / "trigeminal-neuralgia.en.md")
     assert "<script>" not in fixture.section("what-it-is").html
     assert "&lt;script&gt;" in fixture.section("what-it-is").html
     assert fixture.sections[1].slug == "treatment"  # slug made from the heading
 
 
 def test_missing_front_matter_is_reported(tmp_path):
-    bad = tmp_path / "bad.md"
+    bad = tmp_path / "bad.en.md"
     bad.write_text("---\ntitle: X\n---\n## A\ntext\n", encoding="utf-8")
     with pytest.raises(ContentError, match="missing summary"):
         parse_condition(bad)
 
 
-def test_a_second_condition_needs_only_a_file(tmp_path):
+def test_a_second_condition_needs_only_a_file_per_language(tmp_path):
     url = f"sqlite:///{tmp_path / 'content.db'}"
     migrate(url)
-    app = create_app(make_settings(url, content_dir=FIXTURES), clock=Clock())
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", content)
+    for path in (FIXTURES / "conditions").glob("*.md"):
+        shutil.copy(path, content / "conditions")
+    app = create_app(make_settings(url, content_dir=content), clock=Clock())
     with TestClient(app) as client:
         home = client.get("/")
         assert "Trigeminal neuralgia" in home.text and "Hemifacial spasm" in home.text
@@ -107,3 +120,21 @@ def test_a_second_condition_needs_only_a_file(tmp_path):
         )
         assert section.status_code == 200 and "Medicines and surgery." in section.text
         assert "<html" not in section.text
+        assert (
+            "Ліки та операція." in client.get("/uk/conditions/trigeminal-neuralgia/treatment").text
+        )
+
+
+def test_a_condition_missing_in_a_language_is_refused(tmp_path):
+    shutil.copy(FIXTURES / "conditions" / "trigeminal-neuralgia.en.md", tmp_path)
+    with pytest.raises(ContentError, match="no file in uk"):
+        load_conditions(tmp_path, LANGUAGES)
+
+
+def test_sections_must_match_across_languages(tmp_path):
+    for path in (FIXTURES / "conditions").glob("*.md"):
+        shutil.copy(path, tmp_path)
+    uk = tmp_path / "trigeminal-neuralgia.uk.md"
+    uk.write_text(uk.read_text(encoding="utf-8").replace("{#treatment}", "{#likuvannia}"))
+    with pytest.raises(ContentError, match="differ"):
+        load_conditions(tmp_path, LANGUAGES)

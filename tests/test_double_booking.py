@@ -22,7 +22,7 @@ from web.settings import PROJECT_ROOT
 RULES = load_clinic(PROJECT_ROOT / "clinic.toml").rules
 START = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
 PATIENT = bookings.PatientDetails(
-    name="Olena", phone="+380671234567", email=None, channel="Zoom", note=None
+    name="Olena", phone="+380671234567", email=None, channel="Zoom", note=None, language="uk"
 )
 
 

@@ -103,12 +103,12 @@ def test_confirmation_arrives_with_a_parsable_invite(client, engine, smtp, clock
     assert (report.sent, report.failed) == (2, 0)  # confirmation and alert; the reminder waits
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     assert confirmation["To"] == PATIENT["email"]
-    assert confirmation["Subject"] == "Your online consultation: Thursday 3 December, 10:30"
+    assert confirmation["Subject"] == "Your online consultation: Thursday 3 December 2026, 10:30"
     assert "hemifacial" not in confirmation["Subject"].lower()
     text = confirmation.get_body(("plain",)).get_content()
     html = confirmation.get_body(("html",)).get_content()
     assert f"/bookings/{token}" in text and f"/bookings/{token}" in html
-    assert "Viber" in text and "Thursday 3 December, 10:30" in text
+    assert "Viber" in text and "Thursday 3 December 2026, 10:30" in text
     event = ics_of(confirmation).walk("VEVENT")[0]
     assert event.decoded("dtstart").isoformat() == "2026-12-03T08:30:00+00:00"
     assert str(event["status"]) == "CONFIRMED"
@@ -188,7 +188,10 @@ def test_reminder_goes_once_at_the_right_time(client, engine, smtp, clock):
     assert send_due(engine=engine, smtp=smtp.settings, now=due).sent == 1
     assert send_due(engine=engine, smtp=smtp.settings, now=due + timedelta(hours=2)).sent == 0
     [reminder] = smtp.inbox.by_subject("Reminder")
-    assert reminder["Subject"] == "Reminder: your online consultation on Thursday 3 December, 10:30"
+    assert (
+        reminder["Subject"]
+        == "Reminder: your online consultation on Thursday 3 December 2026, 10:30"
+    )
 
 
 def test_reschedule_and_cancel_send_notices_and_move_the_reminder(client, engine, smtp, clock):
@@ -203,7 +206,7 @@ def test_reschedule_and_cancel_send_notices_and_move_the_reminder(client, engine
     assert [r.send_after.isoformat() for r in reminders] == ["2026-12-03T09:00:00+00:00"]
     send_due(engine=engine, smtp=smtp.settings, now=clock.now)
     [notice] = smtp.inbox.by_subject("has moved")
-    assert notice["Subject"] == "Your consultation has moved to Friday 4 December, 11:00"
+    assert notice["Subject"] == "Your consultation has moved to Friday 4 December 2026, 11:00"
     event = ics_of(notice).walk("VEVENT")[0]
     assert (
         int(event["sequence"]) == 1

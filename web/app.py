@@ -25,6 +25,7 @@ from web.core.models import utc_now
 from web.http import health
 from web.http.assets import FingerprintedStatic
 from web.http.errors import database_unavailable, domain_error, http_error, server_error
+from web.http.i18n import LanguagePrefix
 from web.http.ratelimit import make_rate_limits
 from web.http.security import SecurityHeadersMiddleware
 from web.http.templating import make_templates
@@ -72,6 +73,7 @@ def create_app(
             Mount("/static", app=static, name="static"),
         ],
         middleware=[
+            Middleware(LanguagePrefix, languages=clinic.languages),
             Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),
             Middleware(GZipMiddleware, minimum_size=500),
             Middleware(
@@ -94,7 +96,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clinic = clinic
-    app.state.conditions = load_conditions(settings.content_dir / "conditions")
+    app.state.conditions = load_conditions(settings.content_dir / "conditions", clinic.languages)
     app.state.templates = templates
     app.state.engine = make_engine(settings.database_url)
     app.state.clock = clock

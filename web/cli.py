@@ -41,8 +41,12 @@ def check() -> None:
     """Load the clinic profile and every content file, so a bad edit fails before deployment."""
     settings = load_settings()
     clinic = load_clinic(settings.clinic_file)
-    conditions = load_conditions(settings.content_dir / "conditions")
-    print(f"{clinic.name}: {len(conditions)} condition page(s): {', '.join(conditions)}")
+    library = load_conditions(settings.content_dir / "conditions", clinic.languages)
+    slugs = library[clinic.default_language]
+    print(
+        f"{clinic.name}: {len(slugs)} condition page(s) in {', '.join(clinic.languages)}: "
+        + ", ".join(slugs)
+    )
 
 
 def create_coordinator(username: str) -> None:

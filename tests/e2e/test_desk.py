@@ -39,14 +39,14 @@ def test_sign_in_find_the_booking_and_mark_it_done(browser, live_url, live_datab
     page.wait_for_url(re.compile(r"/coordinator/$"))
     assert axe_violations(page) == []
     row = page.locator("tr", has_text="Browser Patient")
-    assert "confirmed" in row.inner_text()
+    assert "Confirmed" in row.inner_text()
     row.locator("a").first.click()
     page.wait_for_url(re.compile(r"/coordinator/bookings/\d+$"))
     assert axe_violations(page) == []
     page.get_by_label("Done: the consultation took place").check()
     page.get_by_role("button", name="Save status").click()
     page.wait_for_load_state()
-    assert "done" in page.locator(".proof").inner_text()
+    assert "Done" in page.locator(".proof").inner_text()
     for path in ["/coordinator/blocks", "/coordinator/calendar", "/coordinator/audit"]:
         page.goto(live_url + path)
         assert axe_violations(page) == [], path

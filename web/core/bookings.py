@@ -41,6 +41,7 @@ class PatientDetails:
     email: str | None
     channel: str
     note: str | None
+    language: str  # the page's language: the booking's pages and e-mails speak it
 
 
 def new_token() -> str:
@@ -124,6 +125,7 @@ def book(
             email=patient.email,
             channel=patient.channel,
             note=patient.note,
+            language=patient.language,
             consent_at=now,
             token_hash=hash_token(token),
             sequence=0,

@@ -7,15 +7,16 @@ pydantic checks the file; the app uses the plain, frozen Clinic made from it.
 
 from __future__ import annotations
 
-import calendar
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -29,6 +30,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from web.core import formats
 from web.core.schedule import SlotRules
 
 
@@ -38,8 +40,12 @@ class ClinicConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Clinic:
-    name: str
-    publisher: str
+    """The profile as one language reads it: `localized` gives the same clinic in another."""
+
+    names: Mapping[str, str]
+    publishers: Mapping[str, str]
+    languages: tuple[str, ...]  # the first is the default: Ukrainian, by law
+    language: str
     coordinator_phone: str
     email: str
     emergency_number: str
@@ -48,22 +54,33 @@ class Clinic:
     rules: SlotRules
 
     @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def name(self) -> str:
+        return self.names[self.language]
+
+    @property
+    def publisher(self) -> str:
+        return self.publishers[self.language]
+
+    def localized(self, language: str) -> Clinic:
+        return self if language == self.language else replace(self, language=language)
+
+    @property
     def phone_href(self) -> str:
         return "tel:" + "".join(ch for ch in self.coordinator_phone if ch.isdigit() or ch == "+")
 
     @property
     def zone_label(self) -> str:
         """'Kyiv time' for Europe/Kyiv: how the clinic's clock is named next to every time."""
-        return self.rules.time_zone.key.rsplit("/", 1)[-1].replace("_", " ") + " time"
+        return formats.zone_label(self.rules.time_zone, self.language)
 
     @property
     def weekdays_label(self) -> str:
-        """'Monday to Friday' for a run of days, else the days listed."""
-        days = sorted(self.rules.weekdays)
-        names = [calendar.day_name[day - 1] for day in days]
-        if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
-            return f"{names[0]} to {names[-1]}"
-        return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+        """'Monday–Friday' for a run of days, else the days listed."""
+        return formats.weekdays_label(self.rules.weekdays, self.language)
 
     @property
     def hours_label(self) -> str:
@@ -98,13 +115,15 @@ class _Reception(_Strict):
 
 
 NonEmpty = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)]
+PerLanguage = dict[StrictStr, NonEmpty]
 
 
 class _Profile(_Strict):
     """clinic.toml as written; parse_clinic turns it into the Clinic the app uses."""
 
-    name: NonEmpty
-    publisher: NonEmpty
+    languages: list[StrictStr] = Field(default=["uk", "en"], min_length=1)
+    name: PerLanguage
+    publisher: PerLanguage
     coordinator_phone: NonEmpty
     email: NonEmpty
     emergency_number: NonEmpty
@@ -112,6 +131,26 @@ class _Profile(_Strict):
     phone_region: StrictStr = "UA"
     channels: list[NonEmpty] = Field(min_length=1)
     reception: _Reception
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, codes: list[str]) -> list[str]:
+        for code in codes:
+            try:
+                Locale.parse(code)
+            except (ValueError, UnknownLocaleError):
+                raise ValueError(f"{code!r} is not a language code like uk or en") from None
+        if len(set(codes)) != len(codes):
+            raise ValueError("lists a language twice")
+        return codes
+
+    @model_validator(mode="after")
+    def _text_in_every_language(self) -> _Profile:
+        for field in ("name", "publisher"):
+            missing = [code for code in self.languages if code not in getattr(self, field)]
+            if missing:
+                raise ValueError(f"'{field}' has no text in {', '.join(missing)}")
+        return self
 
     @field_validator("time_zone")
     @classmethod
@@ -154,8 +193,18 @@ def parse_clinic(data: dict[str, Any]) -> Clinic:
         minimum_notice=timedelta(hours=reception.minimum_notice_hours),
         horizon_days=reception.horizon_days,
     )
-    texts = profile.model_dump(exclude={"time_zone", "channels", "reception"})
-    return Clinic(**texts, channels=tuple(profile.channels), rules=rules)
+    texts = profile.model_dump(
+        include={"coordinator_phone", "email", "emergency_number", "phone_region"}
+    )
+    return Clinic(
+        **texts,
+        names=profile.name,
+        publishers=profile.publisher,
+        languages=tuple(profile.languages),
+        language=profile.languages[0],
+        channels=tuple(profile.channels),
+        rules=rules,
+    )
 
 
 def load_clinic(path: Path) -> Clinic:

@@ -43,6 +43,7 @@ class Source:
 @dataclass(frozen=True)
 class Condition:
     slug: str
+    language: str
     title: str
     summary: str
     last_reviewed: date
@@ -107,9 +108,9 @@ def parse_condition(path: Path) -> Condition:
     missing = [field for field in REQUIRED_FIELDS if field not in post.metadata]
     if missing:
         raise ContentError(f"{where}: front matter is missing {', '.join(missing)}")
-    slug = path.stem
-    if not _SLUG.match(slug):
-        raise ContentError(f"{where}: file name must be a lowercase slug")
+    slug, _, language = path.stem.rpartition(".")
+    if not _SLUG.match(slug) or not language:
+        raise ContentError(f"{where}: the file name must be <slug>.<language>.md, all lowercase")
     intro, sections = _split_sections(post.content, where)
     sources = tuple(
         Source(title=str(item["title"]), url=item.get("url"))
@@ -119,6 +120,7 @@ def parse_condition(path: Path) -> Condition:
     )
     return Condition(
         slug=slug,
+        language=language,
         title=str(post.metadata["title"]),
         summary=str(post.metadata["summary"]),
         last_reviewed=_as_date(post.metadata["last_reviewed"], "last_reviewed", where),
@@ -130,7 +132,34 @@ def parse_condition(path: Path) -> Condition:
     )
 
 
-def load_conditions(directory: Path) -> dict[str, Condition]:
-    """Every condition file in the folder, by slug, in the order of their titles."""
-    conditions = [parse_condition(path) for path in sorted(directory.glob("*.md"))]
-    return {c.slug: c for c in sorted(conditions, key=lambda c: c.title)}
+Library = dict[str, dict[str, Condition]]  # language -> slug -> condition
+
+
+def load_conditions(directory: Path, languages: tuple[str, ...]) -> Library:
+    """Every condition in every language, by slug in the order of their titles.
+
+    Each condition must exist in every language with the same sections (the same slugs, in the
+    same order), so that every page and section URL has its equivalent in the other languages.
+    """
+    found = [parse_condition(path) for path in sorted(directory.glob("*.md"))]
+    library: Library = {language: {} for language in languages}
+    for condition in sorted(found, key=lambda c: c.title):
+        if condition.language not in library:
+            raise ContentError(
+                f"{condition.slug}.{condition.language}.md: '{condition.language}' is not one "
+                f"of the clinic's languages ({', '.join(languages)})"
+            )
+        library[condition.language][condition.slug] = condition
+    slugs = set().union(*(set(by_slug) for by_slug in library.values()))
+    for slug in sorted(slugs):
+        missing = [language for language in languages if slug not in library[language]]
+        if missing:
+            raise ContentError(f"{slug}: no file in {', '.join(missing)} ({slug}.<lang>.md)")
+        outline = [s.slug for s in library[languages[0]][slug].sections]
+        for language in languages[1:]:
+            other = [s.slug for s in library[language][slug].sections]
+            if other != outline:
+                raise ContentError(
+                    f"{slug}.{language}.md: sections {other} differ from {languages[0]}'s {outline}"
+                )
+    return library

@@ -10,8 +10,11 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from babel.dates import format_date, get_day_names
+from babel.lists import format_list
 
 from web.core.errors import InvalidDay, InvalidSlot
+from web.core.i18n import N_, translate
 
 START_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # a slot start in links and forms: 2026-12-02T08:30:00Z
 # Dates outside these years are refused before any arithmetic: year 9999 plus a day overflows.
@@ -57,24 +60,56 @@ def local_day(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def long_date(day: date) -> str:
-    """Tuesday 1 December."""
-    return f"{day:%A} {day.day} {day:%B}"
+# Babel date patterns per language; a language not listed here uses Babel's own long format.
+LONG_DATE = {"en": "EEEE d MMMM", "uk": "EEEE, d MMMM"}
+LONG_DATE_YEAR = {"en": "EEEE d MMMM y", "uk": "EEEE, d MMMM y"}
+SHORT_DATE = {"en": "EEE d MMM", "uk": "EEE, d MMM"}
 
 
-def short_date(day: date) -> str:
-    """Tue 1 Dec."""
-    return f"{day:%a} {day.day} {day:%b}"
+def long_date(day: date, language: str) -> str:
+    """Tuesday 1 December / вівторок, 1 грудня."""
+    return format_date(day, LONG_DATE.get(language, "long"), locale=language)
+
+
+def long_date_year(day: date, language: str) -> str:
+    """Tuesday 1 December 2026 / вівторок, 1 грудня 2026."""
+    return format_date(day, LONG_DATE_YEAR.get(language, "full"), locale=language)
+
+
+def short_date(day: date, language: str) -> str:
+    """Tue 1 Dec / вт, 1 груд."""
+    return format_date(day, SHORT_DATE.get(language, "medium"), locale=language)
 
 
 def clock(moment: datetime, zone: ZoneInfo) -> str:
-    """10:30 on the clinic's wall clock."""
+    """10:30 on the clinic's wall clock (24-hour in every language we serve)."""
     return f"{moment.astimezone(zone):%H:%M}"
 
 
-def day_and_time(moment: datetime, zone: ZoneInfo) -> str:
-    """Tuesday 1 December, 10:30: how a consultation's time is named in pages and e-mails."""
-    return f"{long_date(local_day(moment, zone))}, {clock(moment, zone)}"
+def day_and_time(moment: datetime, zone: ZoneInfo, language: str) -> str:
+    """Tuesday 1 December 2026, 10:30: how a consultation's time is named in pages and e-mails."""
+    return f"{long_date_year(local_day(moment, zone), language)}, {clock(moment, zone)}"
+
+
+ZONE_LABELS = {"Europe/Kyiv": N_("Kyiv time"), "Europe/Kiev": N_("Kyiv time")}
+
+
+def zone_label(zone: ZoneInfo, language: str) -> str:
+    """How the clinic's clock is named next to every time: "Kyiv time", "за київським часом"."""
+    if zone.key in ZONE_LABELS:
+        return translate(language, ZONE_LABELS[zone.key])
+    city = zone.key.rsplit("/", 1)[-1].replace("_", " ")
+    return translate(language, "%(city)s time") % {"city": city}
+
+
+def weekdays_label(weekdays: frozenset[int], language: str) -> str:
+    """Monday–Friday for a run of days, else the days listed: Monday, Wednesday and Friday."""
+    names = get_day_names("wide", locale=language)
+    days = sorted(weekdays)
+    named = [names[day - 1] for day in days]  # Babel counts from Monday = 0
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        return f"{named[0]}–{named[-1]}"
+    return format_list(named, locale=language)
 
 
 def readable_phone(e164: str) -> str:

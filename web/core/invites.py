@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from icalendar import Alarm, Calendar, Event
 
 from web.core.clinic import Clinic
+from web.core.i18n import translate
 from web.core.models import Booking, BookingStatus
 
 PRODID = "-//Clinic Web//Online consultations//EN"
@@ -34,18 +35,26 @@ def invite_uid(clinic: Clinic, booking: Booking) -> str:
 
 
 def invite_text(clinic: Clinic, booking: Booking, manage_url: str) -> InviteText:
-    """What every calendar entry says. No personal details: this text also goes into the
-    Google and Outlook links, which are URLs on someone else's servers."""
+    """What every calendar entry says, in the booking's language. No personal details: this text
+    also goes into the Google and Outlook links, which are URLs on someone else's servers."""
+    language = booking.language
+    clinic = clinic.localized(language)
+
+    def _(message: str) -> str:
+        return translate(language, message)
+
+    names = {"clinic": clinic.name, "phone": clinic.coordinator_phone}
     # The summary names the clinic but never the condition: calendars are often shared.
-    summary = f"Online consultation – {clinic.name}"
+    summary = _("Online consultation – %(clinic)s") % names
     lines = [
-        f"Online consultation with a specialist at {clinic.name}.",
-        f"How: {booking.channel}. The clinic will contact you at the time of the consultation.",
-        f"Questions or running late: call {clinic.coordinator_phone}.",
-        f"To change or cancel: {manage_url}",
+        _("Online consultation with a specialist at %(clinic)s.") % names,
+        _("How: %(channel)s. The clinic will contact you at the time of the consultation.")
+        % {"channel": _(booking.channel)},
+        _("Questions or running late: call %(phone)s.") % names,
+        _("To change or cancel: %(link)s") % {"link": manage_url},
     ]
     if booking.status == BookingStatus.CANCELLED:
-        lines.insert(0, "CANCELLED: this consultation will not take place.")
+        lines.insert(0, _("CANCELLED: this consultation will not take place."))
     return InviteText(summary=summary, description="\n".join(lines))
 
 
@@ -63,7 +72,7 @@ def _event(
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("summary", summary)
     event.add("description", description)
-    event.add("location", f"Online ({booking.channel})")
+    event.add("location", location(booking))
     event.add("url", url)
     return event
 
@@ -84,9 +93,18 @@ def _calendar(events: list[Event], **properties: str) -> bytes:
 def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str, now: datetime) -> bytes:
     """The patient's file: one event, with their name and note for their own calendar."""
     text = invite_text(clinic, booking, manage_url)
-    details = text.description + f"\n\nPatient: {booking.patient_name}, {booking.phone}"
+    language = booking.language
+    details = (
+        text.description
+        + "\n\n"
+        + translate(language, "Patient: %(name)s, %(phone)s")
+        % {
+            "name": booking.patient_name,
+            "phone": booking.phone,
+        }
+    )
     if booking.note:
-        details += f"\nYour note: {booking.note}"
+        details += "\n" + translate(language, "Your note: %(note)s") % {"note": booking.note}
     event = _event(
         clinic, booking, summary=text.summary, description=details, url=manage_url, now=now
     )
@@ -103,17 +121,25 @@ def build_feed(
     clinic: Clinic, bookings: list[Booking], *, desk_url: Callable[[Booking], str], now: datetime
 ) -> bytes:
     """The coordinator's subscription: every upcoming booking with the patient's contact details."""
+    language = clinic.default_language  # the desk's language
+
+    def _(message: str) -> str:
+        return translate(language, message)
+
     events = []
     for booking in bookings:
         lines = [
-            f"Patient: {booking.patient_name}",
-            f"Phone: {booking.phone}",
-            f"Email: {booking.email or '-'}",
-            f"Channel: {booking.channel}",
-            f"Note: {booking.note or '-'}",
-            f"Desk: {desk_url(booking)}",
+            _("Patient: %(name)s") % {"name": booking.patient_name},
+            _("Phone: %(phone)s") % {"phone": booking.phone},
+            _("Email: %(email)s") % {"email": booking.email or "-"},
+            _("Channel: %(channel)s") % {"channel": _(booking.channel)},
+            _("Note: %(note)s") % {"note": booking.note or "-"},
+            _("Desk: %(link)s") % {"link": desk_url(booking)},
         ]
-        summary = f"Consultation: {booking.patient_name} ({booking.channel})"
+        summary = _("Consultation: %(name)s (%(channel)s)") % {
+            "name": booking.patient_name,
+            "channel": _(booking.channel),
+        }
         events.append(
             _event(
                 clinic,
@@ -124,12 +150,20 @@ def build_feed(
                 now=now,
             )
         )
-    return _calendar(events, **{"x-wr-calname": f"{clinic.name}: consultations"})
+    name = _("%(clinic)s: consultations") % {"clinic": clinic.localized(language).name}
+    return _calendar(events, **{"x-wr-calname": name})
 
 
 def invite_filename(booking: Booking, clinic: Clinic) -> str:
+    """consultation-2026-12-01-1030.ics, in the booking's language."""
     local = booking.start.astimezone(clinic.rules.time_zone)
-    return f"consultation-{local:%Y-%m-%d-%H%M}.ics"
+    stem = translate(booking.language, "consultation")
+    return f"{stem}-{local:%Y-%m-%d-%H%M}.ics"
+
+
+def location(booking: Booking) -> str:
+    channel = translate(booking.language, booking.channel)
+    return translate(booking.language, "Online (%(channel)s)") % {"channel": channel}
 
 
 def _compact_utc(moment: datetime) -> str:
@@ -144,7 +178,7 @@ def google_calendar_link(clinic: Clinic, booking: Booking, manage_url: str) -> s
             "text": text.summary,
             "dates": f"{_compact_utc(booking.start)}/{_compact_utc(booking.end)}",
             "details": text.description,
-            "location": f"Online ({booking.channel})",
+            "location": location(booking),
         }
     )
     return f"https://calendar.google.com/calendar/render?{query}"
@@ -161,7 +195,7 @@ def outlook_link(clinic: Clinic, booking: Booking, manage_url: str, *, host: str
             "startdt": booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "enddt": booking.end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "body": text.description,
-            "location": f"Online ({booking.channel})",
+            "location": location(booking),
         }
     )
     return f"https://{host}/calendar/0/action/compose?{query}"

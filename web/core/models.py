@@ -54,6 +54,8 @@ class Booking(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=EMAIL_MAX)
     channel: str = Field(max_length=CHANNEL_MAX)
     note: str | None = Field(default=None, max_length=NOTE_MAX)
+    # The page language it was booked in: its pages, e-mails and invite speak it.
+    language: str = Field(default="uk", max_length=8, sa_column_kwargs={"server_default": "en"})
     # Set when the clinic cancels; a patient's own cancellation leaves it empty.
     cancel_reason: str | None = Field(default=None, max_length=200)
     consent_at: datetime
@@ -94,6 +96,7 @@ class Coordinator(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     created_at: datetime
     last_login_at: datetime | None = None
+    language: str | None = Field(default=None, max_length=8)  # the desk's language, if chosen
 
 
 class LoginAttempt(SQLModel, table=True):

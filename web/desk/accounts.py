@@ -36,6 +36,7 @@ class LockedOut(Exception):
 class SignedIn:
     id: int
     username: str
+    language: str | None  # the desk language this coordinator chose, if any
 
 
 def hash_password(password: str) -> str:
@@ -110,4 +111,13 @@ def authenticate(
         if new_hash:
             account.password_hash = new_hash
         session.add(account)
-        return SignedIn(id=account.id, username=account.username)
+        return SignedIn(id=account.id, username=account.username, language=account.language)
+
+
+def set_language(*, engine: Engine, coordinator_id: int, language: str) -> None:
+    """Remember the desk's language for this coordinator, for every later sign-in."""
+    with session_scope(engine) as session:
+        account = session.get(Coordinator, coordinator_id)
+        if account is not None:
+            account.language = language
+            session.add(account)

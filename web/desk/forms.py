@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from web.core.formats import FIRST_YEAR, LAST_YEAR
+from web.core.i18n import N_
 from web.core.models import BookingStatus
 from web.core.schedule import Interval, SlotRules, day_bounds
 from web.http.csrf import SecureForm
@@ -24,52 +25,54 @@ from web.http.fields import PlainText, strip
 
 class LoginForm(SecureForm):
     username = StringField(
-        "Username",
-        validators=[DataRequired("Please enter your username."), Length(max=80), PlainText()],
+        N_("Username"),
+        validators=[DataRequired(N_("Please enter your username.")), Length(max=80), PlainText()],
     )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Please enter your password."), Length(max=200), PlainText()],
+        N_("Password"),
+        validators=[DataRequired(N_("Please enter your password.")), Length(max=200), PlainText()],
     )
 
 
 class StatusForm(SecureForm):
     status = RadioField(
-        "New status",
+        N_("New status"),
         choices=[
-            SelectChoice(BookingStatus.DONE.value, "Done: the consultation took place"),
-            SelectChoice(BookingStatus.NO_SHOW.value, "No-show: the patient could not be reached"),
-            SelectChoice(BookingStatus.CANCELLED.value, "Cancelled by the clinic"),
+            SelectChoice(BookingStatus.DONE.value, N_("Done: the consultation took place")),
+            SelectChoice(
+                BookingStatus.NO_SHOW.value, N_("No-show: the patient could not be reached")
+            ),
+            SelectChoice(BookingStatus.CANCELLED.value, N_("Cancelled by the clinic")),
         ],
-        validators=[InputRequired("Please choose a status.")],
+        validators=[InputRequired(N_("Please choose a status."))],
     )
     reason = StringField(
-        "Reason (shown to the patient when cancelling)",
+        N_("Reason (shown to the patient when cancelling)"),
         filters=[strip],
         validators=[
-            Length(max=200, message="Please keep the reason under 200 characters."),
+            Length(max=200, message=N_("Please keep the reason under 200 characters.")),
             PlainText(),
         ],
     )
 
     def validate_reason(self, field: StringField) -> None:
         if self.status.data == BookingStatus.CANCELLED and not field.data:
-            raise ValidationError("Please give a reason: the patient will see it.")
+            raise ValidationError(N_("Please give a reason: the patient will see it."))
 
 
 class BlockForm(SecureForm):
-    day = DateField("Day", validators=[InputRequired("Please choose a day.")])
+    day = DateField(N_("Day"), validators=[InputRequired(N_("Please choose a day."))])
 
     def validate_day(self, field: DateField) -> None:
         if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
-            raise ValidationError(f"Please choose a day between {FIRST_YEAR} and {LAST_YEAR}.")
+            raise ValidationError(N_("Please choose a day between 2000 and 2999."))
 
-    starts = TimeField("From (leave empty to block the whole day)", validators=[Optional()])
-    ends = TimeField("Until", validators=[Optional()])
+    starts = TimeField(N_("From (leave empty to block the whole day)"), validators=[Optional()])
+    ends = TimeField(N_("Until"), validators=[Optional()])
     reason = StringField(
-        "Reason",
+        N_("Reason"),
         filters=[strip],
-        validators=[DataRequired("Please give a reason."), Length(max=200), PlainText()],
+        validators=[DataRequired(N_("Please give a reason.")), Length(max=200), PlainText()],
     )
     confirm = HiddenField()
 
@@ -78,10 +81,10 @@ class BlockForm(SecureForm):
         valid: bool = super().validate(extra_validators)
         starts, ends = self.starts.data, self.ends.data
         if (starts is None) != (ends is None) and not (self.starts.errors or self.ends.errors):
-            self.ends.errors.append("Give both times, or neither to block the whole day.")
+            self.ends.errors.append(N_("Give both times, or neither to block the whole day."))
             return False
         if starts and ends and ends <= starts:
-            self.ends.errors.append("The end must be later than the start.")
+            self.ends.errors.append(N_("The end must be later than the start."))
             return False
         return valid
 
@@ -95,3 +98,8 @@ class BlockForm(SecureForm):
 
 def _at(day: date, wall: time, rules: SlotRules) -> datetime:
     return datetime.combine(day, wall, rules.time_zone).astimezone(UTC)
+
+
+class LanguageForm(SecureForm):
+    language = HiddenField()
+    next = HiddenField()

@@ -22,10 +22,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.core.errors import InvalidInput
 from web.core.formats import parse_day
+from web.core.i18n import N_
 from web.core.invites import build_feed
 from web.core.models import Booking, BookingStatus
 from web.desk import accounts, audit, records
-from web.desk.forms import BlockForm, LoginForm, StatusForm
+from web.desk.forms import BlockForm, LanguageForm, LoginForm, StatusForm
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.errors import error_page
 from web.http.ratelimit import client_address, enforce
@@ -64,7 +65,7 @@ class CoordinatorOnly:
                 target = "/coordinator/login?next=" + quote(request.url.path)
                 response: Response = RedirectResponse(target, status_code=303)
             else:
-                response = error_page(request, 403, "Please sign in to the coordinator's desk.")
+                response = error_page(request, 403, N_("Please sign in to the coordinator's desk."))
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -111,15 +112,33 @@ async def login(request: Request) -> Response:
             now=request.app.state.clock(),
         )
     except accounts.LockedOut:
-        context["error"] = "Too many wrong passwords. Please wait 15 minutes and try again."
+        context["error"] = N_("Too many wrong passwords. Please wait 15 minutes and try again.")
         return _page(request, "desk_login.html", context, status_code=429)
     if signed_in is None:
-        context["error"] = "That username and password do not match."
+        context["error"] = N_("That username and password do not match.")
         return _page(request, "desk_login.html", context, status_code=401)
     # A fresh session on sign-in: nothing from before (a planted session id) carries over.
     request.session.clear()
     request.session["coordinator"] = {"id": signed_in.id, "name": signed_in.username}
+    if signed_in.language:
+        request.session["desk_language"] = signed_in.language
     return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+
+
+async def choose_language(request: Request) -> Response:
+    """The desk's language, remembered for this coordinator (the default is the clinic's first)."""
+    form, valid = await posted_form(request, LanguageForm)
+    languages = request.app.state.clinic.languages
+    if not valid or form.language.data not in languages:
+        raise InvalidInput(form.language.data)
+    await run_in_threadpool(
+        accounts.set_language,
+        engine=request.app.state.engine,
+        coordinator_id=request.session["coordinator"]["id"],
+        language=form.language.data,
+    )
+    request.session["desk_language"] = form.language.data
+    return RedirectResponse(_safe_next(form.next.data), status_code=303)
 
 
 async def logout(request: Request) -> Response:
@@ -288,9 +307,11 @@ def _export_range(request: Request) -> tuple[date, date]:
         first = parse_day(request.query_params.get("from", ""))
         last = parse_day(request.query_params.get("to", ""))
     except InvalidInput:
-        raise HTTPException(400, "Please give both dates of the range, like 2026-12-01.") from None
+        raise HTTPException(
+            400, N_("Please give both dates of the range, like 2026-12-01.")
+        ) from None
     if last < first or last - first > timedelta(days=366):
-        raise HTTPException(400, "The range must run forwards and cover at most a year.")
+        raise HTTPException(400, N_("The range must run forwards and cover at most a year."))
     return first, last
 
 
@@ -351,6 +372,7 @@ routes = [
             Route("/export.csv", export_csv, name="desk_export"),
             Route("/audit", audit_page, name="desk_audit"),
             Route("/logout", logout, name="desk_logout", methods=["POST"]),
+            Route("/language", choose_language, name="desk_language", methods=["POST"]),
         ],
         middleware=[Middleware(CoordinatorOnly)],
     ),

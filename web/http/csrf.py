@@ -15,6 +15,9 @@ from starlette.requests import Request
 from wtforms import Form
 from wtforms.csrf.session import SessionCSRF
 
+from web.core.i18n import N_
+from web.http.i18n import page_language
+
 
 class SecureForm(Form):  # type: ignore[misc]  # WTForms ships no type hints
     """Base for every form that is POSTed: WTForms checks the CSRF token before anything else."""
@@ -32,14 +35,16 @@ async def read_form(request: Request) -> FormData:
     """The posted fields, refusing oversized bodies before they are parsed."""
     length = request.headers.get("content-length")
     if length is None or not length.isdigit() or int(length) > MAX_FORM_BYTES:
-        raise HTTPException(413, "That form was too large to accept. Please shorten your note.")
+        raise HTTPException(413, N_("That form was too large to accept. Please shorten your note."))
     return await request.form(max_files=0, max_fields=30)
 
 
 def form_meta(request: Request) -> dict[str, Any]:
+    """CSRF from the session; WTForms' own messages (a bad date, say) in the page's language."""
     return {
         "csrf_secret": request.app.state.settings.secret_key.encode(),
         "csrf_context": request.session,
+        "locales": [page_language(request), "en"],
     }
 
 
@@ -61,6 +66,8 @@ def require_csrf(form: SecureForm) -> None:
     if form.meta.csrf and form.csrf_token.errors:
         raise HTTPException(
             status_code=403,
-            detail="This form has expired or did not come from this site. "
-            "Please go back, reload the page and try again.",
+            detail=N_(
+                "This form has expired or did not come from this site. "
+                "Please go back, reload the page and try again."
+            ),
         )

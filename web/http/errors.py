@@ -14,52 +14,54 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from web.core import errors
+from web.core.i18n import N_
 from web.http.security import BASE_HEADERS
+from web.http.templating import render
 
 log = logging.getLogger(__name__)
 
 TITLES = {
-    400: "Something in that request was not right",
-    403: "That form could not be accepted",
-    404: "Page not found",
-    405: "That action is not allowed here",
-    409: "That could not be done",
-    413: "That was too much to send",
-    422: "Please check the form",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
-    503: "The booking system is unavailable",
+    400: N_("Something in that request was not right"),
+    403: N_("That form could not be accepted"),
+    404: N_("Page not found"),
+    405: N_("That action is not allowed here"),
+    409: N_("That could not be done"),
+    413: N_("That was too much to send"),
+    422: N_("Please check the form"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
+    503: N_("The booking system is unavailable"),
 }
 
 # The most specific class listed wins (looked up along the exception's MRO).
 DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.BookingNotFound: (
         404,
-        "We could not find a booking at this address. Please check the link, or call us.",
+        N_("We could not find a booking at this address. Please check the link, or call us."),
     ),
-    errors.BlockNotFound: (404, "That block no longer exists."),
+    errors.BlockNotFound: (404, N_("That block no longer exists.")),
     errors.FeedNotFound: (
         404,
-        "This calendar address is not valid (it may have been replaced).",
+        N_("This calendar address is not valid (it may have been replaced)."),
     ),
     errors.ConditionNotFound: (
         404,
-        "We have no page about that condition, or it has no such section.",
+        N_("We have no page about that condition, or it has no such section."),
     ),
-    errors.NotFound: (404, "We could not find that."),
-    errors.InvalidDay: (400, "That date could not be read. Please pick a day from the list."),
+    errors.NotFound: (404, N_("We could not find that.")),
+    errors.InvalidDay: (
+        400,
+        N_("That date could not be read. Please pick a day from the list."),
+    ),
     errors.InvalidSlot: (
         400,
-        "That is not one of our consultation times. Please choose a time from the list.",
+        N_("That is not one of our consultation times. Please choose a time from the list."),
     ),
-    errors.InvalidInput: (400, "That request could not be read."),
-    errors.SlotUnavailable: (
-        409,
-        "Sorry, that time is no longer free. Please choose another.",
-    ),
+    errors.InvalidInput: (400, N_("That request could not be read.")),
+    errors.SlotUnavailable: (409, N_("Sorry, that time is no longer free. Please choose another.")),
     errors.BookingNotActive: (
         409,
-        "This booking is no longer active, so it cannot be changed. Please book a new time.",
+        N_("This booking is no longer active, so it cannot be changed. Please book a new time."),
     ),
 }
 
@@ -68,7 +70,7 @@ def domain_status(exc: errors.DomainError) -> tuple[int, str]:
     for kind in type(exc).__mro__:
         if kind in DOMAIN_ERRORS:
             return DOMAIN_ERRORS[kind]
-    return 400, "That request could not be carried out."
+    return 400, N_("That request could not be carried out.")
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
@@ -85,7 +87,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     # Starlette answers a crash outside the middleware stack, so the headers are set here too.
-    response = error_page(request, 500, "Please try again in a few minutes, or call us.")
+    response = error_page(request, 500, N_("Please try again in a few minutes, or call us."))
     for name, value in BASE_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
@@ -99,8 +101,10 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
     return error_page(
         request,
         503,
-        "We cannot reach our booking system just now. Nothing was saved. Please try again in a "
-        "few minutes, or call us and we will book you by phone.",
+        N_(
+            "We cannot reach our booking system just now. Nothing was saved. Please try again "
+            "in a few minutes, or call us and we will book you by phone."
+        ),
         {"Retry-After": "30"},
     )
 
@@ -111,15 +115,12 @@ def error_page(
     detail: str | None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    templates = getattr(request.app.state, "templates", None)
-    title = TITLES.get(status_code, "Something went wrong")
+    """The error page in the request's language (title and detail are catalog messages)."""
+    title = TITLES.get(status_code, N_("Something went wrong"))
     if detail == HTTPStatus(status_code).phrase:
         detail = None  # Starlette's default wording adds nothing to the title
-    if templates is None or request.headers.get("accept", "").startswith("text/calendar"):
+    ready = hasattr(request.app.state, "templates")
+    if not ready or request.headers.get("accept", "").startswith("text/calendar"):
         return PlainTextResponse(detail or title, status_code=status_code, headers=headers)
     context = {"title": title, "detail": detail, "status_code": status_code}
-    response: Response = templates.TemplateResponse(
-        request, "error.html", context, status_code=status_code, headers=headers
-    )
-    response.headers["cache-control"] = "no-store"
-    return response
+    return render(request, "error.html", context, status_code=status_code, headers=headers)

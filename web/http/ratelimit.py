@@ -14,6 +14,8 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from web.core.i18n import N_
+
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMITS = {
@@ -64,7 +66,9 @@ def enforce(request: Request, action: str) -> None:
     if not limits.allow(action, client_address(request)):
         raise HTTPException(
             429,
-            "You have tried this many times in a short while. Please wait a few minutes and try "
-            "again, or call us.",
+            N_(
+                "You have tried this many times in a short while. Please wait a few minutes and "
+                "try again, or call us."
+            ),
             headers={"Retry-After": str(limits.retry_after(action))},
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.responses import Response
 
 
@@ -10,5 +12,10 @@ def ics_response(body: bytes, *, filename: str | None = None) -> Response:
     downloads (a subscription feed has none). Private: never cached by shared caches."""
     headers = {"cache-control": "no-store"}
     if filename:
-        headers["content-disposition"] = f'attachment; filename="{filename}"'
+        disposition = f'attachment; filename="{filename}"'
+        if not filename.isascii():
+            # A Cyrillic name per RFC 6266, after an ASCII one for clients that know no better.
+            fallback = "consultation" + filename[filename.find("-") :]
+            disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+        headers["content-disposition"] = disposition
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)

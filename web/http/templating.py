@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from web.core import formats
+from web.core import formats, i18n
 from web.core.clinic import Clinic
 from web.http.csrf import SecureForm, form_meta
+from web.http.i18n import absolute, localized_path, page_language, same_page_in
 
 # A cache keyed on the URL alone would hand an htmx fragment to a plain visit, or the reverse.
 VARY_HTMX = "HX-Request, HX-Request-Type"
@@ -29,17 +32,55 @@ def is_partial_request(request: Request) -> bool:
 
 
 @pass_context
-def _url_path(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
-    """Links as paths, not absolute URLs: right behind any proxy and shorter to send."""
-    return str(context["request"].app.url_path_for(name, **path_params))
+def _url_path(context: Context, name: str, /, **path_params: Any) -> str:
+    """Links as paths in the page's language: right behind any proxy and shorter to send."""
+    return localized_path(context["request"], name, **path_params)
 
 
 @pass_context
-def _csrf_field(context: dict[str, Any]) -> Markup:
+def _csrf_field(context: Context) -> Markup:
     """The hidden CSRF input for forms that post nothing else (confirm, sign out, rotate)."""
     request = context["request"]
     field = SecureForm(meta=form_meta(request)).csrf_token
     return Markup(field(id=False))  # noqa: S704  (WTForms escapes; no id: a page may hold several)
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return i18n.translate(context["lang"], message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return i18n.translate_plural(context["lang"], singular, plural, count)
+
+
+def _language_filters(zone_of: Callable[[], Any]) -> dict[str, Callable[..., str]]:
+    """Date filters in the page's language (the context carries `lang`)."""
+
+    @pass_context
+    def long_date(context: Context, day: date) -> str:
+        return formats.long_date(day, context["lang"])
+
+    @pass_context
+    def long_date_year(context: Context, day: date) -> str:
+        return formats.long_date_year(day, context["lang"])
+
+    @pass_context
+    def short_date(context: Context, day: date) -> str:
+        return formats.short_date(day, context["lang"])
+
+    @pass_context
+    def when(context: Context, moment: datetime) -> str:
+        return formats.day_and_time(moment, zone_of(), context["lang"])
+
+    return {
+        "translated": _gettext,  # for lists: channels | map("translated")
+        "long_date": long_date,
+        "long_date_year": long_date_year,
+        "short_date": short_date,
+        "when": when,
+    }
 
 
 def make_templates(
@@ -50,12 +91,14 @@ def make_templates(
     env = templates.env
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.globals.update(
-        clinic=clinic, static_url=static_url, url_for=_url_path, csrf_field=_csrf_field
+    env.add_extension("jinja2.ext.i18n")
+    env.policies["ext.i18n.trimmed"] = True  # {% trans %} text as one line, as babel.cfg extracts
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
+    env.globals.update(static_url=static_url, url_for=_url_path, csrf_field=_csrf_field)
     env.filters.update(
-        long_date=formats.long_date,
-        short_date=formats.short_date,
+        _language_filters(lambda: zone),
         iso_date=lambda day: day.isoformat(),
         utc_iso=formats.format_start,
         clinic_day=lambda moment: formats.local_day(moment, zone),
@@ -63,6 +106,25 @@ def make_templates(
         phone=formats.readable_phone,
     )
     return templates
+
+
+def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
+    """What every page needs besides its own data: its language, the clinic in that language,
+    and the same page in the other languages (language switch and hreflang)."""
+    clinic: Clinic = request.app.state.clinic
+    lang = page_language(request)
+    query = context.get("switch_query")
+    others = {code: same_page_in(request, code, query) for code in clinic.languages if code != lang}
+    alternates = {
+        code: absolute(request, same_page_in(request, code, query)) for code in clinic.languages
+    }
+    return {
+        "lang": lang,
+        "clinic": clinic.localized(lang),
+        "other_languages": others,
+        "alternates": alternates,
+        **context,
+    }
 
 
 def render(
@@ -73,6 +135,7 @@ def render(
     partial: str | None = None,
     status_code: int = 200,
     cache_control: str = "no-store",
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """Render `page`, or `partial` for an htmx request (the page includes the partial).
 
@@ -80,8 +143,11 @@ def render(
     """
     templates: Jinja2Templates = request.app.state.templates
     name = partial if partial and is_partial_request(request) else page
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response = templates.TemplateResponse(
+        request, name, page_context(request, context), status_code=status_code, headers=headers
+    )
     response.headers["cache-control"] = cache_control
+    response.headers["content-language"] = page_language(request)
     if partial:
         response.headers["vary"] = VARY_HTMX
     return response

@@ -15,37 +15,55 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session, col, select
 
-from web.core import formats
+from web.core import formats, i18n
 from web.core.clinic import Clinic
+from web.core.i18n import N_
 from web.core.invites import build_invite
 from web.core.models import Booking, OutboxMessage
 
 REMINDER_BEFORE = timedelta(hours=24)
 ALERT_HEADLINES = {
-    "new": "New booking",
-    "rescheduled": "Booking moved to a new time",
-    "cancelled": "Booking cancelled",
+    "new": N_("New booking"),
+    "rescheduled": N_("Booking moved to a new time"),
+    "cancelled": N_("Booking cancelled"),
 }
 
 
 class Notifier:
+    """Patients get mail in the language they booked in; the clinic's alerts come in the desk's
+    default language (the clinic's first language)."""
+
     def __init__(self, clinic: Clinic, public_url: str, *, templates: Path) -> None:
         """`templates` is the folder of the e-mail templates (templates/email)."""
         self.clinic = clinic
         self.public_url = public_url.rstrip("/")
-        zone = clinic.rules.time_zone
-        self.env = Environment(
-            loader=FileSystemLoader(templates),
-            autoescape=select_autoescape(["html"]),  # the .txt parts are plain text
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.filters.update(
-            when=lambda moment: formats.day_and_time(moment, zone),
-            clock=lambda moment: formats.clock(moment, zone),
-            phone=formats.readable_phone,
-        )
+        self.templates = templates
+        self._environments: dict[str, Environment] = {}
+
+    def env(self, language: str) -> Environment:
+        """One environment per language, its catalog and date formats bound in."""
+        if language not in self._environments:
+            zone = self.clinic.rules.time_zone
+            env = Environment(
+                loader=FileSystemLoader(self.templates),
+                autoescape=select_autoescape(["html"]),  # the .txt parts are plain text
+                undefined=StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                extensions=["jinja2.ext.i18n"],
+            )
+            catalog = i18n.translations(language)
+            env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+            env.policies["ext.i18n.trimmed"] = True
+            env.filters.update(
+                translated=catalog.gettext,
+                when=lambda moment: formats.day_and_time(moment, zone, language),
+                clock=lambda moment: formats.clock(moment, zone),
+                phone=formats.readable_phone,
+            )
+            env.globals.update(clinic=self.clinic.localized(language), lang=language)
+            self._environments[language] = env
+        return self._environments[language]
 
     # --- Events -----------------------------------------------------------------------------
 
@@ -73,8 +91,12 @@ class Notifier:
 
     # --- Building blocks -------------------------------------------------------------------
 
-    def manage_url(self, token: str | None) -> str:
-        return f"{self.public_url}/bookings/{token}" if token else f"{self.public_url}/consultation"
+    def manage_url(self, token: str | None, language: str) -> str:
+        """The patient's link in their language: /bookings/... or /en/bookings/..."""
+        base = self.public_url
+        if language != self.clinic.default_language:
+            base += "/" + language
+        return f"{base}/bookings/{token}" if token else f"{base}/consultation"
 
     def _queue_reminder(
         self, session: Session, booking: Booking, *, token: str, now: datetime
@@ -106,13 +128,13 @@ class Notifier:
         ics: bool = False,
         send_after: datetime | None = None,
     ) -> None:
-        manage = self.manage_url(token)
+        manage = self.manage_url(token, booking.language)
         attachment = (
             build_invite(self.clinic, booking, manage_url=manage, now=now).decode("utf-8")
             if ics
             else None
         )
-        context = {"booking": booking, "clinic": self.clinic, "manage_url": manage}
+        context = {"booking": booking, "manage_url": manage}
         assert booking.email, "patient e-mails go only to bookings with an address"
         self._enqueue(
             session,
@@ -120,6 +142,7 @@ class Notifier:
             kind,
             booking.email,
             context,
+            language=booking.language,
             now=now,
             attachment=attachment,
             send_after=send_after,
@@ -128,11 +151,13 @@ class Notifier:
     def _alert(self, session: Session, booking: Booking, change: str, *, now: datetime) -> None:
         context = {
             "booking": booking,
-            "clinic": self.clinic,
             "headline": ALERT_HEADLINES[change],
             "desk_url": f"{self.public_url}/coordinator/bookings/{booking.id}",
         }
-        self._enqueue(session, booking, "alert", self.clinic.email, context, now=now)
+        language = self.clinic.default_language
+        self._enqueue(
+            session, booking, "alert", self.clinic.email, context, language=language, now=now
+        )
 
     def _enqueue(
         self,
@@ -142,11 +167,13 @@ class Notifier:
         recipient: str,
         context: dict[str, Any],
         *,
+        language: str,
         now: datetime,
         attachment: str | None = None,
         send_after: datetime | None = None,
     ) -> None:
-        subject = self.env.get_template(f"{kind}.subject.txt").render(context).strip()
+        env = self.env(language)
+        subject = env.get_template(f"{kind}.subject.txt").render(context).strip()
         domain = self.clinic.email.rsplit("@", 1)[-1]
         session.add(
             OutboxMessage(
@@ -154,8 +181,8 @@ class Notifier:
                 booking_id=booking.id,
                 recipient=recipient,
                 subject=subject[:200],
-                body_text=self.env.get_template(f"{kind}.txt").render(context),
-                body_html=self.env.get_template(f"{kind}.html").render(context),
+                body_text=env.get_template(f"{kind}.txt").render(context),
+                body_html=env.get_template(f"{kind}.html").render(context),
                 attachment=attachment,
                 message_id=f"<{uuid.uuid4().hex}@{domain}>",
                 created_at=now,

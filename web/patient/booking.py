@@ -22,17 +22,19 @@ from web.core.availability import availability
 from web.core.clinic import Clinic
 from web.core.errors import BookingNotActive, InvalidSlot, SlotUnavailable
 from web.core.formats import format_start, parse_day, parse_start
+from web.core.i18n import N_
 from web.core.invites import build_invite, google_calendar_link, invite_filename, outlook_link
 from web.core.models import Booking, BookingStatus
 from web.core.schedule import Slot, is_on_grid, next_day_with_slots
 from web.http.csrf import form_meta, posted_form
+from web.http.i18n import localized_path, page_language
 from web.http.ratelimit import enforce
 from web.http.responses import ics_response
 from web.http.templating import render
 from web.patient.forms import BookingForm, ConfirmForm, RescheduleForm
 
-FORM_REFUSED = "This form could not be accepted. Please reload the page and try again."
-TAKEN = (
+FORM_REFUSED = N_("This form could not be accepted. Please reload the page and try again.")
+TAKEN = N_(
     "Sorry, that time is no longer free: someone may have just booked it. Please choose another."
 )
 
@@ -92,8 +94,8 @@ def _booking_picker(request: Request, day: date | None) -> Picker:
     return _picker(
         request,
         day,
-        day_url=str(request.app.url_path_for("consultation_slots")),
-        slot_action=str(request.app.url_path_for("booking_form")),
+        day_url=localized_path(request, "consultation_slots"),
+        slot_action=localized_path(request, "booking_form"),
         slot_method="get",
     )
 
@@ -161,7 +163,7 @@ async def submit_booking(request: Request) -> Response:
             ledger=bookings.Ledger(request.app.state.engine, clinic.rules),
             now=now,
             start=start,
-            patient=form.patient(),
+            patient=form.patient(page_language(request)),
             token=booking_token,
             on_booked=lambda session, booking: notifier.booked(
                 session, booking, token=booking_token, now=now
@@ -170,7 +172,7 @@ async def submit_booking(request: Request) -> Response:
     except SlotUnavailable:
         return await run_in_threadpool(_slot_taken, request, start)
     return RedirectResponse(
-        request.app.url_path_for("booking_page", token=booking_token), status_code=303
+        localized_path(request, "booking_page", token=booking_token), status_code=303
     )
 
 
@@ -186,7 +188,7 @@ def _manage_url(request: Request, token: str) -> str:
 def _calendar_links(request: Request, booking: Booking, token: str) -> dict[str, str]:
     clinic, manage = _clinic(request), _manage_url(request, token)
     return {
-        "ics": str(request.app.url_path_for("booking_invite", token=token)),
+        "ics": localized_path(request, "booking_invite", token=token),
         "google": google_calendar_link(clinic, booking, manage),
         "outlook": outlook_link(clinic, booking, manage, host="outlook.live.com"),
         "office": outlook_link(clinic, booking, manage, host="outlook.office.com"),
@@ -230,12 +232,12 @@ async def cancel(request: Request) -> Response:
             session, booking, token=token, now=now
         ),
     )
-    url = f"{request.app.url_path_for('booking_page', token=token)}?done=cancelled"
+    url = localized_path(request, "booking_page", token=token) + "?done=cancelled"
     return RedirectResponse(url, status_code=303)
 
 
 def _reschedule_picker(request: Request, token: str, day: date | None) -> Picker:
-    url = str(request.app.url_path_for("reschedule", token=token))
+    url = localized_path(request, "reschedule", token=token)
     return _picker(request, day, day_url=url, slot_action=url, slot_method="post")
 
 
@@ -285,7 +287,7 @@ async def reschedule(request: Request) -> Response:
         )
     except SlotUnavailable:
         return await run_in_threadpool(_reschedule_taken, request, token, start, form)
-    url = f"{request.app.url_path_for('booking_page', token=token)}?done=moved"
+    url = localized_path(request, "booking_page", token=token) + "?done=moved"
     return RedirectResponse(url, status_code=303)
 
 

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from web.core.content import Condition
 from web.core.errors import ConditionNotFound
+from web.http.i18n import page_language
 from web.http.templating import render
 
 # Browsers may keep these pages for five minutes; shared caches may not, because a visitor who has
@@ -15,15 +16,20 @@ from web.http.templating import render
 BROWSER_CACHE = "private, max-age=300"
 
 
+def _conditions(request: Request) -> dict[str, Condition]:
+    by_slug: dict[str, Condition] = request.app.state.conditions[page_language(request)]
+    return by_slug
+
+
 def _condition(request: Request) -> Condition:
-    condition: Condition | None = request.app.state.conditions.get(request.path_params["slug"])
+    condition = _conditions(request).get(request.path_params["slug"])
     if condition is None:
         raise ConditionNotFound
     return condition
 
 
 def home(request: Request) -> Response:
-    context = {"conditions": request.app.state.conditions.values()}
+    context = {"conditions": _conditions(request).values()}
     return render(request, "home.html", context, cache_control=BROWSER_CACHE)
 
 

@@ -9,6 +9,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringF
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from web.core.bookings import PatientDetails, is_token
+from web.core.i18n import N_
 from web.core.models import EMAIL_MAX, NAME_MAX, NOTE_MAX
 from web.http.csrf import SecureForm
 from web.http.fields import PlainText, empty_to_none, strip
@@ -27,58 +28,62 @@ class PhoneNumber:
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
             raise ValidationError(
-                "Please enter a phone number we can call, with the country code if you are "
-                "outside Ukraine, for example +380 67 123 4567."
+                N_(
+                    "Please enter a phone number we can call, with the country code if you are "
+                    "outside Ukraine, for example +380 67 123 4567."
+                )
             )
         field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class BookingForm(SecureForm):
     name = StringField(
-        "Your name",
+        N_("Your name"),
         filters=[strip],
         validators=[
-            DataRequired("Please tell us your name."),
-            Length(max=NAME_MAX, message=f"Please keep your name under {NAME_MAX} characters."),
+            DataRequired(N_("Please tell us your name.")),
+            Length(max=NAME_MAX, message=N_("Please keep your name under 120 characters.")),
             PlainText(),
         ],
     )
     phone = StringField(
-        "Phone number",
+        N_("Phone number"),
         filters=[strip],
         validators=[
-            DataRequired("Please give a phone number so that we can reach you."),
-            Length(max=40, message="That phone number is too long."),
+            DataRequired(N_("Please give a phone number so that we can reach you.")),
+            Length(max=40, message=N_("That phone number is too long.")),
             PlainText(),
         ],
     )
     email = StringField(
-        "Email (optional)",
+        N_("Email (optional)"),
         filters=[empty_to_none],
         validators=[
             Optional(),
-            Length(max=EMAIL_MAX, message="That email address is too long."),
+            Length(max=EMAIL_MAX, message=N_("That email address is too long.")),
             PlainText(),
-            Email("Please check your email address, for example name@example.com."),
+            Email(N_("Please check your email address, for example name@example.com.")),
         ],
     )
-    channel = RadioField("How should we contact you?", validate_choice=True)
+    channel = RadioField(N_("How should we contact you?"), validate_choice=True)
     note = TextAreaField(
-        "Anything you want the doctor to know (optional)",
+        N_("Anything you want the doctor to know (optional)"),
         filters=[empty_to_none],
         validators=[
             Optional(),
-            Length(max=NOTE_MAX, message=f"Please keep the note under {NOTE_MAX} characters."),
+            Length(max=NOTE_MAX, message=N_("Please keep the note under 500 characters.")),
             PlainText(multiline=True),
         ],
     )
     consent = BooleanField(
-        "I agree that the clinic may process my health information to arrange and hold this "
-        "consultation.",
-        validators=[DataRequired("We need your consent before we can book a consultation.")],
+        N_(
+            "I agree that the clinic may process my health information to arrange and hold "
+            "this consultation."
+        ),
+        validators=[DataRequired(N_("We need your consent before we can book a consultation."))],
     )
     # A field hidden from people; bots that fill every input give themselves away.
-    website = StringField("Leave this empty")
+    website = StringField(N_("Leave this empty"))
     start = HiddenField()
     key = HiddenField()
 
@@ -87,7 +92,7 @@ class BookingForm(SecureForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.channel.choices = [SelectChoice(c) for c in channels]
-        self.channel.validators = [DataRequired("Please choose how we should contact you.")]
+        self.channel.validators = [DataRequired(N_("Please choose how we should contact you."))]
         self.phone.validators = [*self.phone.validators, PhoneNumber(phone_region)]
 
     @property
@@ -98,8 +103,9 @@ class BookingForm(SecureForm):
     def has_valid_key(self) -> bool:
         return is_token(self.key.data or "")
 
-    def patient(self) -> PatientDetails:
+    def patient(self, language: str) -> PatientDetails:
         return PatientDetails(
+            language=language,
             name=self.name.data,
             phone=self.phone.data,
             email=self.email.data,

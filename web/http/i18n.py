@@ -1,0 +1,85 @@
+"""Which language a request is in, and links that stay in it.
+
+The default language (the first in clinic.toml: Ukrainian) lives at the plain URLs; every other
+one under its own prefix (/en/...). There is no redirect by Accept-Language: the law and crawlers
+both want the default to load. The desk is not prefixed: each coordinator picks a language, which
+the session remembers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+DESK_PREFIX = "/coordinator"
+
+
+class LanguagePrefix:
+    """Reads /<lang>/ off the path: routes see the plain path, `scope["language"]` the language."""
+
+    def __init__(self, app: ASGIApp, *, languages: tuple[str, ...]) -> None:
+        self.app = app
+        self.default = languages[0]
+        self.prefixed = languages[1:]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        language, path = self.default, scope["path"]
+        for code in self.prefixed:
+            prefix = "/" + code
+            if path == prefix or path.startswith(prefix + "/"):
+                language = code
+                # The router matches what follows root_path; /en alone is the English home page.
+                scope = {**scope, "root_path": scope.get("root_path", "") + prefix}
+                if path == prefix:
+                    scope["path"], scope["raw_path"] = prefix + "/", (prefix + "/").encode()
+                break
+        await self.app({**scope, "language": language}, receive, send)
+
+
+def route_path(scope: Scope) -> str:
+    """The path the router matched: without the language prefix (root_path)."""
+    path: str = scope["path"]
+    return path.removeprefix(scope.get("root_path", "")) or "/"
+
+
+def is_desk(request: Request) -> bool:
+    return route_path(request.scope).startswith(DESK_PREFIX)
+
+
+def page_language(request: Request) -> str:
+    """The language of the URL, or for the desk the coordinator's own choice."""
+    default: str = request.app.state.clinic.default_language
+    if is_desk(request):
+        if "session" not in request.scope:
+            return default
+        chosen = request.session.get("desk_language", default)
+        return chosen if chosen in request.app.state.clinic.languages else default
+    language: str = request.scope.get("language", default)
+    return language
+
+
+def prefix(request: Request, language: str) -> str:
+    return "" if language == request.app.state.clinic.default_language else "/" + language
+
+
+def localized_path(request: Request, name: str, /, **path_params: Any) -> str:
+    """A path for a named route in the request's language (desk routes are never prefixed)."""
+    path = str(request.app.url_path_for(name, **path_params))
+    if path.startswith(DESK_PREFIX):
+        return path
+    return prefix(request, page_language(request)) + path
+
+
+def same_page_in(request: Request, language: str, query: str | None = None) -> str:
+    """This page in another language: the same path and query (a chosen day, a chosen slot)."""
+    query = request.url.query if query is None else query
+    return prefix(request, language) + route_path(request.scope) + ("?" + query if query else "")
+
+
+def absolute(request: Request, path: str) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}{path}"
