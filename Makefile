@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check migrate bench clean messages
+.PHONY: run test lint format check migrate bench clean messages pot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,11 +47,13 @@ test: lint node_modules/.installed
 
 # Re-extract every translatable string into locales/messages.pot and merge it into each
 # language's messages.po; then translate what is new (tests fail on an empty or fuzzy entry).
-EXTRACT := $(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ -k N_ -k gettext -k ngettext:1,2 \
-	-k translate:2 -k translate_plural:2,3 --no-location --sort-output --omit-header \
-	--project=clinic-web -o locales/messages.pot .
-messages: $(VENV)/.installed
-	$(EXTRACT)
+POT ?= locales/messages.pot
+pot: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ -k N_ -k gettext \
+	  -k ngettext:1,2 -k translate:2 -k translate_plural:2,3 --no-location --sort-output \
+	  --omit-header --project=clinic-web --version=0.1 -o $(POT) . >/dev/null
+
+messages: pot
 	for po in locales/*/LC_MESSAGES/messages.po; do \
 	  lang=$$(basename $$(dirname $$(dirname $$po))); \
 	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \

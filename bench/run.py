@@ -110,12 +110,16 @@ def main() -> int:
         # Render each page once in-process; its body becomes the static file it is compared with.
         with TestClient(create_app(settings)) as client:
             day = re.search(r'value="(\d{4}-\d\d-\d\d)T', client.get("/consultation").text).group(1)
+            # Ukrainian at the plain URLs (the default), English under /en/.
             targets = {
-                "condition page": "/conditions/hemifacial-spasm",
-                "section partial (htmx)": "/conditions/hemifacial-spasm/treatment",
-                "day's slot list (htmx)": f"/consultation/slots?day={day}",
+                "condition page, uk": "/conditions/hemifacial-spasm",
+                "condition page, en": "/en/conditions/hemifacial-spasm",
+                "section partial (htmx), uk": "/conditions/hemifacial-spasm/treatment",
+                "picker, uk": "/consultation",
+                "picker, en": "/en/consultation",
+                "day's slot list (htmx), uk": f"/consultation/slots?day={day}",
             }
-            partial = {"section partial (htmx)", "day's slot list (htmx)"}
+            partial = {"section partial (htmx), uk", "day's slot list (htmx), uk"}
             STATIC_DIR.mkdir(exist_ok=True)
             bodies = {}
             for name, path in targets.items():

@@ -159,6 +159,15 @@ def client(engine: Engine, database_url: str, clock: Clock) -> Iterator[TestClie
     app.state.engine.dispose()
 
 
+@pytest.fixture
+def uk_client(engine: Engine, database_url: str, clock: Clock) -> Iterator[TestClient]:
+    """The app with the real clinic profile: Ukrainian at the plain URLs, English under /en/."""
+    app = create_app(make_settings(database_url, clinic_file=REAL_CLINIC), clock=clock)
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+    app.state.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def site_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The app for pages that never touch the database (content, static files)."""

@@ -9,13 +9,18 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from web.settings import PROJECT_ROOT
 
 BUDGET_BYTES = 30 * 1024
 
 
-def test_condition_page_first_load_is_within_budget():
-    path = "/conditions/hemifacial-spasm"
+@pytest.mark.parametrize(
+    "path", ["/conditions/hemifacial-spasm", "/en/conditions/hemifacial-spasm"]
+)
+def test_condition_page_first_load_is_within_budget(path):
+    """In Ukrainian (the default) and in English."""
     result = subprocess.run(
         [sys.executable, "bench/pageweight.py", "--json", path],
         cwd=PROJECT_ROOT,

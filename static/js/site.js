@@ -3,7 +3,11 @@
   "use strict";
 
   var REFRESH_MS = 30000;
-  var clinicZone = document.documentElement.getAttribute("data-clinic-zone");
+  var root = document.documentElement;
+  var clinicZone = root.getAttribute("data-clinic-zone");
+  // Dates in the page's own language; the label comes translated from the server.
+  var language = root.lang || "uk";
+  var ownTimeLabel = root.getAttribute("data-own-time-label") || "";
   var ownZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
   // Next to each clinic time, the patient's own time when their zone differs.
@@ -19,7 +23,7 @@
         : { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hour12: false };
       var span = document.createElement("span");
       span.className = "local-time";
-      span.textContent = "your time " + when.toLocaleString("en-GB", options);
+      span.textContent = ownTimeLabel + " " + when.toLocaleString(language, options);
       // A time inside a range ("10:30–11:00") gets the note at the end of its sentence instead.
       var anchor = el.closest("[data-local-anchor]");
       if (anchor) anchor.appendChild(span);

@@ -38,13 +38,15 @@ class LanguagePrefix:
                 if path == prefix:
                     scope["path"], scope["raw_path"] = prefix + "/", (prefix + "/").encode()
                 break
-        await self.app({**scope, "language": language}, receive, send)
+        # Mounts move root_path on; this key keeps the whole path after the language prefix.
+        plain = scope["path"].removeprefix(scope.get("root_path", "")) or "/"
+        await self.app({**scope, "language": language, "language_path": plain}, receive, send)
 
 
 def route_path(scope: Scope) -> str:
-    """The path the router matched: without the language prefix (root_path)."""
-    path: str = scope["path"]
-    return path.removeprefix(scope.get("root_path", "")) or "/"
+    """The path after the language prefix: /conditions/x for /en/conditions/x."""
+    path: str = scope.get("language_path", scope["path"])
+    return path
 
 
 def is_desk(request: Request) -> bool:

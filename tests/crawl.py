@@ -1,0 +1,67 @@
+"""Every kind of full page the site serves, reached as a patient and a coordinator would."""
+
+from __future__ import annotations
+
+import re
+
+from tests.booking_helpers import book, form_fields, offered_starts, open_form
+from tests.conftest import DEFAULT_NOW, csrf_from
+from web.desk.accounts import save_coordinator
+
+CONDITION = "/conditions/hemifacial-spasm"
+
+
+def every_page(client) -> dict[str, str]:
+    """Each kind of full page the site serves, as a patient would reach it."""
+    pages = {}
+
+    def grab(name: str, path: str, expected: int = 200) -> str:
+        response = client.get(path)
+        assert response.status_code == expected, (path, response.status_code)
+        pages[name] = response.text
+        return response.text
+
+    grab("home", "/")
+    grab("condition", CONDITION)
+    for section in ["causes", "symptoms", "diagnosis", "treatment", "consultation"]:
+        grab(f"section-{section}", f"{CONDITION}/{section}")
+    grab("not-found", "/no-such-page", 404)
+    grab("consultation", "/consultation")
+    grab("empty-day", "/consultation/slots?day=2026-12-05")
+    start = offered_starts(client)[0]
+    grab("booking-form", f"/consultation/book?start={start}")
+    errors = client.post("/consultation/book", data=form_fields(open_form(client, start), name=""))
+    assert errors.status_code == 422
+    pages["booking-form-errors"] = errors.text
+    token = book(client, start).headers["location"].rsplit("/", 1)[1]
+    grab("booking", f"/bookings/{token}")
+    grab("reschedule", f"/bookings/{token}/reschedule")
+    grab("cancel", f"/bookings/{token}/cancel")
+
+    # The coordinator's desk.
+    save_coordinator(
+        engine=client.app.state.engine, username="vnu", password="a long password!", now=DEFAULT_NOW
+    )
+    login = grab("desk-login", "/coordinator/login")
+    client.post(
+        "/coordinator/login",
+        data={"csrf_token": csrf_from(login), "username": "vnu", "password": "a long password!"},
+    )
+    grab("desk-bookings", "/coordinator/")
+    grab(
+        "desk-booking",
+        "/coordinator/bookings/"
+        + re.search(r"/coordinator/bookings/(\d+)", pages["desk-bookings"]).group(1),
+    )
+    blocks = grab("desk-blocks", "/coordinator/blocks")
+    warning = client.post(
+        "/coordinator/blocks",
+        data={"csrf_token": csrf_from(blocks), "day": start[:10], "reason": "Test"},
+    )
+    assert warning.status_code == 409
+    pages["desk-blocks-warning"] = warning.text
+    calendar = grab("desk-calendar", "/coordinator/calendar")
+    client.post("/coordinator/calendar/rotate", data={"csrf_token": csrf_from(calendar)})
+    grab("desk-calendar-url", "/coordinator/calendar")
+    grab("desk-audit", "/coordinator/audit")
+    return pages

@@ -1,0 +1,84 @@
+"""The site in Ukrainian, its default language, on a phone: read, open a section, switch language,
+book through the picker, and download an invite whose text is Ukrainian; axe on every step."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import vobject
+from icalendar import Calendar
+
+from tests.conftest import REAL_CLINIC
+from tests.e2e.conftest import axe_violations
+from tests.live_server import running_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def uk_live_url(live_database_url) -> Iterator[str]:
+    """A real server with the real clinic profile: Ukrainian at the plain URLs."""
+    with running_server(live_database_url, env={"CLINIC_FILE": str(REAL_CLINIC)}) as base:
+        yield base
+
+
+def test_read_a_section_and_switch_language(phone, uk_live_url):
+    phone.goto(uk_live_url + "/conditions/hemifacial-spasm")
+    assert phone.locator("html").get_attribute("lang") == "uk"
+    assert phone.locator("h1").inner_text() == "Геміфаціальний спазм"
+    assert axe_violations(phone) == []
+    section = phone.locator("details#symptoms")
+    section.locator("summary").click()
+    section.get_by_text("коловий м'яз ока").wait_for()  # loaded by htmx when opened
+    assert axe_violations(phone) == []
+
+    phone.get_by_role("link", name="English").click()
+    phone.wait_for_url(re.compile(r"/en/conditions/hemifacial-spasm$"))
+    assert phone.locator("html").get_attribute("lang") == "en"
+    assert phone.locator("h1").inner_text() == "Hemifacial spasm"
+    phone.get_by_role("link", name="Українська").click()
+    phone.wait_for_url(re.compile(r"/conditions/hemifacial-spasm$"))
+    assert phone.locator("h1").inner_text() == "Геміфаціальний спазм"
+
+
+def test_book_in_ukrainian_and_download_a_ukrainian_invite(phone, uk_live_url):
+    phone.goto(uk_live_url + "/consultation")
+    assert axe_violations(phone) == []
+    day = phone.locator(".days a:not(.day-current)").filter(has_not_text="немає").nth(1)
+    label = day.locator(".visually-hidden").inner_text()
+    day.click()
+    phone.locator("#slots-title").filter(has_text=label).wait_for()
+    assert "вільн" in phone.locator(".slots .hint").inner_text()
+    phone.locator("button.slot").first.click()
+    phone.wait_for_url(re.compile(r"/consultation/book\?start="))
+    # The language switch keeps the chosen slot.
+    switch = phone.get_by_role("link", name="English").get_attribute("href")
+    assert re.fullmatch(r"/en/consultation/book\?start=[0-9TZ:%A-]+", switch)
+
+    phone.get_by_role("button", name="Записатися на цю консультацію").click()
+    phone.locator("#form-errors").wait_for()
+    assert "Укажіть, будь ласка, своє ім’я." in phone.content()
+    assert axe_violations(phone) == []
+    phone.get_by_label("Ваше ім’я").fill("Олена Коваленко")
+    phone.get_by_label("Номер телефону").fill("067 123 4567")
+    phone.get_by_label("Telegram").check()
+    phone.get_by_label("Я погоджуюся").check()
+    phone.get_by_role("button", name="Записатися на цю консультацію").click()
+    phone.wait_for_url(re.compile(r"/bookings/[A-Za-z0-9_-]{43}$"))
+    assert phone.locator("h1").inner_text() == "Вас записано на консультацію"
+    assert axe_violations(phone) == []
+
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name="Додати до календаря (.ics)").click()
+    assert re.fullmatch(
+        r"консультація-\d{4}-\d\d-\d\d-\d{4}\.ics", download.value.suggested_filename
+    )
+    body = Path(download.value.path()).read_bytes()
+    event = Calendar.from_ical(body).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "Онлайн-консультація – Клініка нейрохірургії"
+    assert "Як: Telegram" in str(event["DESCRIPTION"])
+    parsed = vobject.readOne(body.decode("utf-8"))
+    assert parsed.vevent.summary.value == "Онлайн-консультація – Клініка нейрохірургії"
