@@ -42,18 +42,29 @@ def choose_a_day_and_slot(page, live_url: str, *, javascript: bool) -> str:
     return label
 
 
-def fill_and_book(page, *, javascript: bool) -> None:
-    page.get_by_role("button", name="Book this consultation").click()
+ENGLISH = {
+    "submit": "Book this consultation",
+    "no name": "Please tell us your name.",
+    "name": "Your name",
+    "phone": "Phone number",
+    "consent": "I agree",
+    "booked": "Your consultation is booked",
+}
+
+
+def fill_and_book(page, words: dict[str, str] = ENGLISH, *, javascript: bool = True) -> None:
+    """Send the form empty, see the errors, then fill it in and book, in the page's language."""
+    page.get_by_role("button", name=words["submit"]).click()
     page.locator("#form-errors").wait_for()
-    assert "Please tell us your name." in page.content()
+    assert words["no name"] in page.content()
     assert accessible(page, javascript)
-    page.get_by_label("Your name").fill("Олена Коваленко")
-    page.get_by_label("Phone number").fill("067 123 4567")
+    page.get_by_label(words["name"]).fill("Олена Коваленко")
+    page.get_by_label(words["phone"]).fill("067 123 4567")
     page.get_by_label("Telegram").check()
-    page.get_by_label("I agree").check()
-    page.get_by_role("button", name="Book this consultation").click()
+    page.get_by_label(words["consent"]).check()
+    page.get_by_role("button", name=words["submit"]).click()
     page.wait_for_url(re.compile(r"/bookings/[A-Za-z0-9_-]{43}$"))
-    assert "Your consultation is booked" in page.locator("h1").inner_text()
+    assert page.locator("h1").inner_text() == words["booked"]
     assert "Telegram" in page.content() and "Олена Коваленко" in page.content()
     assert accessible(page, javascript)
 

@@ -13,9 +13,19 @@ from icalendar import Calendar
 
 from tests.conftest import REAL_CLINIC
 from tests.e2e.conftest import axe_violations
+from tests.e2e.test_booking_flow import fill_and_book
 from tests.live_server import running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+UKRAINIAN = {
+    "submit": "Записатися на цю консультацію",
+    "no name": "Укажіть, будь ласка, своє ім’я.",
+    "name": "Ваше ім’я",
+    "phone": "Номер телефону",
+    "consent": "Я погоджуюся",
+    "booked": "Вас записано на консультацію",
+}
 
 
 @pytest.fixture(scope="module")
@@ -58,18 +68,7 @@ def test_book_in_ukrainian_and_download_a_ukrainian_invite(phone, uk_live_url):
     switch = phone.get_by_role("link", name="English").get_attribute("href")
     assert re.fullmatch(r"/en/consultation/book\?start=[0-9TZ:%A-]+", switch)
 
-    phone.get_by_role("button", name="Записатися на цю консультацію").click()
-    phone.locator("#form-errors").wait_for()
-    assert "Укажіть, будь ласка, своє ім’я." in phone.content()
-    assert axe_violations(phone) == []
-    phone.get_by_label("Ваше ім’я").fill("Олена Коваленко")
-    phone.get_by_label("Номер телефону").fill("067 123 4567")
-    phone.get_by_label("Telegram").check()
-    phone.get_by_label("Я погоджуюся").check()
-    phone.get_by_role("button", name="Записатися на цю консультацію").click()
-    phone.wait_for_url(re.compile(r"/bookings/[A-Za-z0-9_-]{43}$"))
-    assert phone.locator("h1").inner_text() == "Вас записано на консультацію"
-    assert axe_violations(phone) == []
+    fill_and_book(phone, UKRAINIAN)
 
     with phone.expect_download() as download:
         phone.get_by_role("link", name="Додати до календаря (.ics)").click()

@@ -215,6 +215,8 @@ def booking_invite(request: Request) -> Response:
 
 def cancel_confirm(request: Request) -> Response:
     token, booking = _booking(request)
+    if booking.is_cancelled:  # its page says so, and offers a new time
+        return RedirectResponse(localized_path(request, "booking_page", token=token), 303)
     form = ConfirmForm(meta=form_meta(request))
     return render(request, "cancel.html", {"booking": booking, "token": token, "form": form})
 

@@ -15,6 +15,11 @@ from web.http.csrf import SecureForm
 from web.http.fields import PlainText, empty_to_none, strip
 
 
+def optional(max_length: int, too_long: str, *more: object) -> list[object]:
+    """An optional field: empty is fine, else at most max_length characters and `more`."""
+    return [Optional(), Length(max=max_length, message=too_long), *more]
+
+
 class PhoneNumber:
     """Accepts a number a person would type and normalises it to E.164 (+380441234567)."""
 
@@ -58,22 +63,20 @@ class BookingForm(SecureForm):
     email = StringField(
         N_("Email (optional)"),
         filters=[empty_to_none],
-        validators=[
-            Optional(),
-            Length(max=EMAIL_MAX, message=N_("That email address is too long.")),
+        validators=optional(
+            EMAIL_MAX,
+            N_("That email address is too long."),
             PlainText(),
             Email(N_("Please check your email address, for example name@example.com.")),
-        ],
+        ),
     )
     channel = RadioField(N_("How should we contact you?"), validate_choice=True)
     note = TextAreaField(
         N_("Anything you want the doctor to know (optional)"),
         filters=[empty_to_none],
-        validators=[
-            Optional(),
-            Length(max=NOTE_MAX, message=N_("Please keep the note under 500 characters.")),
-            PlainText(multiline=True),
-        ],
+        validators=optional(
+            NOTE_MAX, N_("Please keep the note under 500 characters."), PlainText(multiline=True)
+        ),
     )
     consent = BooleanField(
         N_(
