@@ -81,3 +81,14 @@ def test_book_in_ukrainian_and_download_a_ukrainian_invite(phone, uk_live_url):
     assert "Як: Telegram" in str(event["DESCRIPTION"])
     parsed = vobject.readOne(body.decode("utf-8"))
     assert parsed.vevent.summary.value == "Онлайн-консультація – Клініка нейрохірургії"
+
+
+@pytest.mark.parametrize("path", ["/", "/conditions/hemifacial-spasm", "/consultation"])
+def test_ukrainian_pages_fit_a_320px_screen(browser, uk_live_url, path):
+    """Ukrainian words run longer than English ones: the header must wrap, not overflow."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(uk_live_url + path)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert width <= 320
