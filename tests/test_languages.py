@@ -336,3 +336,21 @@ def test_ukrainian_plurals_take_three_forms(count, text):
     assert (
         translate_plural("uk", "%(count)s free", "%(count)s free", count) % {"count": count} == text
     )
+
+
+def test_a_page_answering_a_post_switches_to_the_same_page_by_get(uk_client):
+    """A form with errors keeps its slot; the fresh slots after a lost time keep their day."""
+    start = offered_starts(uk_client)[0]
+    form = form_fields(open_form(uk_client, start), name="")
+    errors = uk_client.post("/consultation/book", data=form)
+    assert errors.status_code == 422
+    [(href, _)] = SWITCH.findall(errors.text)
+    assert html.unescape(href) == f"/en/consultation/book?start={start}"
+    assert uk_client.get(html.unescape(href)).status_code == 200
+    taken = uk_client.post("/consultation/book", data={**form, "name": "Olena"})
+    assert taken.status_code == 303
+    again = form_fields(open_form(uk_client, offered_starts(uk_client)[0]), start=start)
+    lost = uk_client.post("/consultation/book", data=again)
+    assert lost.status_code == 409
+    [(href, _)] = SWITCH.findall(lost.text)
+    assert html.unescape(href) == f"/en/consultation/slots?day={start[:10]}"

@@ -77,10 +77,16 @@ def localized_path(request: Request, name: str, /, **path_params: Any) -> str:
     return prefix(request, page_language(request)) + path
 
 
-def same_page_in(request: Request, language: str, query: str | None = None) -> str:
-    """This page in another language: the same path and query (a chosen day, a chosen slot)."""
-    query = request.url.query if query is None else query
-    return prefix(request, language) + route_path(request.scope) + ("?" + query if query else "")
+def same_page_in(request: Request, language: str, page: str | None = None) -> str:
+    """This page in another language: the same path and query (a chosen day, a chosen slot).
+
+    `page` names it when the request was a POST: the form with errors, or the fresh slots after
+    a time was taken, are reached again by a GET to another address.
+    """
+    if page is None:
+        query = request.url.query
+        page = route_path(request.scope) + ("?" + query if query else "")
+    return prefix(request, language) + page
 
 
 def absolute(request: Request, path: str) -> str:

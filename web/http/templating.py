@@ -113,10 +113,10 @@ def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
     and the same page in the other languages (language switch and hreflang)."""
     clinic: Clinic = request.app.state.clinic
     lang = page_language(request)
-    query = context.get("switch_query")
-    others = {code: same_page_in(request, code, query) for code in clinic.languages if code != lang}
+    page = context.get("same_page")  # set by views that answer a POST with a page
+    others = {code: same_page_in(request, code, page) for code in clinic.languages if code != lang}
     alternates = {
-        code: absolute(request, same_page_in(request, code, query)) for code in clinic.languages
+        code: absolute(request, same_page_in(request, code, page)) for code in clinic.languages
     }
     return {
         "lang": lang,

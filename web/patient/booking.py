@@ -115,7 +115,11 @@ def _slot_start(request: Request, raw: str | None) -> datetime:
 def _slot_taken(request: Request, start: datetime) -> Response:
     """409 with the fresh slots of that day, so the patient can pick another at once."""
     day = start.astimezone(_clinic(request).rules.time_zone).date()
-    context = {"picker": _booking_picker(request, day), "message": TAKEN}
+    context = {
+        "picker": _booking_picker(request, day),
+        "message": TAKEN,
+        "same_page": f"{request.app.url_path_for('consultation_slots')}?day={day.isoformat()}",
+    }
     return render(request, "consultation.html", context, partial="_picker.html", status_code=409)
 
 
@@ -140,7 +144,12 @@ def _blank_form(request: Request) -> BookingForm:
 def _render_form(
     request: Request, form: BookingForm, start: datetime, status_code: int = 200
 ) -> Response:
-    context = {"form": form, "start": start, "end": start + _clinic(request).rules.slot_length}
+    context = {
+        "form": form,
+        "start": start,
+        "end": start + _clinic(request).rules.slot_length,
+        "same_page": f"{request.app.url_path_for('booking_form')}?start={format_start(start)}",
+    }
     return render(request, "booking_form.html", context, status_code=status_code)
 
 
@@ -298,7 +307,10 @@ def _reschedule_taken(
 ) -> Response:
     _, booking = _booking(request)
     day = start.astimezone(_clinic(request).rules.time_zone).date()
-    return _render_reschedule(request, token, booking, day, form, 409, message=TAKEN)
+    page = f"{request.app.url_path_for('reschedule', token=token)}?day={day.isoformat()}"
+    return _render_reschedule(
+        request, token, booking, day, form, 409, message=TAKEN, same_page=page
+    )
 
 
 routes = [
