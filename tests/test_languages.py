@@ -354,3 +354,13 @@ def test_a_page_answering_a_post_switches_to_the_same_page_by_get(uk_client):
     assert lost.status_code == 409
     [(href, _)] = SWITCH.findall(lost.text)
     assert html.unescape(href) == f"/en/consultation/slots?day={start[:10]}"
+
+
+def test_the_language_prefix_works_under_a_sub_path(engine, database_url):
+    """Behind a proxy that serves the site at /clinic (uvicorn --root-path)."""
+    app = create_app(make_settings(database_url, clinic_file=REAL_CLINIC), clock=Clock())
+    with TestClient(app, root_path="/clinic") as client:
+        english = client.get("/clinic/en/conditions/hemifacial-spasm")
+        assert english.status_code == 200 and '<html lang="en"' in english.text
+        ukrainian = client.get("/clinic/conditions/hemifacial-spasm")
+        assert ukrainian.status_code == 200 and '<html lang="uk"' in ukrainian.text

@@ -28,15 +28,18 @@ class LanguagePrefix:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        language, path = self.default, scope["path"]
+        # Behind a proxy that mounts the site on a sub-path, the path starts with root_path.
+        language, root = self.default, scope.get("root_path", "")
+        path = scope["path"].removeprefix(root)
         for code in self.prefixed:
             prefix = "/" + code
             if path == prefix or path.startswith(prefix + "/"):
                 language = code
                 # The router matches what follows root_path; /en alone is the English home page.
-                scope = {**scope, "root_path": scope.get("root_path", "") + prefix}
+                scope = {**scope, "root_path": root + prefix}
                 if path == prefix:
-                    scope["path"], scope["raw_path"] = prefix + "/", (prefix + "/").encode()
+                    whole = root + prefix + "/"
+                    scope["path"], scope["raw_path"] = whole, whole.encode()
                 break
         # Mounts move root_path on; this key keeps the whole path after the language prefix.
         plain = scope["path"].removeprefix(scope.get("root_path", "")) or "/"
