@@ -65,6 +65,10 @@ class Clinic:
     def publisher(self) -> str:
         return self.publishers[self.language]
 
+    def path_prefix(self, language: str) -> str:
+        """Where a language's pages live: the default at the plain URLs, others under /<code>."""
+        return "" if language == self.default_language else "/" + language
+
     def localized(self, language: str) -> Clinic:
         return self if language == self.language else replace(self, language=language)
 

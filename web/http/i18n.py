@@ -69,7 +69,8 @@ def page_language(request: Request) -> str:
 
 
 def prefix(request: Request, language: str) -> str:
-    return "" if language == request.app.state.clinic.default_language else "/" + language
+    prefix: str = request.app.state.clinic.path_prefix(language)
+    return prefix
 
 
 def localized_path(request: Request, name: str, /, **path_params: Any) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -55,6 +57,12 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
     return i18n.translate_plural(context["lang"], singular, plural, count)
 
 
+@cache
+def language_name(code: str) -> str:
+    """A language named in itself (Українська, English), as a reader looks for their own."""
+    return (Locale.parse(code).get_display_name(code) or code).capitalize()
+
+
 def _language_filters(zone_of: Callable[[], Any]) -> dict[str, Callable[..., str]]:
     """Date filters in the page's language (the context carries `lang`)."""
 
@@ -96,7 +104,12 @@ def make_templates(
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
         gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
-    env.globals.update(static_url=static_url, url_for=_url_path, csrf_field=_csrf_field)
+    env.globals.update(
+        static_url=static_url,
+        url_for=_url_path,
+        csrf_field=_csrf_field,
+        language_name=language_name,
+    )
     env.filters.update(
         _language_filters(lambda: zone),
         iso_date=lambda day: day.isoformat(),

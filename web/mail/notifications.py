@@ -93,9 +93,7 @@ class Notifier:
 
     def manage_url(self, token: str | None, language: str) -> str:
         """The patient's link in their language: /bookings/... or /en/bookings/..."""
-        base = self.public_url
-        if language != self.clinic.default_language:
-            base += "/" + language
+        base = self.public_url + self.clinic.path_prefix(language)
         return f"{base}/bookings/{token}" if token else f"{base}/consultation"
 
     def _queue_reminder(
