@@ -201,6 +201,7 @@ def test_desk_filters_by_day_and_status_and_pages_long_lists(desk, engine, clock
                 Booking(
                     starts_at=at, ends_at=at + timedelta(minutes=30),
                     patient_name=f"Patient {index:02}", phone="+380671234567", channel="Zoom",
+                    language="en",
                     consent_at=clock.now,
                     token_hash=f"{index:064d}", created_at=clock.now, updated_at=clock.now,
                     status=BookingStatus.DONE if index == 3 else BookingStatus.CONFIRMED,

@@ -35,6 +35,7 @@ def a_booking(token: str, status: str = BookingStatus.CONFIRMED) -> Booking:
         patient_name="Olena",
         phone="+380671234567",
         channel="Zoom",
+        language="uk",
         consent_at=DEFAULT_NOW,
         token_hash=bookings.hash_token(token),
         created_at=DEFAULT_NOW,

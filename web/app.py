@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 
 from web import desk, patient
+from web.core.bookings import Ledger
 from web.core.clinic import load_clinic
 from web.core.content import load_conditions
 from web.core.db import make_engine
@@ -99,6 +100,7 @@ def create_app(
     app.state.conditions = load_conditions(settings.content_dir / "conditions", clinic.languages)
     app.state.templates = templates
     app.state.engine = make_engine(settings.database_url)
+    app.state.ledger = Ledger(app.state.engine, clinic.rules)
     app.state.clock = clock
     app.state.notifier = Notifier(clinic, settings.public_url, templates=TEMPLATES / "email")
     app.state.rate_limits = make_rate_limits(

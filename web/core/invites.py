@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from icalendar import Alarm, Calendar, Event
 
 from web.core.clinic import Clinic
+from web.core.formats import format_start
 from web.core.i18n import translate
 from web.core.models import Booking, BookingStatus
 
@@ -192,8 +193,8 @@ def outlook_link(clinic: Clinic, booking: Booking, manage_url: str, *, host: str
             "path": "/calendar/action/compose",
             "rru": "addevent",
             "subject": text.summary,
-            "startdt": booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "enddt": booking.end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "startdt": format_start(booking.start),
+            "enddt": format_start(booking.end),
             "body": text.description,
             "location": location(booking),
         }

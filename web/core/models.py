@@ -55,7 +55,8 @@ class Booking(SQLModel, table=True):
     channel: str = Field(max_length=CHANNEL_MAX)
     note: str | None = Field(default=None, max_length=NOTE_MAX)
     # The page language it was booked in: its pages, e-mails and invite speak it.
-    language: str = Field(default="uk", max_length=8, sa_column_kwargs={"server_default": "en"})
+    # Rows from before languages existed were booked on the English-only site (server default).
+    language: str = Field(max_length=8, sa_column_kwargs={"server_default": "en"})
     # Set when the clinic cancels; a patient's own cancellation leaves it empty.
     cancel_reason: str | None = Field(default=None, max_length=200)
     consent_at: datetime

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from jinja2 import pass_context
@@ -63,7 +64,7 @@ def language_name(code: str) -> str:
     return (Locale.parse(code).get_display_name(code) or code).capitalize()
 
 
-def _language_filters(zone_of: Callable[[], Any]) -> dict[str, Callable[..., str]]:
+def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
     """Date filters in the page's language (the context carries `lang`)."""
 
     @pass_context
@@ -80,7 +81,7 @@ def _language_filters(zone_of: Callable[[], Any]) -> dict[str, Callable[..., str
 
     @pass_context
     def when(context: Context, moment: datetime) -> str:
-        return formats.day_and_time(moment, zone_of(), context["lang"])
+        return formats.day_and_time(moment, zone, context["lang"])
 
     return {
         "translated": _gettext,  # for lists: channels | map("translated")
@@ -111,7 +112,7 @@ def make_templates(
         language_name=language_name,
     )
     env.filters.update(
-        _language_filters(lambda: zone),
+        _language_filters(zone),
         iso_date=lambda day: day.isoformat(),
         utc_iso=formats.format_start,
         clinic_day=lambda moment: formats.local_day(moment, zone),
@@ -127,15 +128,12 @@ def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
     clinic: Clinic = request.app.state.clinic
     lang = page_language(request)
     page = context.get("same_page")  # set by views that answer a POST with a page
-    others = {code: same_page_in(request, code, page) for code in clinic.languages if code != lang}
-    alternates = {
-        code: absolute(request, same_page_in(request, code, page)) for code in clinic.languages
-    }
+    paths = {code: same_page_in(request, code, page) for code in clinic.languages}
     return {
         "lang": lang,
         "clinic": clinic.localized(lang),
-        "other_languages": others,
-        "alternates": alternates,
+        "other_languages": {code: path for code, path in paths.items() if code != lang},
+        "alternates": {code: absolute(request, path) for code, path in paths.items()},
         **context,
     }
 
@@ -156,11 +154,12 @@ def render(
     """
     templates: Jinja2Templates = request.app.state.templates
     name = partial if partial and is_partial_request(request) else page
+    full = page_context(request, context)
     response = templates.TemplateResponse(
-        request, name, page_context(request, context), status_code=status_code, headers=headers
+        request, name, full, status_code=status_code, headers=headers
     )
     response.headers["cache-control"] = cache_control
-    response.headers["content-language"] = page_language(request)
+    response.headers["content-language"] = full["lang"]
     if partial:
         response.headers["vary"] = VARY_HTMX
     return response

@@ -21,7 +21,7 @@ from web.core import bookings
 from web.core.availability import availability
 from web.core.clinic import Clinic
 from web.core.errors import BookingNotActive, InvalidSlot, SlotUnavailable
-from web.core.formats import format_start, parse_day, parse_start
+from web.core.formats import format_start, local_day, parse_day, parse_start
 from web.core.i18n import N_
 from web.core.invites import build_invite, google_calendar_link, invite_filename, outlook_link
 from web.core.models import Booking, BookingStatus
@@ -114,7 +114,7 @@ def _slot_start(request: Request, raw: str | None) -> datetime:
 
 def _slot_taken(request: Request, start: datetime) -> Response:
     """409 with the fresh slots of that day, so the patient can pick another at once."""
-    day = start.astimezone(_clinic(request).rules.time_zone).date()
+    day = local_day(start, _clinic(request).rules.time_zone)
     context = {
         "picker": _booking_picker(request, day),
         "message": TAKEN,
@@ -169,7 +169,7 @@ async def submit_booking(request: Request) -> Response:
     try:
         await run_in_threadpool(
             bookings.book,
-            ledger=bookings.Ledger(request.app.state.engine, clinic.rules),
+            ledger=request.app.state.ledger,
             now=now,
             start=start,
             patient=form.patient(page_language(request)),
@@ -288,7 +288,7 @@ async def reschedule(request: Request) -> Response:
     try:
         await run_in_threadpool(
             bookings.reschedule,
-            ledger=bookings.Ledger(request.app.state.engine, _clinic(request).rules),
+            ledger=request.app.state.ledger,
             now=now,
             token=token,
             start=start,
@@ -306,7 +306,7 @@ def _reschedule_taken(
     request: Request, token: str, start: datetime, form: RescheduleForm
 ) -> Response:
     _, booking = _booking(request)
-    day = start.astimezone(_clinic(request).rules.time_zone).date()
+    day = local_day(start, _clinic(request).rules.time_zone)
     page = f"{request.app.url_path_for('reschedule', token=token)}?day={day.isoformat()}"
     return _render_reschedule(
         request, token, booking, day, form, 409, message=TAKEN, same_page=page
