@@ -364,3 +364,14 @@ def test_the_language_prefix_works_under_a_sub_path(engine, database_url):
         assert english.status_code == 200 and '<html lang="en"' in english.text
         ukrainian = client.get("/clinic/conditions/hemifacial-spasm")
         assert ukrainian.status_code == 200 and '<html lang="uk"' in ukrainian.text
+
+
+def test_form_messages_are_in_the_pages_language(uk_client):
+    """Every validator's message, the shared control-character check included."""
+    start = offered_starts(uk_client)[0]
+    page = uk_client.post(
+        "/consultation/book", data=form_fields(open_form(uk_client, start), name="Olena\x01")
+    )
+    assert page.status_code == 422
+    assert "У цьому полі є невидимі керівні символи." in page.text
+    assert "invisible control characters" not in page.text

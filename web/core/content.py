@@ -1,8 +1,8 @@
 """Condition pages: Markdown files with front matter, parsed once at start-up.
 
-Adding a condition is adding a file to content/conditions/. Each `##` heading starts a section; its
-slug comes from an explicit `{#slug}` after the heading (stable even when the wording changes) or
-else from the heading text.
+Adding a condition is adding one file per language, content/conditions/<slug>.<lang>.md. Each `##`
+heading starts a section; its slug comes from an explicit `{#slug}` after the heading (stable when
+the wording changes, and the same in every language) or else from the heading text.
 """
 
 from __future__ import annotations

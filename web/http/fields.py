@@ -11,6 +11,8 @@ from typing import Any
 
 from wtforms.validators import ValidationError
 
+from web.core.i18n import N_
+
 SINGLE_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MULTI_LINE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab and newlines pass
 
@@ -32,5 +34,5 @@ class PlainText:
     def __call__(self, form: Any, field: Any) -> None:
         if isinstance(field.data, str) and self.pattern.search(field.data):
             raise ValidationError(
-                "This field contains invisible control characters. Please type it again."
+                N_("This field contains invisible control characters. Please type it again.")
             )
