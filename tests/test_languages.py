@@ -276,6 +276,7 @@ def test_a_booking_speaks_the_language_it_was_made_in(uk_client, engine):
     assert "Online consultation" not in page.text
     invite = uk_client.get(uk.headers["location"] + "/invite.ics")
     assert "filename*=UTF-8''%D0%BA%D0%BE%D0%BD" in invite.headers["content-disposition"]
+    assert 'filename="consultation-2026-' in invite.headers["content-disposition"]
     event = Calendar.from_ical(invite.content).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == "Онлайн-консультація – Клініка нейрохірургії"
     assert "Як: Телефонний дзвінок" in str(event["DESCRIPTION"]) or "Як: " in str(

@@ -17,7 +17,7 @@ from icalendar import Alarm, Calendar, Event
 
 from web.core.clinic import Clinic
 from web.core.formats import format_start
-from web.core.i18n import translate
+from web.core.i18n import N_, translate
 from web.core.models import Booking, BookingStatus
 
 PRODID = "-//Clinic Web//Online consultations//EN"
@@ -155,10 +155,14 @@ def build_feed(
     return _calendar(events, **{"x-wr-calname": name})
 
 
-def invite_filename(booking: Booking, clinic: Clinic) -> str:
-    """consultation-2026-12-01-1030.ics, in the booking's language."""
+FILE_STEM = N_("consultation")
+
+
+def invite_filename(booking: Booking, clinic: Clinic, *, translated: bool = True) -> str:
+    """консультація-2026-12-01-1030.ics in the booking's language; untranslated, the ASCII name
+    for clients that cannot read another."""
     local = booking.start.astimezone(clinic.rules.time_zone)
-    stem = translate(booking.language, "consultation")
+    stem = translate(booking.language, FILE_STEM) if translated else FILE_STEM
     return f"{stem}-{local:%Y-%m-%d-%H%M}.ics"
 
 

@@ -219,7 +219,11 @@ def booking_invite(request: Request) -> Response:
     token, booking = _booking(request)
     clinic = _clinic(request)
     body = build_invite(clinic, booking, manage_url=_manage_url(request, token), now=_now(request))
-    return ics_response(body, filename=invite_filename(booking, clinic))
+    return ics_response(
+        body,
+        filename=invite_filename(booking, clinic),
+        ascii_filename=invite_filename(booking, clinic, translated=False),
+    )
 
 
 def cancel_confirm(request: Request) -> Response:
