@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 
 from web.core.clinic import ClinicConfigError, load_clinic
-from web.core.content import ContentError, load_conditions
+from web.core.content import ContentError, load_conditions, unnamed_reviewers
 from web.core.db import make_engine
 from web.core.models import utc_now
 from web.core.retention import purge_old_bookings
@@ -47,6 +47,15 @@ def check() -> None:
         f"{clinic.name}: {len(slugs)} condition page(s) in {', '.join(clinic.languages)}: "
         + ", ".join(slugs)
     )
+    unreviewed = unnamed_reviewers(library)
+    if unreviewed:
+        rule = "!" * 78
+        print(
+            f"{rule}\nWARNING: no named reviewer for {', '.join(unreviewed)}.\n"
+            "A real specialist must check each page and be named in its front matter\n"
+            "(reviewer: name, role, date) before the site goes live. Never invent one.\n" + rule,
+            file=sys.stderr,
+        )
 
 
 def create_coordinator(username: str) -> None:
