@@ -138,6 +138,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "secret_key": "test-secret-key-not-for-production",
         "clinic_file": ENGLISH_FIRST_CLINIC,
         "content_dir": PROJECT_ROOT / "content",
+        "public_url": "http://testserver",  # the TestClient's origin, for absolute links
         # Generous, so that tests making many requests are not limited; test_abuse sets its own.
         "rate_limits": dict.fromkeys(("booking", "manage", "login"), "1000 per minute"),
     }
@@ -174,6 +175,16 @@ def site_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient
     url = f"sqlite:///{tmp_path_factory.mktemp('site') / 'site.db'}"
     migrate(url)
     app = create_app(make_settings(url), clock=Clock())
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def uk_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The real profile (Ukrainian first) on SQLite, for pages whose database use is incidental."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('uk-site') / 'site.db'}"
+    migrate(url)
+    app = create_app(make_settings(url, clinic_file=REAL_CLINIC), clock=Clock())
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
 

@@ -44,6 +44,7 @@ def running_server(
         # not depend on when it runs (at 12:05 on a Friday a day may have one slot left).
         "FIXED_NOW": DEFAULT_NOW.isoformat(),
         "CLINIC_FILE": str(ENGLISH_FIRST_CLINIC),
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
         **(env or {}),
     }
     command = [

@@ -42,6 +42,9 @@ class Settings:
     redis_url: str | None = None  # rate limits shared by every worker when set
     rate_limits: dict[str, str] = field(default_factory=dict)  # e.g. {"booking": "5 per minute"}
     rate_limit_prefix: str = "clinic"  # keeps two sites on one Redis apart
+    # Days after a consultation before its patient data is deleted; the purge worker (Procfile)
+    # reads the same RETENTION_DAYS, and the privacy notice tells patients this number.
+    retention_days: int = 180
     # Tests only: a real server under test runs at this moment, so no test depends on the hour.
     fixed_now: datetime | None = None
 
@@ -100,5 +103,6 @@ def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
             for action in ("booking", "manage", "login")
         },
         rate_limit_prefix=config("RATE_LIMIT_PREFIX", default="clinic"),
+        retention_days=config("RETENTION_DAYS", cast=int, default=180),
         fixed_now=_moment(config("FIXED_NOW", default="")),
     )

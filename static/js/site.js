@@ -60,5 +60,48 @@
     if (status) status.textContent = target.textContent + ". " + (hint ? hint.textContent.trim() : "");
   });
 
+  // Condition sections. A link to #treatment opens that section (opening fires "toggle", and
+  // htmx loads the text) and keeps it in view.
+  function sectionNamed(hash) {
+    if (!hash || hash.length < 2) return null;
+    var target = document.getElementById(decodeURIComponent(hash.slice(1)));
+    return target && target.matches("details.section") ? target : null;
+  }
+  function openSectionFromHash() {
+    var section = sectionNamed(location.hash);
+    if (!section) return;
+    section.open = true;
+    section.scrollIntoView();
+  }
+  window.addEventListener("hashchange", openSectionFromHash);
+
+  // "Open all sections" opens them in place (each loads its text) instead of loading a new page.
+  document.addEventListener("click", function (event) {
+    var control = event.target.closest && event.target.closest("[data-open-all]");
+    if (!control) return;
+    event.preventDefault();
+    document.querySelectorAll("details.section").forEach(function (section) {
+      section.open = true;
+    });
+  });
+
+  // Printing prints every section. The print preview is drawn as soon as this handler returns,
+  // so sections not loaded yet are fetched synchronously (deliberately; only when printing).
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.section").forEach(function (section) {
+      var url = section.getAttribute("data-hx-get");
+      var body = section.querySelector(".section-body");
+      if (url && body && !body.querySelector(".section-text")) {
+        var request = new XMLHttpRequest();
+        request.open("GET", url, false);
+        request.setRequestHeader("HX-Request", "true");
+        request.send();
+        if (request.status === 200) body.innerHTML = request.responseText;
+      }
+      section.open = true;
+    });
+  });
+
   addLocalTimes(document);
+  openSectionFromHash();
 })();

@@ -60,3 +60,85 @@ def test_pages_fit_a_320px_screen_and_have_large_tap_targets(browser, live_url, 
     )
     context.close()
     assert small == []
+
+
+SECTION_FACTS = {
+    "what-it-is": "fires by itself",
+    "causes": "97%",
+    "symptoms": "keratitis",
+    "diagnosis": "special sequences",
+    "treatment": "Teflon",
+    "consultation": "online",
+}
+
+
+def test_a_link_to_a_section_opens_and_loads_it(phone, live_url):
+    phone.goto(live_url + CONDITION + "#treatment")
+    treatment = phone.locator("details#treatment")
+    treatment.locator(".section-text").wait_for()
+    assert treatment.evaluate("el => el.open")
+    assert "general anaesthetic" in treatment.inner_text()
+    assert treatment.locator(".section-text").is_visible()
+    # A later jump within the page (a link in a message, the back button) opens its section too.
+    phone.evaluate("location.hash = '#diagnosis'")
+    phone.locator("details#diagnosis .section-text").wait_for()
+    assert "special sequences" in phone.locator("details#diagnosis").inner_text()
+    assert axe_violations(phone) == []
+
+
+def test_open_all_sections_makes_every_section_findable(phone, live_url):
+    phone.goto(live_url + CONDITION)
+    phone.get_by_role("link", name="Open all sections").click()
+    for slug, fact in SECTION_FACTS.items():
+        section = phone.locator(f"details#{slug}")
+        section.locator(".section-text").wait_for()
+        assert fact in section.inner_text(), slug
+    # In place: the page did not change, and the browser's find-in-page sees the text.
+    assert phone.url == live_url + CONDITION
+    assert phone.evaluate("window.find('Teflon pad')")
+    assert axe_violations(phone) == []
+
+
+def test_open_all_sections_without_javascript_is_a_page_with_every_section_open(
+    phone_without_js, live_url
+):
+    page = phone_without_js
+    page.goto(live_url + CONDITION)
+    page.get_by_role("link", name="Open all sections").click()
+    page.wait_for_url("**?sections=all")
+    for slug, fact in SECTION_FACTS.items():
+        assert fact in page.locator(f"details#{slug}").inner_text(), slug
+
+
+def test_printing_prints_every_section(phone, live_url):
+    phone.goto(live_url + CONDITION)
+    assert phone.locator(".section-text").count() == 1  # only the first section is loaded
+    phone.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    phone.emulate_media(media="print")
+    for slug, fact in SECTION_FACTS.items():
+        section = phone.locator(f"details#{slug}")
+        assert section.evaluate("el => el.open"), slug
+        assert fact in section.inner_text(), slug
+    assert not phone.locator(".open-all").is_visible()
+
+
+@pytest.mark.parametrize("path", ["/consultation", "/consultation/book"])
+def test_the_urgent_card_is_on_the_picker_and_the_form(phone, live_url, path):
+    phone.goto(live_url + "/consultation")
+    if path == "/consultation/book":
+        phone.locator("button.slot").first.click()
+        phone.wait_for_url("**/consultation/book?start=*")
+    card = phone.locator("aside.urgent")
+    assert card.is_visible()
+    text = card.inner_text()
+    assert "103" in text and "112" in text and "stroke" in text and "72 hours" in text
+    assert phone.locator("aside.urgent a[href='tel:103']").count() == 1
+    assert axe_violations(phone) == []
+
+
+def test_the_privacy_notice_is_reachable_and_accessible(phone, live_url):
+    phone.goto(live_url + "/")
+    phone.locator(".site-footer").get_by_role("link", name="Privacy notice").click()
+    phone.wait_for_url("**/privacy")
+    assert phone.get_by_role("heading", level=1).inner_text() == "Privacy notice"
+    assert axe_violations(phone) == []

@@ -39,16 +39,28 @@ class ClinicConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class EmergencyNumber:
+    number: str
+    services: Mapping[str, str]  # what answers it, per language: "ambulance"
+
+    @property
+    def href(self) -> str:
+        return "tel:" + self.number
+
+
+@dataclass(frozen=True)
 class Clinic:
     """The profile as one language reads it: `localized` gives the same clinic in another."""
 
     names: Mapping[str, str]
     publishers: Mapping[str, str]
+    legal_names: Mapping[str, str]
+    addresses: Mapping[str, str]
     languages: tuple[str, ...]  # the first is the default: Ukrainian, by law
     language: str
     coordinator_phone: str
     email: str
-    emergency_number: str
+    emergency_numbers: tuple[EmergencyNumber, ...]
     phone_region: str
     channels: tuple[str, ...]
     rules: SlotRules
@@ -64,6 +76,14 @@ class Clinic:
     @property
     def publisher(self) -> str:
         return self.publishers[self.language]
+
+    @property
+    def legal_name(self) -> str:
+        return self.legal_names[self.language]
+
+    @property
+    def address(self) -> str:
+        return self.addresses[self.language]
 
     def path_prefix(self, language: str) -> str:
         """Where a language's pages live: the default at the plain URLs, others under /<code>."""
@@ -120,6 +140,12 @@ class _Reception(_Strict):
 
 NonEmpty = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)]
 PerLanguage = dict[StrictStr, NonEmpty]
+Dialable = Annotated[StrictStr, StringConstraints(pattern=r"^\+?[0-9]{2,15}$")]
+
+
+class _EmergencyNumber(_Strict):
+    number: Dialable
+    service: PerLanguage
 
 
 class _Profile(_Strict):
@@ -130,7 +156,9 @@ class _Profile(_Strict):
     publisher: PerLanguage
     coordinator_phone: NonEmpty
     email: NonEmpty
-    emergency_number: NonEmpty
+    legal_name: PerLanguage
+    address: PerLanguage
+    emergency_numbers: list[_EmergencyNumber] = Field(min_length=1)
     time_zone: StrictStr = "Europe/Kyiv"
     phone_region: StrictStr = "UA"
     channels: list[NonEmpty] = Field(min_length=1)
@@ -150,8 +178,12 @@ class _Profile(_Strict):
 
     @model_validator(mode="after")
     def _text_in_every_language(self) -> _Profile:
-        for field in ("name", "publisher"):
-            missing = [code for code in self.languages if code not in getattr(self, field)]
+        texts = {field: getattr(self, field) for field in ("name", "publisher", "legal_name")}
+        texts["address"] = self.address
+        for entry in self.emergency_numbers:
+            texts[f"emergency_numbers ({entry.number}).service"] = entry.service
+        for field, by_language in texts.items():
+            missing = [code for code in self.languages if code not in by_language]
             if missing:
                 raise ValueError(f"'{field}' has no text in {', '.join(missing)}")
         return self
@@ -197,13 +229,17 @@ def parse_clinic(data: dict[str, Any]) -> Clinic:
         minimum_notice=timedelta(hours=reception.minimum_notice_hours),
         horizon_days=reception.horizon_days,
     )
-    texts = profile.model_dump(
-        include={"coordinator_phone", "email", "emergency_number", "phone_region"}
-    )
+    texts = profile.model_dump(include={"coordinator_phone", "email", "phone_region"})
     return Clinic(
         **texts,
         names=profile.name,
         publishers=profile.publisher,
+        legal_names=profile.legal_name,
+        addresses=profile.address,
+        emergency_numbers=tuple(
+            EmergencyNumber(number=entry.number, services=entry.service)
+            for entry in profile.emergency_numbers
+        ),
         languages=tuple(profile.languages),
         language=profile.languages[0],
         channels=tuple(profile.channels),

@@ -94,4 +94,7 @@ def same_page_in(request: Request, language: str, page: str | None = None) -> st
 
 
 def absolute(request: Request, path: str) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}{path}"
+    """A full URL on the configured PUBLIC_URL, never on the request's Host header: canonical
+    links, hreflang and the sitemap must not follow a forged Host into a shared cache."""
+    public_url: str = request.app.state.settings.public_url
+    return public_url + path

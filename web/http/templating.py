@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.core import get_global
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -64,6 +65,14 @@ def language_name(code: str) -> str:
     return (Locale.parse(code).get_display_name(code) or code).capitalize()
 
 
+@cache
+def og_locale(code: str) -> str:
+    """Open Graph wants language_TERRITORY: uk -> uk_UA, en -> en_US (Babel's likely subtags)."""
+    likely = str(get_global("likely_subtags").get(code, code))
+    parts = likely.split("_")
+    return f"{parts[0]}_{parts[-1]}" if len(parts) > 1 else code
+
+
 def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
     """Date filters in the page's language (the context carries `lang`)."""
 
@@ -110,6 +119,7 @@ def make_templates(
         url_for=_url_path,
         csrf_field=_csrf_field,
         language_name=language_name,
+        og_locale=og_locale,
     )
     env.filters.update(
         _language_filters(zone),
@@ -129,11 +139,13 @@ def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
     lang = page_language(request)
     page = context.get("same_page")  # set by views that answer a POST with a page
     paths = {code: same_page_in(request, code, page) for code in clinic.languages}
+    alternates = {code: absolute(request, path) for code, path in paths.items()}
     return {
         "lang": lang,
         "clinic": clinic.localized(lang),
         "other_languages": {code: path for code, path in paths.items() if code != lang},
-        "alternates": {code: absolute(request, path) for code, path in paths.items()},
+        "alternates": alternates,
+        "canonical": alternates[lang],  # a view whose URL has a view-only query gives its own
         **context,
     }
 

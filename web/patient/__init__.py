@@ -1,5 +1,5 @@
 """What patients use: condition pages, the slot picker, booking and managing a booking."""
 
-from web.patient import booking, conditions
+from web.patient import booking, conditions, findable, privacy
 
-routes = [*conditions.routes, *booking.routes]
+routes = [*conditions.routes, *booking.routes, *privacy.routes, *findable.routes]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from web.core.clinic import Clinic
 from web.core.content import Condition
 from web.core.errors import ConditionNotFound
-from web.http.i18n import page_language
+from web.http.i18n import absolute, page_language, route_path, same_page_in
 from web.http.templating import render
 
 # Browsers may keep these pages for five minutes; shared caches may not, because a visitor who has
@@ -46,11 +49,43 @@ def condition_section(request: Request) -> Response:
     return _render_condition(request, condition, section.slug)
 
 
+def structured_data(condition: Condition, clinic: Clinic) -> dict[str, Any]:
+    """schema.org MedicalWebPage: who reviewed it (only a named person), when, and its sources."""
+    reviewer = condition.reviewer
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": condition.title,
+        "description": condition.summary,
+        "about": {"@type": "MedicalCondition", "name": condition.title},
+        "lastReviewed": reviewer.date.isoformat(),
+        "citation": [source.url for source in condition.sources if source.url],
+        "publisher": {
+            "@type": "MedicalClinic",
+            "name": clinic.name,
+            "telephone": clinic.coordinator_phone,
+        },
+        "audience": {"@type": "Patient"},
+        "inLanguage": condition.language,
+    }
+    if reviewer.name:
+        data["reviewedBy"] = {"@type": "Person", "name": reviewer.name, "jobTitle": reviewer.role}
+    return data
+
+
 def _render_condition(request: Request, condition: Condition, open_slug: str) -> Response:
+    # ?sections=all: every section open, for reading, searching and printing without JavaScript.
+    all_open = request.query_params.get("sections") == "all"
+    page = route_path(request.scope)
+    clinic: Clinic = request.app.state.clinic
     context = {
         "condition": condition,
         "open_slug": open_slug,
+        "all_open": all_open,
         "section": condition.section(open_slug),
+        "structured_data": structured_data(condition, clinic.localized(condition.language)),
+        # The page with every section open is the same page for search engines.
+        "canonical": absolute(request, same_page_in(request, condition.language, page)),
     }
     return render(
         request, "condition.html", context, partial="_section.html", cache_control=BROWSER_CACHE
