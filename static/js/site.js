@@ -10,20 +10,29 @@
   var ownTimeLabel = root.getAttribute("data-own-time-label") || "";
   var ownZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-  // Next to each clinic time, the patient's own time when their zone differs.
+  // Next to each clinic time, the patient's own time when it reads differently there. Zones are
+  // compared by what a clock shows at that moment, not by name: Europe/Kiev and Europe/Kyiv are
+  // one zone, and another zone may share the clinic's offset on some dates and not on others.
+  var TIME = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  var DAY = { weekday: "long", day: "numeric", month: "long" };
+  function shown(when, zone, options) {
+    return new Intl.DateTimeFormat(language, Object.assign({ timeZone: zone }, options)).format(when);
+  }
   function addLocalTimes(root) {
-    if (!ownZone || ownZone === clinicZone) return;
+    if (!ownZone || !clinicZone) return;
     root.querySelectorAll("time[data-local]").forEach(function (el) {
       if (el.getAttribute("data-local-done")) return;
       el.setAttribute("data-local-done", "1");
       var when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) return;
-      var options = el.getAttribute("data-local") === "time"
-        ? { hour: "2-digit", minute: "2-digit", hour12: false }
-        : { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hour12: false };
+      var sameTime = shown(when, ownZone, TIME) === shown(when, clinicZone, TIME);
+      var sameDay = shown(when, ownZone, DAY) === shown(when, clinicZone, DAY);
+      if (sameTime && sameDay) return;
+      // A bare time ("10:30") gains the patient's day when their date differs from the clinic's.
+      var withDay = el.getAttribute("data-local") !== "time" || !sameDay;
       var span = document.createElement("span");
       span.className = "local-time";
-      span.textContent = ownTimeLabel + " " + when.toLocaleString(language, options);
+      span.textContent = ownTimeLabel + " " + shown(when, ownZone, withDay ? Object.assign({}, DAY, TIME) : TIME);
       // A time inside a range ("10:30–11:00") gets the note at the end of its sentence instead.
       var anchor = el.closest("[data-local-anchor]");
       if (anchor) anchor.appendChild(span);
@@ -48,8 +57,17 @@
     var link = event.target.closest && event.target.closest("[data-focus-after]");
     pendingFocus = link ? link.getAttribute("data-focus-after") : null;
   });
+  // The strip of days keeps the chosen day in view (a far day would sit off-screen on a phone).
+  function centreChosenDay() {
+    var current = document.querySelector(".days .day-current");
+    var strip = current && current.closest("ul");
+    if (!strip) return;
+    strip.scrollLeft = current.offsetLeft - (strip.clientWidth - current.offsetWidth) / 2;
+  }
+
   document.addEventListener("htmx:after:swap", function () {
     addLocalTimes(document);
+    centreChosenDay();
     if (!pendingFocus) return;
     var target = document.querySelector(pendingFocus);
     pendingFocus = null;
@@ -72,6 +90,11 @@
     if (!section) return;
     section.open = true;
     section.scrollIntoView();
+  }
+  // A section's own address (/conditions/x/treatment) lands on that section, not the page top.
+  function showSectionOfPath() {
+    var section = sectionNamed("#" + location.pathname.split("/").pop());
+    if (section && section.open && !location.hash) section.scrollIntoView();
   }
   window.addEventListener("hashchange", openSectionFromHash);
 
@@ -103,5 +126,7 @@
   });
 
   addLocalTimes(document);
+  centreChosenDay();
   openSectionFromHash();
+  showSectionOfPath();
 })();

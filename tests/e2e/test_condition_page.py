@@ -41,7 +41,7 @@ def test_every_section_is_reachable_without_javascript(phone_without_js, live_ur
         page.goto(live_url + CONDITION)
         page.locator(f"details#{slug} summary").click()
         page.locator(f"details#{slug} .section-body a").click()
-        page.wait_for_url(f"**{CONDITION}/{slug}")
+        page.wait_for_url(f"**{CONDITION}/{slug}#{slug}")
         assert fact in page.locator(f"details#{slug}").inner_text()
 
 
