@@ -37,7 +37,7 @@ def test_condition_page_has_sections_first_open_and_the_rest_lazy(site_client):
     # The first section's text is on the page; a later one's is only linked.
     assert "one side of the face" in response.text
     assert "Teflon" not in response.text
-    assert f'<a href="{CONDITION}/treatment">' in response.text
+    assert f'<a href="{CONDITION}/treatment#treatment">' in response.text
 
 
 def test_condition_page_has_review_dates_contact_urgent_card_and_json_ld(site_client):

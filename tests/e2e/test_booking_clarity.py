@@ -6,9 +6,16 @@ The live server's clock stands at Monday 30 November 2026, 08:00 in Kyiv (tests/
 
 from __future__ import annotations
 
-import pytest
+import time
 
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import TEST_DATABASE_URL, drop_postgres_database, fresh_database, need
 from tests.e2e.conftest import PHONE, PageProblems, axe_violations
+from tests.live_server import running_server
+from tests.tcp_proxy import TcpProxy
+from web.cli import migrate
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TUESDAY = "/consultation/slots?day=2026-12-01"  # first slot 09:30 Kyiv = 23:30 Monday in LA
@@ -113,3 +120,74 @@ def test_without_javascript_a_section_link_lands_on_its_section(phone_in, live_u
     page.wait_for_url("**/conditions/hemifacial-spasm/diagnosis#diagnosis")
     box = page.locator("details#diagnosis").bounding_box()
     assert box is not None and -2 <= box["y"] < PHONE["height"] / 2
+
+
+def test_a_missing_section_shows_a_notice_not_a_page(phone_in, live_url):
+    page = phone_in()
+    page.goto(live_url + "/conditions/hemifacial-spasm")
+    page.locator("details#causes").evaluate(
+        "el => el.setAttribute('data-hx-get', '/conditions/hemifacial-spasm/no-such-section')"
+    )
+    page.evaluate("htmx.process(document.body)")
+    page.locator("details#causes summary").click()
+    notice = page.locator("details#causes .htmx-error")
+    notice.wait_for()
+    assert "+380 44 123 45 67" in notice.inner_text()
+    assert page.locator("h1").count() == 1 and page.locator("header.site-header").count() == 1
+
+
+def test_a_bad_day_link_is_not_pushed_into_history(phone_in, live_url):
+    page = phone_in()
+    page.goto(live_url + "/consultation")
+    link = page.locator(".days a.day").nth(2)
+    link.evaluate(
+        "el => { el.setAttribute('data-hx-get', '/consultation/slots?day=2026-02-30');"
+        " el.setAttribute('href', '/consultation/slots?day=2026-02-30'); }"
+    )
+    page.evaluate("htmx.process(document.body)")
+    link.click()
+    page.locator("#picker.htmx-error").wait_for()
+    assert page.url == live_url + "/consultation"
+    assert page.locator("h1").count() == 1 and page.locator("header.site-header").count() == 1
+    assert axe_violations(page) == []
+
+
+def test_the_picker_survives_a_database_outage_and_recovers_by_itself(phone_in, tmp_path):
+    need(TEST_DATABASE_URL, "the outage test needs PostgreSQL (TEST_DATABASE_URL)")
+    url = fresh_database("postgresql", tmp_path)
+    migrate(url)
+    direct = make_url(url)
+    proxy = TcpProxy(direct.host or "127.0.0.1", direct.port or 5432)
+    through_proxy = direct.set(host="127.0.0.1", port=proxy.port).render_as_string(
+        hide_password=False
+    )
+    refresh = (
+        "document.querySelector('[data-live-refresh]')"
+        ".dispatchEvent(new CustomEvent('refresh-slots'))"
+    )
+    try:
+        with running_server(through_proxy) as base:
+            page = phone_in()
+            page.goto(base + TUESDAY)
+            assert page.locator("button.slot").count() > 0
+            proxy.cut()
+            page.evaluate(refresh)
+            notice = page.locator("#picker.htmx-error")
+            notice.wait_for()
+            assert "+380 44 123 45 67" in notice.inner_text()
+            assert page.locator("h1").count() == 1
+            assert page.locator("header.site-header").count() == 1
+            assert page.url == base + TUESDAY
+            proxy.restore()
+            deadline = time.monotonic() + 20
+            while page.locator("button.slot").count() == 0:
+                assert time.monotonic() < deadline, "the picker did not come back"
+                page.evaluate(refresh)  # what the 30-second timer does
+                page.wait_for_timeout(500)
+            assert page.locator(".htmx-error").count() == 0
+            assert page.locator("h1").count() == 1
+            assert page.locator("header.site-header").count() == 1
+            assert page.locator("#slots-title").inner_text() == "Tuesday 1 December"
+    finally:
+        proxy.close()
+        drop_postgres_database(url)

@@ -7,7 +7,9 @@ Every exception the core raises is turned into a response here, once; handlers d
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
+from urllib.parse import unquote, urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,9 +18,10 @@ from starlette.responses import PlainTextResponse, Response
 from web.core import errors
 from web.core.i18n import N_
 from web.http.security import BASE_HEADERS
-from web.http.templating import render
+from web.http.templating import is_partial_request, render
 
 log = logging.getLogger(__name__)
+SAFE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 TITLES = {
     400: N_("Something in that request was not right"),
@@ -122,5 +125,37 @@ def error_page(
     ready = hasattr(request.app.state, "templates")
     if not ready or request.headers.get("accept", "").startswith("text/calendar"):
         return PlainTextResponse(detail or title, status_code=status_code, headers=headers)
-    context = {"title": title, "detail": detail, "status_code": status_code}
+    context: dict[str, object] = {"title": title, "detail": detail, "status_code": status_code}
+    if is_partial_request(request):
+        return _htmx_error(request, context, headers)
     return render(request, "error.html", context, status_code=status_code, headers=headers)
+
+
+def _same_site_path(url: str) -> str:
+    path = urlsplit(url).path
+    return path if path.startswith("/") and not path.startswith("//") else "/"
+
+
+def _htmx_error(
+    request: Request, context: dict[str, object], headers: dict[str, str] | None
+) -> Response:
+    """htmx swaps error answers too: give it a fragment that fits where the content was going,
+    and keep the failed address out of the browser's history (HX-Push-Url: false)."""
+    status_code = int(str(context["status_code"]))
+    target = request.headers.get("hx-target", "")
+    target_id = unquote(target.partition("#")[2]) if "#" in target else None
+    passing = status_code == 503 and request.method == "GET"
+    context |= {
+        "target_id": target_id if target_id and SAFE_ID.fullmatch(target_id) else None,
+        "retry_url": request.url.path + ("?" + request.url.query if request.url.query else "")
+        if passing
+        else None,
+        "reload_url": _same_site_path(request.headers.get("hx-current-url", "")),
+    }
+    return render(
+        request,
+        "_error_fragment.html",
+        context,
+        status_code=status_code,
+        headers={**(headers or {}), "HX-Push-Url": "false"},
+    )
