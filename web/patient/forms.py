@@ -21,14 +21,18 @@ def optional(max_length: int, too_long: str, *more: object) -> list[object]:
 
 
 class PhoneNumber:
-    """Accepts a number a person would type and normalises it to E.164 (+380441234567)."""
+    """Accepts a number a person would type; the form keeps it as typed (to show it back) and
+    `form.phone_e164` holds it normalised (+380441234567) for the booking."""
 
     def __init__(self, region: str) -> None:
         self.region = region
+        self.national_prefix = getattr(
+            phonenumbers.PhoneMetadata.metadata_for_region(region), "national_prefix", None
+        )
 
-    def __call__(self, form: SecureForm, field: StringField) -> None:
+    def __call__(self, form: BookingForm, field: StringField) -> None:
         try:
-            number = phonenumbers.parse(field.data or "", self.region)
+            number = phonenumbers.parse(field.data or "", self.region, keep_raw_input=True)
         except phonenumbers.NumberParseException:
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
@@ -38,7 +42,25 @@ class PhoneNumber:
                     "outside Ukraine, for example +380 67 123 4567."
                 )
             )
-        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if self._needs_country_code(number):
+            # "512 345 678" is a Polish mobile, not a Ukrainian number without its leading 0.
+            raise ValidationError(
+                N_(
+                    "Please add the country code, for example +48 512 345 678, or write a "
+                    "Ukrainian number with its leading 0, for example 067 123 4567."
+                )
+            )
+        form.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def _needs_country_code(self, number: phonenumbers.PhoneNumber) -> bool:
+        """Typed without a country code and without the national trunk prefix: ambiguous."""
+        typed_national = (
+            number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
+        )
+        digits = "".join(ch for ch in number.raw_input or "" if ch.isdigit())
+        return bool(typed_national and self.national_prefix) and not digits.startswith(
+            self.national_prefix or ""
+        )
 
 
 class BookingForm(SecureForm):
@@ -106,11 +128,14 @@ class BookingForm(SecureForm):
     def has_valid_key(self) -> bool:
         return is_token(self.key.data or "")
 
+    phone_e164: str | None = None  # set by PhoneNumber when the number is valid
+
     def patient(self, language: str) -> PatientDetails:
+        assert self.phone_e164 is not None, "patient() is for a validated form"
         return PatientDetails(
             language=language,
             name=self.name.data,
-            phone=self.phone.data,
+            phone=self.phone_e164,
             email=self.email.data,
             channel=self.channel.data,
             note=self.note.data,
