@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import PATIENT, book, form_fields, offered_starts, open_form
-from tests.conftest import csrf_from
+from tests.conftest import ENGLISH_FIRST_CLINIC, Clock, csrf_from, make_settings
+from web.app import create_app
 from web.core.bookings import hash_token
 from web.core.models import BlockedPeriod, Booking, BookingStatus
 
@@ -43,7 +45,7 @@ def test_picker_shows_the_days_strip_and_todays_slots(client):
     starts = offered_starts(client)
     assert starts[0] == "2026-11-30T08:00:00Z" and starts[-1] == "2026-11-30T12:30:00Z"
     assert len(starts) == 10
-    assert "10 free" in response.text and "none" in response.text  # the weekend
+    assert "10 free" in response.text and "closed" in response.text  # the weekend
 
 
 def test_slot_buttons_read_as_full_date_and_time(client):
@@ -164,9 +166,20 @@ def test_a_second_patient_gets_a_409_with_fresh_slots(client, engine):
     response = client.post("/consultation/book", data=late_form)
     assert response.status_code == 409
     assert "no longer free" in response.text
-    assert start not in response.text.split('id="picker"')[1]
-    assert offered_starts(client)[0] in response.text  # fresh choices around it
-    assert len(bookings(engine)) == 1
+    # The same form with everything typed, and the nearest free times, the closest chosen.
+    for name in ("name", "phone", "email"):
+        assert f'value="{late_form[name]}"' in response.text, name
+    assert late_form["note"] in response.text
+    offered = re.findall(
+        r'<input type="radio" name="start" id="start-\d" value="([^"]+)"', response.text
+    )
+    nearest = offered_starts(client)[:4]
+    assert start not in offered and offered == nearest
+    assert f'value="{nearest[0]}" checked' in response.text
+    # Booking again with the kept details and a chosen nearest time works.
+    chosen = form_fields(response.text, start=nearest[1])
+    assert client.post("/consultation/book", data=chosen).status_code == 303
+    assert len(bookings(engine)) == 2
 
 
 def test_validation_errors_keep_what_was_typed_and_write_nothing(client, engine):
@@ -305,7 +318,11 @@ def test_cancel_asks_first_then_frees_the_slot(client, engine):
     page = client.get(f"/bookings/{token}").text
     assert "This consultation is cancelled" in page and "please delete the event there" in page
     assert start in offered_starts(client)
-    assert client.get(f"/bookings/{token}/reschedule").status_code == 409
+    # Its reschedule pages lead to the booking's own page, which says it is cancelled.
+    for path in ("reschedule", f"reschedule/confirm?start={start}"):
+        moved_on = client.get(f"/bookings/{token}/{path}")
+        assert moved_on.status_code == 303 and moved_on.headers["location"] == f"/bookings/{token}"
+    assert "<title>This consultation is cancelled" in page
 
 
 def test_reschedule_moves_the_booking_and_frees_the_old_slot(client, engine):
@@ -313,26 +330,39 @@ def test_reschedule_moves_the_booking_and_frees_the_old_slot(client, engine):
     token = token_of(book(client, old))
     picker = client.get(f"/bookings/{token}/reschedule")
     assert picker.status_code == 200
-    assert f'<form method="post" action="/bookings/{token}/reschedule"' in picker.text
+    # Choosing a time only asks: a GET to the confirmation page.
+    confirm_url = f"/bookings/{token}/reschedule/confirm"
+    assert f'<form method="get" action="{confirm_url}"' in picker.text
     partial = client.get(f"/bookings/{token}/reschedule?day=2026-12-02", headers=HX)
     assert partial.text.lstrip().startswith('<div id="picker"')
 
-    moved = client.post(
-        f"/bookings/{token}/reschedule", data={"csrf_token": csrf_from(picker.text), "start": new}
+    confirm = client.get(f"{confirm_url}?start={new}")
+    assert confirm.status_code == 200 and "Move your consultation?" in confirm.text
+    assert (
+        "Monday 30 November 2026, 10:00" in confirm.text
+        and "Monday 30 November 2026, 10:30" in confirm.text
     )
-    assert moved.status_code == 303 and moved.headers["location"] == f"/bookings/{token}?done=moved"
+    assert bookings(engine)[0].sequence == 0  # asking moved nothing
+    moved = client.post(
+        f"/bookings/{token}/reschedule", data={"csrf_token": csrf_from(confirm.text), "start": new}
+    )
+    assert moved.status_code == 303
+    assert moved.headers["location"] == f"/bookings/{token}?done=moved&from={old}"
     [row] = bookings(engine)
     assert row.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") == new and row.sequence == 1
     starts = offered_starts(client)
     assert old in starts and new not in starts
-    assert "has been moved" in client.get(f"/bookings/{token}?done=moved").text
+    result = client.get(moved.headers["location"]).text
+    assert re.search(
+        r"moved from .*Monday 30 November 2026, 10:00.* to .*Monday 30 November 2026, 10:30", result
+    )
 
 
 def test_reschedule_onto_a_taken_slot_is_a_409(client, engine):
     first, second = offered_starts(client)[:2]
     token = token_of(book(client, first))
     token_of(book(client, second))
-    picker = client.get(f"/bookings/{token}/reschedule")
+    picker = client.get(f"/bookings/{token}/cancel")
     response = client.post(
         f"/bookings/{token}/reschedule",
         data={"csrf_token": csrf_from(picker.text), "start": second},
@@ -354,3 +384,72 @@ def test_patient_name_is_kept_in_cyrillic(client, engine):
     token_of(book(client, name="Олена Коваленко"))
     assert bookings(engine)[0].patient_name == "Олена Коваленко"
     assert PATIENT["name"] != "Олена Коваленко"
+
+
+def test_a_number_without_country_code_must_be_ukrainian_as_typed(client, engine):
+    html = open_form(client, offered_starts(client)[0])
+    refused = client.post("/consultation/book", data=form_fields(html, phone="512 345 678"))
+    assert refused.status_code == 422
+    assert "Please add the country code, for example +48" in refused.text
+    assert 'value="512 345 678"' in refused.text  # shown back as typed, not as +380 512...
+    assert bookings(engine) == []
+    booked = client.post("/consultation/book", data=form_fields(html, phone="+48 512 345 678"))
+    assert booked.status_code == 303
+    assert [b.phone for b in bookings(engine)] == ["+48512345678"]
+
+
+def test_a_phone_number_is_shown_back_as_typed_when_another_field_is_wrong(client):
+    html = open_form(client, offered_starts(client)[0])
+    response = client.post("/consultation/book", data=form_fields(html, name=""))
+    assert response.status_code == 422 and 'value="067 123 4567"' in response.text
+
+
+# --- What happens next ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("channel", "email", "plan"),
+    [
+        ("Phone call", "", "our specialist will call you on +380 67 123 4567."),
+        ("Viber", "", "our specialist will call or write to you in Viber on +380 67 123 4567."),
+        ("Zoom", "olena@example.com", "will e-mail the Zoom link to olena@example.com."),
+        ("Zoom", "", "will send the Zoom link to +380 67 123 4567 by text message."),
+    ],
+)
+def test_the_booking_page_says_who_contacts_whom_and_how(client, channel, email, plan):
+    token = token_of(book(client, channel=channel, email=email))
+    page = re.sub(r"\s+", " ", client.get(f"/bookings/{token}").text)
+    next_steps = page.split('<section class="card next-steps"')[1].split("</section>")[0]
+    assert plan in next_steps
+    if email:
+        assert f"We are sending a confirmation with a calendar file to {email}." in next_steps
+    else:
+        assert "You did not give an e-mail address, so we will not send a confirmation." in page
+    # The manage link, prominent and whole, on the configured public address.
+    assert (
+        f'id="manage-url" class="copy-source" readonly value="http://testserver/bookings/{token}"'
+        in page
+    )
+    assert 'data-copy="#manage-url" hidden' in page  # shown by site.js, which makes it work
+
+
+def test_price_and_consultant_are_shown_only_when_the_profile_gives_them(
+    client, database_url, tmp_path
+):
+    assert "Price of the consultation" not in client.get("/consultation").text
+    profile = ENGLISH_FIRST_CLINIC.read_text(encoding="utf-8") + (
+        '\n[consultant]\nuk = "нейрохірург клініки"\nen = "a neurosurgeon of the clinic"\n'
+        '[price]\nuk = "800 грн"\nen = "UAH 800"\n'
+    )
+    # Tables must come before [reception]'s keys end: append as their own tables is valid TOML.
+    path = tmp_path / "clinic.toml"
+    path.write_text(profile, encoding="utf-8")
+    app = create_app(make_settings(database_url, clinic_file=path), clock=Clock())
+    with TestClient(app, follow_redirects=False) as priced:
+        picker = priced.get("/consultation").text
+        assert "Price of the consultation: UAH 800." in picker
+        assert "You will talk with a neurosurgeon of the clinic." in picker
+        token = token_of(book(priced))
+        assert "Price of the consultation: UAH 800." in priced.get(f"/bookings/{token}").text
+        assert "Вартість консультації: 800 грн." in priced.get(f"/uk/bookings/{token}").text
+    app.state.engine.dispose()

@@ -120,7 +120,7 @@ def test_racing_reschedules_into_one_slot_move_exactly_one(server):
             assert response.status_code == 303
             tokens.append(response.headers["location"].rsplit("/", 1)[1])
         csrf = [
-            csrf_from(client.get(f"/bookings/{token}/reschedule").text)
+            csrf_from(client.get(f"/bookings/{token}/cancel").text)
             for client, token in zip(clients, tokens, strict=True)
         ]
         calls = [

@@ -93,7 +93,7 @@ def test_rescheduled_invite_keeps_uid_and_raises_sequence(client):
     old, new = offered_starts(client)[:2]
     token = token_of(book(client, old))
     before, _ = parse_both(invite(client, token))
-    picker = client.get(f"/bookings/{token}/reschedule").text
+    picker = client.get(f"/bookings/{token}/reschedule/confirm?start={new}").text
     moved = client.post(
         f"/bookings/{token}/reschedule", data={"csrf_token": csrf_from(picker), "start": new}
     )

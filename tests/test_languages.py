@@ -151,7 +151,7 @@ def test_no_english_interface_text_on_any_ukrainian_page_or_email(uk_client, eng
     start, later = offered_starts(uk_client, "/consultation/slots?day=2026-12-02")[:2]
     booked = uk_client.post("/consultation/book", data=form_fields(open_form(uk_client, start)))
     token = booked.headers["location"].rsplit("/", 1)[1]
-    reschedule = uk_client.get(f"/bookings/{token}/reschedule").text
+    reschedule = uk_client.get(f"/bookings/{token}/reschedule/confirm?start={later}").text
     moved = uk_client.post(
         f"/bookings/{token}/reschedule", data={"csrf_token": csrf_from(reschedule), "start": later}
     )
@@ -160,7 +160,10 @@ def test_no_english_interface_text_on_any_ukrainian_page_or_email(uk_client, eng
     cancel_page = uk_client.get(f"/bookings/{token}/cancel").text
     uk_client.post(f"/bookings/{token}/cancel", data={"csrf_token": csrf_from(cancel_page)})
     pages["cancelled-booking"] = uk_client.get(f"/bookings/{token}").text
-    refused = uk_client.get(f"/bookings/{token}/reschedule")
+    # Moving a cancelled booking (a form left open in another tab) is refused with a 409.
+    refused = uk_client.post(
+        f"/bookings/{token}/reschedule", data={"csrf_token": csrf_from(reschedule), "start": start}
+    )
     assert refused.status_code == 409
     pages["error-409"] = refused.text
     pages.update(error_pages(database_url))

@@ -109,6 +109,9 @@ def test_confirmation_arrives_with_a_parsable_invite(client, engine, smtp, clock
     html = confirmation.get_body(("html",)).get_content()
     assert f"/bookings/{token}" in text and f"/bookings/{token}" in html
     assert "Viber" in text and "Thursday 3 December 2026, 10:30" in text
+    # What happens next, in the same words as the booking page.
+    plan = "our specialist will call or write to you in Viber on +380 67 123 4567."
+    assert plan in " ".join(text.split()) and plan in " ".join(html.split())
     event = ics_of(confirmation).walk("VEVENT")[0]
     assert event.decoded("dtstart").isoformat() == "2026-12-03T08:30:00+00:00"
     assert str(event["status"]) == "CONFIRMED"
@@ -196,7 +199,7 @@ def test_reminder_goes_once_at_the_right_time(client, engine, smtp, clock):
 
 def test_reschedule_and_cancel_send_notices_and_move_the_reminder(client, engine, smtp, clock):
     token = token_of(book(client, "2026-12-03T08:30:00Z"))
-    picker = client.get(f"/bookings/{token}/reschedule").text
+    picker = client.get(f"/bookings/{token}/cancel").text
     moved = client.post(
         f"/bookings/{token}/reschedule",
         data={"csrf_token": csrf_from(picker), "start": "2026-12-04T09:00:00Z"},
@@ -265,7 +268,7 @@ def test_no_patient_data_in_the_logs_of_a_full_flow(client, engine, smtp, clock,
         token = token_of(book(client, "2026-12-03T08:30:00Z"))
         client.get(f"/bookings/{token}")
         client.get(f"/bookings/{token}/invite.ics")
-        picker = client.get(f"/bookings/{token}/reschedule").text
+        picker = client.get(f"/bookings/{token}/cancel").text
         client.post(
             f"/bookings/{token}/reschedule",
             data={"csrf_token": csrf_from(picker), "start": "2026-12-04T09:00:00Z"},

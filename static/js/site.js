@@ -65,9 +65,17 @@
     strip.scrollLeft = current.offsetLeft - (strip.clientWidth - current.offsetWidth) / 2;
   }
 
+  // A form answered through htmx: focus its error summary (or message), as autofocus does for a
+  // page that loads.
+  function focusFormMessage() {
+    var message = document.querySelector("#form-errors, #form-message");
+    if (message && document.activeElement !== message) message.focus();
+  }
+
   document.addEventListener("htmx:after:swap", function () {
     addLocalTimes(document);
     centreChosenDay();
+    focusFormMessage();
     if (!pendingFocus) return;
     var target = document.querySelector(pendingFocus);
     pendingFocus = null;
@@ -122,6 +130,22 @@
         if (request.status === 200) body.innerHTML = request.responseText;
       }
       section.open = true;
+    });
+  });
+
+  // "Copy the link": the manage link is the patient's way back, so make keeping it easy.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    var status = button.parentElement.querySelector(".copy-status");
+    if (!source) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var done = function () { if (status) status.textContent = status.getAttribute("data-copied"); };
+      source.select();
+      if (navigator.clipboard) navigator.clipboard.writeText(source.value).then(done, function () {
+        if (document.execCommand("copy")) done();
+      });
+      else if (document.execCommand("copy")) done();
     });
   });
 

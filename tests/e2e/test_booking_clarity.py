@@ -6,6 +6,7 @@ The live server's clock stands at Monday 30 November 2026, 08:00 in Kyiv (tests/
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -191,3 +192,188 @@ def test_the_picker_survives_a_database_outage_and_recovers_by_itself(phone_in, 
     finally:
         proxy.close()
         drop_postgres_database(url)
+
+
+# --- The form: Back, a lost time, too many tries, errors ------------------------------------
+
+
+def open_form(page, base: str, day: str = TUESDAY) -> str:
+    page.goto(base + day)
+    page.locator("button.slot").nth(2).click()
+    page.wait_for_url("**/consultation/book?start=*")
+    return page.url
+
+
+def fill(page, *, name: str = "Olena Kovalenko", phone: str = "067 123 4567") -> None:
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Phone number").fill(phone)
+    page.get_by_label("Email (optional)").fill("olena@example.com")
+    page.get_by_label("Telegram").check()
+    page.get_by_label("Anything you want the doctor to know").fill("Left eye, a year.")
+    page.get_by_label("I agree").check()
+
+
+def submit(page) -> None:
+    page.get_by_role("button", name="Book this consultation").click()
+
+
+def test_back_after_booking_says_you_have_booked_this_time(phone_in, live_url):
+    page = phone_in()
+    open_form(page, live_url)
+    fill(page)
+    submit(page)
+    page.wait_for_url("**/bookings/*")
+    booking_url = page.url
+    page.go_back()
+    page.get_by_role("heading", name="You have booked this time").wait_for()
+    assert "no longer free" not in page.content()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="See your booking").click()
+    page.wait_for_url(booking_url)
+
+
+def test_a_form_with_errors_leaves_no_post_for_back_to_resend(phone_in, live_url):
+    page = phone_in()
+    form_url = open_form(page, live_url)
+    fill(page, name="")
+    submit(page)
+    errors = page.locator("#form-errors")
+    errors.wait_for()
+    # Focus moves to the summary; the invalid field is visibly marked.
+    assert page.evaluate("document.activeElement.id") == "form-errors"
+    border = page.locator("#name").evaluate("el => getComputedStyle(el).borderTopColor")
+    danger = page.locator("#name-error").evaluate("el => getComputedStyle(el).color")
+    valid = page.locator("#email").evaluate("el => getComputedStyle(el).borderTopColor")
+    assert border == danger != valid
+    assert page.url == form_url
+    assert axe_violations(page) == []
+    # Back returns to the day's times, as a page, not the browser's resubmission page.
+    response = page.go_back()
+    assert response is not None and response.request.method == "GET"
+    assert page.url == live_url + TUESDAY
+    assert page.locator("button.slot").count() > 0
+
+
+def test_an_error_link_shows_the_field_with_its_label(phone_in, live_url):
+    page = phone_in()
+    open_form(page, live_url)
+    fill(page, name="", phone="067 123 4567")
+    page.get_by_label("I agree").uncheck()
+    submit(page)
+    page.locator("#form-errors").wait_for()
+    page.locator("#form-errors a[href='#consent']").click()
+    label = page.locator("label[for='consent']").bounding_box()
+    assert label is not None and 0 <= label["y"] < PHONE["height"]
+    # The phone number is shown back as it was typed, not rewritten.
+    assert page.get_by_label("Phone number").input_value() == "067 123 4567"
+
+
+def test_a_number_without_country_code_that_is_not_ukrainian_asks_for_it(phone_in, live_url):
+    page = phone_in()
+    open_form(page, live_url)
+    fill(page, phone="512 345 678")
+    submit(page)
+    page.locator("#form-errors").wait_for()
+    assert "Please add the country code, for example +48" in page.content()
+    assert page.get_by_label("Phone number").input_value() == "512 345 678"
+
+
+def test_a_time_taken_meanwhile_keeps_what_was_typed(phone_in, live_url):
+    page, rival = phone_in(), phone_in()
+    open_form(page, live_url)
+    fill(page)
+    open_form(rival, live_url)  # the same slot, booked first by someone else
+    fill(rival, name="Someone Else")
+    submit(rival)
+    rival.wait_for_url("**/bookings/*")
+    submit(page)
+    page.locator("#form-message").wait_for()
+    assert "no longer free" in page.locator("#form-message").inner_text()
+    assert page.evaluate("document.activeElement.id") == "form-message"
+    assert page.get_by_label("Your name").input_value() == "Olena Kovalenko"
+    assert page.get_by_label("Phone number").input_value() == "067 123 4567"
+    assert page.get_by_label("Email (optional)").input_value() == "olena@example.com"
+    assert page.get_by_label("Telegram").is_checked()
+    assert "Left eye" in page.get_by_label("Anything you want the doctor to know").input_value()
+    nearest = page.locator(".alternatives input[type=radio]")
+    assert nearest.count() == 4 and nearest.first.is_checked()
+    assert axe_violations(page) == []
+    page.get_by_label("I agree").check()  # consent is asked again, never carried over silently
+    submit(page)
+    page.wait_for_url("**/bookings/*")
+
+
+def test_too_many_tries_keeps_what_was_typed(phone_in, tmp_path):
+    url = f"sqlite:///{tmp_path / 'limited.db'}"
+    migrate(url)
+    with running_server(url, env={"RATE_LIMIT_BOOKING": "1 per minute"}) as base:
+        page = phone_in()
+        open_form(page, base)
+        fill(page, name="")
+        submit(page)  # the one allowed try: answered with the missing name
+        page.locator("#form-errors").wait_for()
+        page.get_by_label("Your name").fill("Olena Kovalenko")
+        submit(page)
+        page.locator("#form-message").filter(has_text="many times").wait_for()
+        assert page.get_by_label("Your name").input_value() == "Olena Kovalenko"
+        assert page.get_by_label("Phone number").input_value() == "067 123 4567"
+        assert "Left eye" in page.get_by_label("Anything you want the doctor to know").input_value()
+
+
+# --- After booking: what happens next, the link, moving the time ----------------------------
+
+
+def book_one(page, base: str) -> str:
+    open_form(page, base)
+    fill(page)
+    submit(page)
+    page.wait_for_url("**/bookings/*")
+    return page.url
+
+
+def test_the_booking_page_says_what_happens_next_and_copies_the_link(browser, live_url):
+    context = browser.new_context(viewport=PHONE, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        booking_url = book_one(page, live_url)
+        steps = page.locator("section.next-steps").inner_text()
+        assert "call or write to you in Telegram" in steps
+        assert "We are sending a confirmation" in steps and "olena@example.com" in steps
+        assert page.locator("#manage-url").input_value() == booking_url
+        page.get_by_role("button", name="Copy the link").click()
+        page.locator(".copy-status").filter(has_text="Link copied").wait_for()
+        assert page.evaluate("navigator.clipboard.readText()") == booking_url
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_rescheduling_asks_first_then_says_from_and_to(phone_in, live_url):
+    page = phone_in()
+    booking_url = book_one(page, live_url)
+    page.get_by_role("link", name="Change the time").click()
+    page.goto(booking_url + "/reschedule?day=2026-12-02")
+    page.locator("button.slot").first.click()
+    page.wait_for_url("**/reschedule/confirm?start=*")
+    assert page.get_by_role("heading", level=1).inner_text() == "Move your consultation?"
+    proof = page.locator(".proof").inner_text()
+    assert "Tuesday 1 December 2026" in proof and "Wednesday 2 December 2026, 09:30" in proof
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Move my consultation").click()
+    page.wait_for_url("**/bookings/*?done=moved&from=*")
+    moved = page.locator(".notice").inner_text()
+    assert re.search(
+        r"moved from Tuesday 1 December 2026, \d\d:\d\d to Wednesday 2 December 2026, 09:30", moved
+    )
+    assert axe_violations(page) == []
+
+
+def test_a_cancelled_bookings_reschedule_page_says_it_is_cancelled(phone_in, live_url):
+    page = phone_in()
+    booking_url = book_one(page, live_url)
+    page.get_by_role("link", name="Cancel the consultation").click()
+    page.get_by_role("button", name="Yes, cancel it").click()
+    page.wait_for_url("**?done=cancelled")
+    page.goto(booking_url + "/reschedule")
+    assert page.title().startswith("This consultation is cancelled")
+    assert page.get_by_role("heading", level=1).inner_text() == "This consultation is cancelled"

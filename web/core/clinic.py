@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -64,6 +64,9 @@ class Clinic:
     phone_region: str
     channels: tuple[str, ...]
     rules: SlotRules
+    # Optional, per language: shown to patients only when clinic.toml gives them.
+    consultants: Mapping[str, str] = field(default_factory=dict)
+    prices: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def default_language(self) -> str:
@@ -76,6 +79,14 @@ class Clinic:
     @property
     def publisher(self) -> str:
         return self.publishers[self.language]
+
+    @property
+    def consultant(self) -> str | None:
+        return self.consultants.get(self.language)
+
+    @property
+    def price(self) -> str | None:
+        return self.prices.get(self.language)
 
     @property
     def legal_name(self) -> str:
@@ -159,6 +170,8 @@ class _Profile(_Strict):
     legal_name: PerLanguage
     address: PerLanguage
     emergency_numbers: list[_EmergencyNumber] = Field(min_length=1)
+    consultant: PerLanguage | None = None  # who consults, e.g. "a neurosurgeon of the clinic"
+    price: PerLanguage | None = None  # e.g. "800 UAH" or "free of charge"
     time_zone: StrictStr = "Europe/Kyiv"
     phone_region: StrictStr = "UA"
     channels: list[NonEmpty] = Field(min_length=1)
@@ -178,14 +191,17 @@ class _Profile(_Strict):
 
     @model_validator(mode="after")
     def _text_in_every_language(self) -> _Profile:
-        texts = {field: getattr(self, field) for field in ("name", "publisher", "legal_name")}
+        texts = {key: getattr(self, key) for key in ("name", "publisher", "legal_name")}
         texts["address"] = self.address
+        for optional in ("consultant", "price"):
+            if getattr(self, optional) is not None:
+                texts[optional] = getattr(self, optional)
         for entry in self.emergency_numbers:
             texts[f"emergency_numbers ({entry.number}).service"] = entry.service
-        for field, by_language in texts.items():
+        for key, by_language in texts.items():
             missing = [code for code in self.languages if code not in by_language]
             if missing:
-                raise ValueError(f"'{field}' has no text in {', '.join(missing)}")
+                raise ValueError(f"'{key}' has no text in {', '.join(missing)}")
         return self
 
     @field_validator("time_zone")
@@ -240,6 +256,8 @@ def parse_clinic(data: dict[str, Any]) -> Clinic:
             EmergencyNumber(number=entry.number, services=entry.service)
             for entry in profile.emergency_numbers
         ),
+        consultants=profile.consultant or {},
+        prices=profile.price or {},
         languages=tuple(profile.languages),
         language=profile.languages[0],
         channels=tuple(profile.channels),

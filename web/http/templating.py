@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from web.core import formats, i18n
 from web.core.clinic import Clinic
+from web.core.next_steps import contact_plan
 from web.http.csrf import SecureForm, form_meta
 from web.http.i18n import absolute, localized_path, page_language, same_page_in
 
@@ -120,6 +121,7 @@ def make_templates(
         csrf_field=_csrf_field,
         language_name=language_name,
         og_locale=og_locale,
+        contact_plan=contact_plan,
     )
     env.filters.update(
         _language_filters(zone),

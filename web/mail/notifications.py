@@ -20,6 +20,7 @@ from web.core.clinic import Clinic
 from web.core.i18n import N_
 from web.core.invites import build_invite
 from web.core.models import Booking, OutboxMessage
+from web.core.next_steps import contact_plan
 
 REMINDER_BEFORE = timedelta(hours=24)
 ALERT_HEADLINES = {
@@ -61,7 +62,9 @@ class Notifier:
                 clock=lambda moment: formats.clock(moment, zone),
                 phone=formats.readable_phone,
             )
-            env.globals.update(clinic=self.clinic.localized(language), lang=language)
+            env.globals.update(
+                clinic=self.clinic.localized(language), lang=language, contact_plan=contact_plan
+            )
             self._environments[language] = env
         return self._environments[language]
 

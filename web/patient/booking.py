@@ -20,14 +20,14 @@ from starlette.routing import Route
 from web.core import bookings
 from web.core.availability import availability
 from web.core.clinic import Clinic
-from web.core.errors import BookingNotActive, InvalidSlot, SlotUnavailable
+from web.core.errors import BookingNotActive, DomainError, InvalidSlot, SlotUnavailable
 from web.core.formats import format_start, local_day, parse_day, parse_start
 from web.core.i18n import N_
 from web.core.invites import build_invite, google_calendar_link, invite_filename, outlook_link
 from web.core.models import Booking, BookingStatus
 from web.core.schedule import Slot, is_on_grid, next_day_with_slots
 from web.http.csrf import form_meta, posted_form
-from web.http.i18n import localized_path, page_language
+from web.http.i18n import absolute, localized_path, page_language
 from web.http.ratelimit import enforce
 from web.http.responses import ics_response
 from web.http.templating import render
@@ -36,6 +36,10 @@ from web.patient.forms import BookingForm, ConfirmForm, RescheduleForm
 FORM_REFUSED = N_("This form could not be accepted. Please reload the page and try again.")
 TAKEN = N_(
     "Sorry, that time is no longer free: someone may have just booked it. Please choose another."
+)
+TAKEN_KEEP_DETAILS = N_(
+    "Sorry, that time is no longer free: someone may have just booked it. Your details are kept "
+    "below: choose one of the nearest free times and book again."
 )
 
 
@@ -127,6 +131,9 @@ def booking_form(request: Request) -> Response:
     start = _slot_start(request, request.query_params.get("start"))
     by_day = _free_slots(request)
     if not any(slot.start == start for slots in by_day.values() for slot in slots):
+        own = _own_booking(request, start)
+        if own is not None:  # Back after booking: this browser booked it, not someone else
+            return render(request, "booked_already.html", {"start": start, "booking_url": own})
         return _slot_taken(request, start)
     form = _blank_form(request)
     form.start.data = format_start(start)
@@ -142,23 +149,64 @@ def _blank_form(request: Request) -> BookingForm:
 
 
 def _render_form(
-    request: Request, form: BookingForm, start: datetime, status_code: int = 200
+    request: Request,
+    form: BookingForm,
+    start: datetime,
+    status_code: int = 200,
+    *,
+    message: str | None = None,
+    alternatives: list[Slot] | None = None,
+    headers: dict[str, str] | None = None,
+    same_page: str | None = None,
 ) -> Response:
+    form_page = f"{request.app.url_path_for('booking_form')}?start={format_start(start)}"
     context = {
         "form": form,
         "start": start,
         "end": start + _clinic(request).rules.slot_length,
-        "same_page": f"{request.app.url_path_for('booking_form')}?start={format_start(start)}",
+        "message": message,
+        "alternatives": alternatives or [],
+        "same_page": same_page or form_page,
     }
-    return render(request, "booking_form.html", context, status_code=status_code)
+    return render(request, "booking_form.html", context, status_code=status_code, headers=headers)
+
+
+# A booking made from this browser, by slot start, so that Back to the form recognises it.
+OWN_BOOKINGS = "own_bookings"
+OWN_BOOKINGS_KEPT = 3
+
+
+def _remember_booking(request: Request, start: datetime, token: str) -> None:
+    own = dict(request.session.get(OWN_BOOKINGS, {}))
+    own[format_start(start)] = token
+    request.session[OWN_BOOKINGS] = dict(list(own.items())[-OWN_BOOKINGS_KEPT:])
+
+
+def _own_booking(request: Request, start: datetime) -> str | None:
+    token = request.session.get(OWN_BOOKINGS, {}).get(format_start(start))
+    return localized_path(request, "booking_page", token=token) if token else None
+
+
+def nearest_free(by_day: dict[date, list[Slot]], wanted: datetime, count: int) -> list[Slot]:
+    """The free slots closest in time to the one that was taken, in time order."""
+    free = [slot for slots in by_day.values() for slot in slots]
+    closest = sorted(free, key=lambda slot: abs(slot.start - wanted))[:count]
+    return sorted(closest, key=lambda slot: slot.start)
+
+
+async def _posted_booking_form(request: Request) -> tuple[BookingForm, bool]:
+    clinic = _clinic(request)
+    return await posted_form(
+        request, BookingForm, channels=clinic.channels, phone_region=clinic.phone_region
+    )
 
 
 async def submit_booking(request: Request) -> Response:
-    enforce(request, "booking")
-    clinic = _clinic(request)
-    form, valid = await posted_form(
-        request, BookingForm, channels=clinic.channels, phone_region=clinic.phone_region
-    )
+    try:
+        enforce(request, "booking")
+    except HTTPException as limited:  # 429, with what the patient typed kept in the form
+        return await _limited_keep_details(request, limited)
+    form, valid = await _posted_booking_form(request)
     start = _slot_start(request, form.start.data)
     if form.is_bot or not form.has_valid_key:
         raise HTTPException(400, FORM_REFUSED)  # nothing a person could fix in a field
@@ -179,10 +227,48 @@ async def submit_booking(request: Request) -> Response:
             ),
         )
     except SlotUnavailable:
-        return await run_in_threadpool(_slot_taken, request, start)
-    return RedirectResponse(
-        localized_path(request, "booking_page", token=booking_token), status_code=303
+        return await run_in_threadpool(_taken_keep_details, request, form, start)
+    _remember_booking(request, start, booking_token)
+    return _go_to(request, localized_path(request, "booking_page", token=booking_token))
+
+
+async def _limited_keep_details(request: Request, limited: HTTPException) -> Response:
+    """429 on the form itself, so nothing typed is lost; a post that is not our form gets the
+    plain 429 page."""
+    try:
+        form, _ = await _posted_booking_form(request)
+        start = _slot_start(request, form.start.data)
+    except (HTTPException, DomainError):
+        raise limited from None
+    message, headers = str(limited.detail), dict(limited.headers or {})
+    return _render_form(request, form, start, 429, message=message, headers=headers)
+
+
+def _taken_keep_details(request: Request, form: BookingForm, start: datetime) -> Response:
+    """409: the same form with everything typed, and the nearest free times to choose from."""
+    alternatives = nearest_free(_free_slots(request), start, count=4)
+    if not alternatives:
+        return _slot_taken(request, start)
+    form.start.data = format_start(alternatives[0].start)
+    day = local_day(start, _clinic(request).rules.time_zone)
+    # Another language's version of this answer is the fresh slots of that day.
+    slots_page = f"{request.app.url_path_for('consultation_slots')}?day={day.isoformat()}"
+    return _render_form(
+        request,
+        form,
+        start,
+        409,
+        message=TAKEN_KEEP_DETAILS,
+        alternatives=alternatives,
+        same_page=slots_page,
     )
+
+
+def _go_to(request: Request, path: str) -> Response:
+    """After a successful POST: a 303 for a plain form, a full navigation for htmx."""
+    if request.headers.get("hx-request") == "true":  # fetch would follow a 303 silently
+        return Response(status_code=200, headers={"HX-Redirect": path})
+    return RedirectResponse(path, status_code=303)
 
 
 def _booking(request: Request) -> tuple[str, Booking]:
@@ -191,7 +277,7 @@ def _booking(request: Request) -> tuple[str, Booking]:
 
 
 def _manage_url(request: Request, token: str) -> str:
-    return str(request.url_for("booking_page", token=token))
+    return absolute(request, localized_path(request, "booking_page", token=token))
 
 
 def _calendar_links(request: Request, booking: Booking, token: str) -> dict[str, str]:
@@ -204,12 +290,22 @@ def _calendar_links(request: Request, booking: Booking, token: str) -> dict[str,
     }
 
 
+def _moved_from(request: Request) -> datetime | None:
+    """The old time named in "moved from ... to ..."; anything unreadable is left out."""
+    try:
+        return parse_start(request.query_params.get("from"))
+    except DomainError:
+        return None
+
+
 def booking_page(request: Request) -> Response:
     token, booking = _booking(request)
     context = {
         "booking": booking,
         "token": token,
         "flash": request.query_params.get("done"),
+        "moved_from": _moved_from(request) if "from" in request.query_params else None,
+        "manage_url": _manage_url(request, token),
         "calendar": _calendar_links(request, booking, token),
     }
     return render(request, "booking.html", context)
@@ -252,8 +348,10 @@ async def cancel(request: Request) -> Response:
 
 
 def _reschedule_picker(request: Request, token: str, day: date | None) -> Picker:
+    """Choosing a time only asks: the confirmation page shows the old and the new time."""
     url = localized_path(request, "reschedule", token=token)
-    return _picker(request, day, day_url=url, slot_action=url, slot_method="post")
+    confirm = localized_path(request, "reschedule_confirm", token=token)
+    return _picker(request, day, day_url=url, slot_action=confirm, slot_method="get")
 
 
 def _render_reschedule(
@@ -276,12 +374,42 @@ def _render_reschedule(
     )
 
 
-def reschedule_page(request: Request) -> Response:
+def _movable(request: Request) -> tuple[str, Booking] | Response:
+    """The booking to move, or where to go instead: a cancelled one's own page says so."""
     token, booking = _booking(request)
+    if booking.is_cancelled:
+        return RedirectResponse(localized_path(request, "booking_page", token=token), 303)
     if booking.status != BookingStatus.CONFIRMED:
         raise BookingNotActive
+    return token, booking
+
+
+def reschedule_page(request: Request) -> Response:
+    movable = _movable(request)
+    if isinstance(movable, Response):
+        return movable
+    token, booking = movable
     form = RescheduleForm(meta=form_meta(request))
     return _render_reschedule(request, token, booking, _requested_day(request), form)
+
+
+def reschedule_confirm(request: Request) -> Response:
+    movable = _movable(request)
+    if isinstance(movable, Response):
+        return movable
+    token, booking = movable
+    start = _slot_start(request, request.query_params.get("start"))
+    form = RescheduleForm(meta=form_meta(request), data={"start": format_start(start)})
+    day = local_day(start, _clinic(request).rules.time_zone)
+    context = {
+        "booking": booking,
+        "token": token,
+        "start": start,
+        "end": start + _clinic(request).rules.slot_length,
+        "form": form,
+        "day": day,
+    }
+    return render(request, "reschedule_confirm.html", context)
 
 
 async def reschedule(request: Request) -> Response:
@@ -289,6 +417,8 @@ async def reschedule(request: Request) -> Response:
     form, _ = await posted_form(request, RescheduleForm)
     token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
     start = _slot_start(request, form.start.data)
+    _, before = await run_in_threadpool(_booking, request)
+    old_start = before.start
     try:
         await run_in_threadpool(
             bookings.reschedule,
@@ -303,6 +433,8 @@ async def reschedule(request: Request) -> Response:
     except SlotUnavailable:
         return await run_in_threadpool(_reschedule_taken, request, token, start, form)
     url = localized_path(request, "booking_page", token=token) + "?done=moved"
+    if old_start != start:  # a resubmitted form moved nothing this time
+        url += f"&from={format_start(old_start)}"
     return RedirectResponse(url, status_code=303)
 
 
@@ -328,4 +460,10 @@ routes = [
     Route("/bookings/{token}/cancel", cancel, name="cancel", methods=["POST"]),
     Route("/bookings/{token}/reschedule", reschedule_page, name="reschedule", methods=["GET"]),
     Route("/bookings/{token}/reschedule", reschedule, name="reschedule_submit", methods=["POST"]),
+    Route(
+        "/bookings/{token}/reschedule/confirm",
+        reschedule_confirm,
+        name="reschedule_confirm",
+        methods=["GET"],
+    ),
 ]
