@@ -7,6 +7,8 @@ import contextlib
 import socket
 import threading
 
+from sqlalchemy.engine import make_url
+
 
 class TcpProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
@@ -67,3 +69,11 @@ class TcpProxy:
         self.running = False
         self.cut()
         self.listener.close()
+
+
+def proxy_for(database_url: str) -> tuple[TcpProxy, str]:
+    """A proxy in front of the database of `database_url`, and the URL that goes through it."""
+    direct = make_url(database_url)
+    proxy = TcpProxy(direct.host or "127.0.0.1", direct.port or 5432)
+    through = direct.set(host="127.0.0.1", port=proxy.port)
+    return proxy, through.render_as_string(hide_password=False)

@@ -10,13 +10,12 @@ import time
 
 import httpx2 as httpx
 import pytest
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, func, select
 
 from tests.booking_helpers import book, form_fields, offered_starts
 from tests.conftest import TEST_DATABASE_URL, drop_postgres_database, fresh_database, need
 from tests.live_server import running_server
-from tests.tcp_proxy import TcpProxy
+from tests.tcp_proxy import proxy_for
 from web.cli import migrate
 from web.core.db import make_engine
 from web.core.models import Booking, OutboxMessage
@@ -36,11 +35,7 @@ def test_database_outage_gives_503_then_recovers(tmp_path):
     need(TEST_DATABASE_URL, "the outage test needs PostgreSQL (TEST_DATABASE_URL)")
     url = fresh_database("postgresql", tmp_path)
     migrate(url)
-    direct = make_url(url)
-    proxy = TcpProxy(direct.host or "127.0.0.1", direct.port or 5432)
-    through_proxy = direct.set(host="127.0.0.1", port=proxy.port).render_as_string(
-        hide_password=False
-    )
+    proxy, through_proxy = proxy_for(url)
     try:
         with (
             running_server(through_proxy) as base,

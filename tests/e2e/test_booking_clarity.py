@@ -10,12 +10,11 @@ import re
 import time
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.conftest import TEST_DATABASE_URL, drop_postgres_database, fresh_database, need
 from tests.e2e.conftest import PHONE, PageProblems, axe_violations
 from tests.live_server import running_server
-from tests.tcp_proxy import TcpProxy
+from tests.tcp_proxy import proxy_for
 from web.cli import migrate
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -157,11 +156,7 @@ def test_the_picker_survives_a_database_outage_and_recovers_by_itself(phone_in, 
     need(TEST_DATABASE_URL, "the outage test needs PostgreSQL (TEST_DATABASE_URL)")
     url = fresh_database("postgresql", tmp_path)
     migrate(url)
-    direct = make_url(url)
-    proxy = TcpProxy(direct.host or "127.0.0.1", direct.port or 5432)
-    through_proxy = direct.set(host="127.0.0.1", port=proxy.port).render_as_string(
-        hide_password=False
-    )
+    proxy, through_proxy = proxy_for(url)
     refresh = (
         "document.querySelector('[data-live-refresh]')"
         ".dispatchEvent(new CustomEvent('refresh-slots'))"
