@@ -64,7 +64,8 @@ def test_cancel_reschedule_and_login_are_limited(engine, database_url):
 def slots_ahead(base: str, count: int) -> list[str]:
     with httpx.Client(base_url=base) as client:
         days = re.findall(
-            r'href="/consultation/slots\?day=([0-9-]+)"', client.get("/consultation").text
+            r'href="/consultation/slots\?day=([0-9-]+)(?:#[^"]*)?"',
+            client.get("/consultation").text,
         )
         starts: list[str] = []
         for day in days[1:]:

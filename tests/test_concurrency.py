@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 RACERS = 20
 SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
-DAY = re.compile(r'href="/consultation/slots\?day=(\d{4}-\d\d-\d\d)"')
+DAY = re.compile(r'href="/consultation/slots\?day=(\d{4}-\d\d-\d\d)(?:#[^"]*)?"')
 
 
 @pytest.fixture(params=BACKENDS)
