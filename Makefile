@@ -31,7 +31,7 @@ check: $(VENV)/.installed
 	$(BIN)/python -m web check
 
 run: check migrate
-	$(BIN)/uvicorn --factory web.app:create_app --host $(HOST) --port $(PORT)
+	WEB_CONCURRENCY=1 $(BIN)/uvicorn --factory web.app:create_app --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

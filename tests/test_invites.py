@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
@@ -166,7 +166,9 @@ def test_google_and_outlook_links_carry_the_same_utc_times(client):
         assert urlparse(links[key]).path == "/calendar/0/action/compose"
         assert utc(query["startdt"][0]) == utc("2026-12-01T08:30:00Z")
         assert utc(query["enddt"][0]) == utc("2026-12-01T09:00:00Z")
-    # Links go to other companies' servers: no name or phone in them.
+    # Links go to other companies' servers: no name or phone in them, and no manage link.
     for link in links.values():
         assert "Private" not in link and "380671234567" not in link
+    for key in ("google", "outlook", "office"):
+        assert token not in links[key] and "bookings" not in unquote(links[key])
     assert links["ics"] == f"/bookings/{token}/invite.ics"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
@@ -24,10 +25,11 @@ from web.core.db import make_engine
 from web.core.errors import DomainError
 from web.core.models import utc_now
 from web.http import health
+from web.http.access_log import mask_secrets_in_access_log
 from web.http.assets import FingerprintedStatic
 from web.http.errors import database_unavailable, domain_error, http_error, server_error
 from web.http.i18n import LanguagePrefix
-from web.http.ratelimit import make_rate_limits
+from web.http.ratelimit import make_rate_limits, warn_if_counted_per_worker
 from web.http.security import SecurityHeadersMiddleware
 from web.http.templating import make_templates
 from web.mail.notifications import Notifier
@@ -59,6 +61,7 @@ def create_app(
     if clock is None:
         clock = _fixed(settings.fixed_now) if settings.fixed_now else utc_now
     _log_to_stderr()
+    mask_secrets_in_access_log()
     clinic = load_clinic(settings.clinic_file)
     static = FingerprintedStatic(PROJECT_ROOT / "static")
     templates = make_templates(
@@ -103,6 +106,7 @@ def create_app(
     app.state.ledger = Ledger(app.state.engine, clinic.rules)
     app.state.clock = clock
     app.state.notifier = Notifier(clinic, settings.public_url, templates=TEMPLATES / "email")
+    warn_if_counted_per_worker(settings.redis_url, os.environ.get("WEB_CONCURRENCY"))
     app.state.rate_limits = make_rate_limits(
         redis_url=settings.redis_url,
         overrides=settings.rate_limits,

@@ -35,9 +35,10 @@ def invite_uid(clinic: Clinic, booking: Booking) -> str:
     return f"consultation-{booking.id}@{domain}"
 
 
-def invite_text(clinic: Clinic, booking: Booking, manage_url: str) -> InviteText:
+def invite_text(clinic: Clinic, booking: Booking, manage_url: str | None) -> InviteText:
     """What every calendar entry says, in the booking's language. No personal details: this text
-    also goes into the Google and Outlook links, which are URLs on someone else's servers."""
+    also goes into the Google and Outlook links, which are URLs on someone else's servers; those
+    get no manage link either (manage_url None), since the link is the key to the booking."""
     language = booking.language
     clinic = clinic.localized(language)
 
@@ -52,8 +53,9 @@ def invite_text(clinic: Clinic, booking: Booking, manage_url: str) -> InviteText
         _("How: %(channel)s. The clinic will contact you at the time of the consultation.")
         % {"channel": _(booking.channel)},
         _("Questions or running late: call %(phone)s.") % names,
-        _("To change or cancel: %(link)s") % {"link": manage_url},
     ]
+    if manage_url is not None:
+        lines.append(_("To change or cancel: %(link)s") % {"link": manage_url})
     if booking.status == BookingStatus.CANCELLED:
         lines.insert(0, _("CANCELLED: this consultation will not take place."))
     return InviteText(summary=summary, description="\n".join(lines))
@@ -175,8 +177,8 @@ def _compact_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def google_calendar_link(clinic: Clinic, booking: Booking, manage_url: str) -> str:
-    text = invite_text(clinic, booking, manage_url)
+def google_calendar_link(clinic: Clinic, booking: Booking) -> str:
+    text = invite_text(clinic, booking, manage_url=None)
     query = urlencode(
         {
             "action": "TEMPLATE",
@@ -189,9 +191,9 @@ def google_calendar_link(clinic: Clinic, booking: Booking, manage_url: str) -> s
     return f"https://calendar.google.com/calendar/render?{query}"
 
 
-def outlook_link(clinic: Clinic, booking: Booking, manage_url: str, *, host: str) -> str:
+def outlook_link(clinic: Clinic, booking: Booking, *, host: str) -> str:
     """Compose deeplink: outlook.live.com for personal accounts, outlook.office.com for work."""
-    text = invite_text(clinic, booking, manage_url)
+    text = invite_text(clinic, booking, manage_url=None)
     query = urlencode(
         {
             "path": "/calendar/action/compose",

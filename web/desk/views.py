@@ -88,14 +88,13 @@ def _safe_next(value: str | None) -> str:
     return DESK_HOME
 
 
+def login_page(request: Request) -> Response:
+    form = LoginForm(meta=form_meta(request))
+    context = {"form": form, "next": _safe_next(request.query_params.get("next"))}
+    return _page(request, "desk_login.html", context)
+
+
 async def login(request: Request) -> Response:
-    if request.method == "GET":
-        form = LoginForm(meta=form_meta(request))
-        return _page(
-            request,
-            "desk_login.html",
-            {"form": form, "next": _safe_next(request.query_params.get("next"))},
-        )
     enforce(request, "login")
     form, valid = await posted_form(request, LoginForm)
     context = {"form": form, "next": _safe_next(request.query_params.get("next"))}
@@ -346,7 +345,9 @@ def audit_page(request: Request) -> Response:
 
 
 routes = [
-    Route("/coordinator/login", login, name="desk_login", methods=["GET", "POST"]),
+    # GET (and so HEAD) only shows the form; only a POST signs in and counts against the limit.
+    Route("/coordinator/login", login_page, name="desk_login", methods=["GET"]),
+    Route("/coordinator/login", login, name="desk_login_submit", methods=["POST"]),
     Route("/coordinator/feed/{secret}.ics", feed, name="desk_feed"),
     Mount(
         "/coordinator",

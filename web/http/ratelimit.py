@@ -5,6 +5,7 @@ In memory by default; in Redis when REDIS_URL is set, so that every worker share
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 
@@ -53,12 +54,31 @@ def make_rate_limits(
     return RateLimits(limiter=MovingWindowRateLimiter(storage), items=items, prefix=prefix)
 
 
+UNKNOWN_ADDRESS = "unknown"
+
+
 def client_address(request: Request) -> str:
     """The caller's address; behind a proxy, uvicorn's --proxy-headers has already set it.
 
-    Cut to the 64 characters an address column holds: a forged X-Forwarded-For can be longer.
+    Anything that is not an IP address (a forged or broken X-Forwarded-For passed on by a trusted
+    proxy) is ignored: such callers share one "unknown" count instead of choosing their own key.
     """
-    return request.client.host[:64] if request.client else "unknown"
+    host = request.client.host if request.client else ""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return UNKNOWN_ADDRESS
+
+
+def warn_if_counted_per_worker(redis_url: str | None, workers: str | None) -> None:
+    """Without Redis each worker process counts on its own: a limit of 10 admits 10 per worker."""
+    if redis_url or workers == "1":
+        return
+    log.warning(
+        "REDIS_URL is not set: each worker process keeps its own rate-limit counts, so with "
+        "several workers a limit admits that many times more requests. Set REDIS_URL (or run "
+        "one worker, WEB_CONCURRENCY=1)."
+    )
 
 
 def enforce(request: Request, action: str) -> None:

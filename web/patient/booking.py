@@ -281,12 +281,13 @@ def _manage_url(request: Request, token: str) -> str:
 
 
 def _calendar_links(request: Request, booking: Booking, token: str) -> dict[str, str]:
-    clinic, manage = _clinic(request), _manage_url(request, token)
+    """The .ics (ours) carries the manage link; links to Google and Microsoft never do."""
+    clinic = _clinic(request)
     return {
         "ics": localized_path(request, "booking_invite", token=token),
-        "google": google_calendar_link(clinic, booking, manage),
-        "outlook": outlook_link(clinic, booking, manage, host="outlook.live.com"),
-        "office": outlook_link(clinic, booking, manage, host="outlook.office.com"),
+        "google": google_calendar_link(clinic, booking),
+        "outlook": outlook_link(clinic, booking, host="outlook.live.com"),
+        "office": outlook_link(clinic, booking, host="outlook.office.com"),
     }
 
 
