@@ -447,3 +447,44 @@ def test_patient_data_is_escaped_on_desk_pages(desk, engine):
         text = desk.get(path).text
         assert "<script>alert(1)</script>" not in text and "<b>bold</b>" not in text
         assert "&lt;script&gt;" in text
+
+
+LONG_NAME = "Олександра-Вікторія Ковальчук-Шевченко"
+LONG_NOTE = "Посмикування біля лівого ока вже рік; гірше ввечері, після роботи за компʼютером. " * 3
+
+
+def feed(desk) -> bytes:
+    rotate(desk)
+    response = desk.get(feed_path(desk))
+    assert response.status_code == 200
+    return response.content
+
+
+def test_feed_folds_cyrillic_and_escapes_text(desk):
+    token_of(book(desk, "2026-12-01T08:30:00Z", name=LONG_NAME, note=LONG_NOTE))
+    token_of(book(desk, "2026-12-01T09:00:00Z", name="Anna; Maria, Jr\\", note="One\nTwo; three"))
+    raw = feed(desk)
+    check_raw_bytes(raw)
+    assert raw.count(b"\r\n ") >= 3  # long descriptions really were folded
+    assert b"Anna\\; Maria\\, Jr\\\\" in raw.replace(b"\r\n ", b"")
+    events, others = parse_all(raw)
+    descriptions = [str(e["description"]) for e in events] + [o.description.value for o in others]
+    assert any(LONG_NAME in d and LONG_NOTE.strip() in d for d in descriptions)
+    assert any("One\nTwo; three" in d for d in descriptions)
+
+
+def test_a_control_character_in_a_note_never_reaches_the_feed(desk, engine):
+    token_of(book(desk, "2026-12-01T08:30:00Z"))
+    with Session(engine) as session:  # as if written before the form refused control characters
+        booking = session.exec(select(Booking)).one()
+        booking.note = "form\x0cfeed\x00 and\ttab"
+        booking.patient_name = "Bell\x07 Name"
+        session.add(booking)
+        session.commit()
+    raw = feed(desk)
+    check_raw_bytes(raw)
+    assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", raw)
+    events, others = parse_all(raw)  # both parsers accept the whole feed
+    assert "formfeed and tab" in str(events[0]["description"]) and len(others) == 1
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in raw
+    assert b"X-PUBLISHED-TTL:PT1H\r\n" in raw

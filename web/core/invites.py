@@ -8,6 +8,7 @@ look like a meeting request with RSVP buttons.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,20 +62,32 @@ def invite_text(clinic: Clinic, booking: Booking, manage_url: str | None) -> Inv
     return InviteText(summary=summary, description="\n".join(lines))
 
 
-def _event(
-    clinic: Clinic, booking: Booking, *, summary: str, description: str, url: str, now: datetime
-) -> Event:
-    """One VEVENT in UTC with the booking's stable UID, its SEQUENCE and STATUS."""
+# Control characters but the line break; a tab becomes a space.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def plain(text: str) -> str:
+    """Text a strict calendar parser accepts (one form feed in a patient's note made a parser
+    reject the whole coordinator feed)."""
+    return _CONTROL.sub("", text.replace("\t", " "))
+
+
+def _event(clinic: Clinic, booking: Booking, *, summary: str, description: str, url: str) -> Event:
+    """One VEVENT in UTC with the booking's stable UID, its SEQUENCE and STATUS.
+
+    DTSTAMP is the booking's last change, so an unchanged booking gives the same bytes."""
+    cancelled = booking.status == BookingStatus.CANCELLED
+    if cancelled:
+        summary = translate(booking.language, "Cancelled: %(summary)s") % {"summary": summary}
     event = Event()
     event.add("uid", invite_uid(clinic, booking))
-    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstamp", booking.updated_at.astimezone(UTC))
     event.add("dtstart", booking.start.astimezone(UTC))
     event.add("dtend", booking.end.astimezone(UTC))
     event.add("sequence", booking.sequence)
-    cancelled = booking.status == BookingStatus.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("summary", summary)
-    event.add("description", description)
+    event.add("summary", plain(summary))
+    event.add("description", plain(description))
     event.add("location", location(booking))
     event.add("url", url)
     return event
@@ -93,23 +106,11 @@ def _calendar(events: list[Event], **properties: str) -> bytes:
     return ical
 
 
-def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str, now: datetime) -> bytes:
-    """The patient's file: one event, with their name and note for their own calendar."""
+def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str) -> bytes:
+    """The patient's file: one event, with no phone number or note (calendars are often shared)."""
     text = invite_text(clinic, booking, manage_url)
-    language = booking.language
-    details = (
-        text.description
-        + "\n\n"
-        + translate(language, "Patient: %(name)s, %(phone)s")
-        % {
-            "name": booking.patient_name,
-            "phone": booking.phone,
-        }
-    )
-    if booking.note:
-        details += "\n" + translate(language, "Your note: %(note)s") % {"note": booking.note}
     event = _event(
-        clinic, booking, summary=text.summary, description=details, url=manage_url, now=now
+        clinic, booking, summary=text.summary, description=text.description, url=manage_url
     )
     if booking.status != BookingStatus.CANCELLED:
         alarm = Alarm()
@@ -120,8 +121,13 @@ def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str, now: date
     return _calendar([event])
 
 
+# Subscribed calendars poll the feed about this often (Apple, Google and Outlook read one of
+# the two properties).
+FEED_REFRESH = "PT1H"
+
+
 def build_feed(
-    clinic: Clinic, bookings: list[Booking], *, desk_url: Callable[[Booking], str], now: datetime
+    clinic: Clinic, bookings: list[Booking], *, desk_url: Callable[[Booking], str]
 ) -> bytes:
     """The coordinator's subscription: every upcoming booking with the patient's contact details."""
     language = clinic.default_language  # the desk's language
@@ -150,11 +156,15 @@ def build_feed(
                 summary=summary,
                 description="\n".join(lines),
                 url=desk_url(booking),
-                now=now,
             )
         )
     name = _("%(clinic)s: consultations") % {"clinic": clinic.localized(language).name}
-    return _calendar(events, **{"x-wr-calname": name})
+    calendar = _calendar(events, **{"x-wr-calname": name, "x-published-ttl": FEED_REFRESH})
+    # REFRESH-INTERVAL (RFC 7986) needs VALUE=DURATION, which icalendar's add() does not write.
+    marker = b"X-PUBLISHED-TTL:" + FEED_REFRESH.encode()
+    return calendar.replace(
+        marker, b"REFRESH-INTERVAL;VALUE=DURATION:" + FEED_REFRESH.encode() + b"\r\n" + marker, 1
+    )
 
 
 FILE_STEM = N_("consultation")

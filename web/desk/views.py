@@ -296,7 +296,6 @@ def feed(request: Request) -> Response:
         request.app.state.clinic,
         bookings,
         desk_url=lambda b: str(request.url_for("desk_booking", booking_id=b.id)),
-        now=now,
     )
     return ics_response(body)
 

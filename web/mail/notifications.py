@@ -131,9 +131,7 @@ class Notifier:
     ) -> None:
         manage = self.manage_url(token, booking.language)
         attachment = (
-            build_invite(self.clinic, booking, manage_url=manage, now=now).decode("utf-8")
-            if ics
-            else None
+            build_invite(self.clinic, booking, manage_url=manage).decode("utf-8") if ics else None
         )
         context = {"booking": booking, "manage_url": manage}
         assert booking.email, "patient e-mails go only to bookings with an address"

@@ -315,7 +315,7 @@ def booking_page(request: Request) -> Response:
 def booking_invite(request: Request) -> Response:
     token, booking = _booking(request)
     clinic = _clinic(request)
-    body = build_invite(clinic, booking, manage_url=_manage_url(request, token), now=_now(request))
+    body = build_invite(clinic, booking, manage_url=_manage_url(request, token))
     return ics_response(
         body,
         filename=invite_filename(booking, clinic),
