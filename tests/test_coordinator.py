@@ -477,7 +477,7 @@ def test_a_control_character_in_a_note_never_reaches_the_feed(desk, engine):
     token_of(book(desk, "2026-12-01T08:30:00Z"))
     with Session(engine) as session:  # as if written before the form refused control characters
         booking = session.exec(select(Booking)).one()
-        booking.note = "form\x0cfeed\x00 and\ttab"
+        booking.note = "form\x0cfeed\x01 and\ttab"  # (PostgreSQL cannot store NUL at all)
         booking.patient_name = "Bell\x07 Name"
         session.add(booking)
         session.commit()
