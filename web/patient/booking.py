@@ -52,8 +52,7 @@ class Picker:
     slots: list[Slot]
     next_free: date | None
     day_url: str  # the URL a day link points at, without ?day=
-    slot_action: str
-    slot_method: str
+    slot_action: str  # where choosing a time goes (a GET: the form, or the move's confirmation)
 
 
 def _clinic(request: Request) -> Clinic:
@@ -71,9 +70,7 @@ def _free_slots(request: Request) -> dict[date, list[Slot]]:
         return availability(session, _clinic(request).rules, _now(request))
 
 
-def _picker(
-    request: Request, day: date | None, *, day_url: str, slot_action: str, slot_method: str
-) -> Picker:
+def _picker(request: Request, day: date | None, *, day_url: str, slot_action: str) -> Picker:
     by_day = _free_slots(request)
     days = list(by_day)
     if day not in by_day:
@@ -85,7 +82,6 @@ def _picker(
         next_free=next_day_with_slots(by_day, day),
         day_url=day_url,
         slot_action=slot_action,
-        slot_method=slot_method,
     )
 
 
@@ -100,7 +96,6 @@ def _booking_picker(request: Request, day: date | None) -> Picker:
         day,
         day_url=localized_path(request, "consultation_slots"),
         slot_action=localized_path(request, "booking_form"),
-        slot_method="get",
     )
 
 
@@ -116,14 +111,16 @@ def _slot_start(request: Request, raw: str | None) -> datetime:
     return start
 
 
+def _slots_page(request: Request, start: datetime) -> tuple[date, str]:
+    """The clinic day of `start` and its slots page (unprefixed): where a lost time leads."""
+    day = local_day(start, _clinic(request).rules.time_zone)
+    return day, f"{request.app.url_path_for('consultation_slots')}?day={day.isoformat()}"
+
+
 def _slot_taken(request: Request, start: datetime) -> Response:
     """409 with the fresh slots of that day, so the patient can pick another at once."""
-    day = local_day(start, _clinic(request).rules.time_zone)
-    context = {
-        "picker": _booking_picker(request, day),
-        "message": TAKEN,
-        "same_page": f"{request.app.url_path_for('consultation_slots')}?day={day.isoformat()}",
-    }
+    day, slots_page = _slots_page(request, start)
+    context = {"picker": _booking_picker(request, day), "message": TAKEN, "same_page": slots_page}
     return render(request, "consultation.html", context, partial="_picker.html", status_code=409)
 
 
@@ -250,9 +247,7 @@ def _taken_keep_details(request: Request, form: BookingForm, start: datetime) ->
     if not alternatives:
         return _slot_taken(request, start)
     form.start.data = format_start(alternatives[0].start)
-    day = local_day(start, _clinic(request).rules.time_zone)
-    # Another language's version of this answer is the fresh slots of that day.
-    slots_page = f"{request.app.url_path_for('consultation_slots')}?day={day.isoformat()}"
+    _, slots_page = _slots_page(request, start)  # this answer in another language
     return _render_form(
         request,
         form,
@@ -305,7 +300,7 @@ def booking_page(request: Request) -> Response:
         "booking": booking,
         "token": token,
         "flash": request.query_params.get("done"),
-        "moved_from": _moved_from(request) if "from" in request.query_params else None,
+        "moved_from": _moved_from(request),
         "manage_url": _manage_url(request, token),
         "calendar": _calendar_links(request, booking, token),
     }
@@ -352,7 +347,7 @@ def _reschedule_picker(request: Request, token: str, day: date | None) -> Picker
     """Choosing a time only asks: the confirmation page shows the old and the new time."""
     url = localized_path(request, "reschedule", token=token)
     confirm = localized_path(request, "reschedule_confirm", token=token)
-    return _picker(request, day, day_url=url, slot_action=confirm, slot_method="get")
+    return _picker(request, day, day_url=url, slot_action=confirm)
 
 
 def _render_reschedule(
@@ -360,16 +355,10 @@ def _render_reschedule(
     token: str,
     booking: Booking,
     day: date | None,
-    form: RescheduleForm,
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    context = {
-        "picker": _reschedule_picker(request, token, day),
-        "booking": booking,
-        "form": form,
-        **extra,
-    }
+    context = {"picker": _reschedule_picker(request, token, day), "booking": booking, **extra}
     return render(
         request, "reschedule.html", context, partial="_picker.html", status_code=status_code
     )
@@ -390,8 +379,7 @@ def reschedule_page(request: Request) -> Response:
     if isinstance(movable, Response):
         return movable
     token, booking = movable
-    form = RescheduleForm(meta=form_meta(request))
-    return _render_reschedule(request, token, booking, _requested_day(request), form)
+    return _render_reschedule(request, token, booking, _requested_day(request))
 
 
 def reschedule_confirm(request: Request) -> Response:
@@ -432,22 +420,18 @@ async def reschedule(request: Request) -> Response:
             ),
         )
     except SlotUnavailable:
-        return await run_in_threadpool(_reschedule_taken, request, token, start, form)
+        return await run_in_threadpool(_reschedule_taken, request, token, start)
     url = localized_path(request, "booking_page", token=token) + "?done=moved"
     if old_start != start:  # a resubmitted form moved nothing this time
         url += f"&from={format_start(old_start)}"
     return RedirectResponse(url, status_code=303)
 
 
-def _reschedule_taken(
-    request: Request, token: str, start: datetime, form: RescheduleForm
-) -> Response:
+def _reschedule_taken(request: Request, token: str, start: datetime) -> Response:
     _, booking = _booking(request)
     day = local_day(start, _clinic(request).rules.time_zone)
     page = f"{request.app.url_path_for('reschedule', token=token)}?day={day.isoformat()}"
-    return _render_reschedule(
-        request, token, booking, day, form, 409, message=TAKEN, same_page=page
-    )
+    return _render_reschedule(request, token, booking, day, 409, message=TAKEN, same_page=page)
 
 
 routes = [
