@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, vDuration
 
 from web.core.clinic import Clinic
 from web.core.formats import format_start
@@ -93,13 +93,20 @@ def _event(clinic: Clinic, booking: Booking, *, summary: str, description: str, 
     return event
 
 
-def _calendar(events: list[Event], **properties: str) -> bytes:
+def _calendar(
+    events: list[Event], *, refresh_every: timedelta | None = None, **properties: str
+) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     for name, value in properties.items():
         calendar.add(name, value)
+    if refresh_every is not None:
+        # How often a subscribed calendar polls: RFC 7986's property, and the older one Outlook
+        # reads.
+        calendar.add("refresh-interval", refresh_every, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh_every))
     for event in events:
         calendar.add_component(event)
     ical: bytes = calendar.to_ical()
@@ -121,9 +128,7 @@ def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str) -> bytes:
     return _calendar([event])
 
 
-# Subscribed calendars poll the feed about this often (Apple, Google and Outlook read one of
-# the two properties).
-FEED_REFRESH = "PT1H"
+FEED_REFRESH = timedelta(hours=1)
 
 
 def build_feed(
@@ -159,12 +164,7 @@ def build_feed(
             )
         )
     name = _("%(clinic)s: consultations") % {"clinic": clinic.localized(language).name}
-    calendar = _calendar(events, **{"x-wr-calname": name, "x-published-ttl": FEED_REFRESH})
-    # REFRESH-INTERVAL (RFC 7986) needs VALUE=DURATION, which icalendar's add() does not write.
-    marker = b"X-PUBLISHED-TTL:" + FEED_REFRESH.encode()
-    return calendar.replace(
-        marker, b"REFRESH-INTERVAL;VALUE=DURATION:" + FEED_REFRESH.encode() + b"\r\n" + marker, 1
-    )
+    return _calendar(events, refresh_every=FEED_REFRESH, **{"x-wr-calname": name})
 
 
 FILE_STEM = N_("consultation")

@@ -127,7 +127,7 @@ def error_page(
         return PlainTextResponse(detail or title, status_code=status_code, headers=headers)
     context: dict[str, object] = {"title": title, "detail": detail, "status_code": status_code}
     if is_partial_request(request):
-        return _htmx_error(request, context, headers)
+        return _htmx_error(request, status_code, context, headers)
     return render(request, "error.html", context, status_code=status_code, headers=headers)
 
 
@@ -137,11 +137,13 @@ def _same_site_path(url: str) -> str:
 
 
 def _htmx_error(
-    request: Request, context: dict[str, object], headers: dict[str, str] | None
+    request: Request,
+    status_code: int,
+    context: dict[str, object],
+    headers: dict[str, str] | None,
 ) -> Response:
     """htmx swaps error answers too: give it a fragment that fits where the content was going,
     and keep the failed address out of the browser's history (HX-Push-Url: false)."""
-    status_code = int(str(context["status_code"]))
     target = request.headers.get("hx-target", "")
     target_id = unquote(target.partition("#")[2]) if "#" in target else None
     passing = status_code == 503 and request.method == "GET"
