@@ -140,12 +140,13 @@
     if (!source) return;
     button.hidden = false;
     button.addEventListener("click", function () {
-      var done = function () { if (status) status.textContent = status.getAttribute("data-copied"); };
       source.select();
-      if (navigator.clipboard) navigator.clipboard.writeText(source.value).then(done, function () {
-        if (document.execCommand("copy")) done();
-      });
-      else if (document.execCommand("copy")) done();
+      // The Clipboard API where allowed; otherwise the selected text through the older command.
+      var written = navigator.clipboard ? navigator.clipboard.writeText(source.value) : Promise.reject();
+      written
+        .catch(function () { if (!document.execCommand("copy")) throw new Error("not copied"); })
+        .then(function () { if (status) status.textContent = status.getAttribute("data-copied"); })
+        .catch(function () {});
     });
   });
 
