@@ -13,17 +13,20 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx2 as httpx
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
-from tests.conftest import BACKENDS, csrf_from, drop_postgres_database, fresh_database
+from tests.conftest import BACKENDS, DEFAULT_NOW, csrf_from, drop_postgres_database, fresh_database
 from tests.live_server import running_server
 from web.cli import migrate
 from web.core.db import make_engine
-from web.core.models import Booking, BookingStatus
+from web.core.models import Booking, BookingStatus, LoginAttempt
+from web.desk import accounts
+from web.desk.accounts import save_coordinator
 
 pytestmark = pytest.mark.slow
 
 RACERS = 20
+DESK_PASSWORD = "a long password for the desk"
 SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
 DAY = re.compile(r'href="/consultation/slots\?day=(\d{4}-\d\d-\d\d)(?:#[^"]*)?"')
 
@@ -139,3 +142,37 @@ def test_racing_reschedules_into_one_slot_move_exactly_one(server):
     assert count_active(url) == len(clients)  # the losers kept their own slots
     moved = starts[[r.status_code for r in responses].index(303)]
     assert count_active(url, moved) == 0  # the winner's old slot is free again
+
+
+def test_twenty_simultaneous_wrong_passwords_check_at_most_the_limit(server):
+    """Counting the failures and recording the try are one serialised step: simultaneous guesses
+    from one address cannot all see "4 failures so far"."""
+    base, url = server
+    engine = make_engine(url)
+    save_coordinator(engine=engine, username="anna", password=DESK_PASSWORD, now=DEFAULT_NOW)
+    clients = [httpx.Client(base_url=base, timeout=60) for _ in range(RACERS)]
+    try:
+        tokens = [csrf_from(client.get("/coordinator/login").text) for client in clients]
+        calls = [
+            lambda c=client, t=token, n=number: c.post(
+                "/coordinator/login",
+                data={"csrf_token": t, "username": "anna", "password": f"guess {n}"},
+            )
+            for number, (client, token) in enumerate(zip(clients, tokens, strict=True))
+        ]
+        responses = race(calls)
+        statuses = sorted(r.status_code for r in responses)
+        limit = accounts.PER_ACCOUNT_AND_ADDRESS
+        assert statuses == [401] * limit + [429] * (RACERS - limit), statuses
+        with Session(engine) as session:
+            checked = session.exec(select(func.count()).select_from(LoginAttempt)).one()
+        assert checked == limit
+        right = clients[0].post(
+            "/coordinator/login",
+            data={"csrf_token": tokens[0], "username": "anna", "password": DESK_PASSWORD},
+        )
+        assert right.status_code == 429
+    finally:
+        for client in clients:
+            client.close()
+        engine.dispose()

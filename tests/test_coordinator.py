@@ -27,7 +27,6 @@ GET_ROUTES = [
     "/coordinator/bookings/1",
     "/coordinator/blocks",
     "/coordinator/calendar",
-    "/coordinator/export.csv?from=2026-12-01&to=2026-12-31",
     "/coordinator/audit",
 ]
 POST_ROUTES = [
@@ -36,6 +35,7 @@ POST_ROUTES = [
     "/coordinator/blocks/1/delete",
     "/coordinator/calendar/rotate",
     "/coordinator/logout",
+    "/coordinator/export.csv",
 ]
 
 
@@ -132,12 +132,15 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, accoun
     assert response.headers["location"] == "/coordinator/"
 
 
-def test_five_wrong_passwords_lock_the_account_and_address_for_15_minutes(client, account, clock):
+def test_five_wrong_passwords_lock_that_account_from_that_address_for_15_minutes(
+    client, account, clock
+):
     for _ in range(5):
         assert sign_in(client, password="guess").status_code == 401
     locked = sign_in(client)  # even the right password
     assert locked.status_code == 429 and "wait 15 minutes" in locked.text
-    assert sign_in(client, username="other").status_code == 429  # the address is locked too
+    assert locked.headers["retry-after"] == "900"
+    assert sign_in(client, username="other").status_code == 401  # other accounts: still checked
     clock.now += timedelta(minutes=14)
     assert sign_in(client).status_code == 429
     clock.now += timedelta(minutes=1, seconds=1)
@@ -415,7 +418,7 @@ def test_csv_export_neutralises_formulas(desk, engine):
     token_of(book(desk, "2026-12-01T08:30:00Z", name='=HYPERLINK("http://evil.example","x")'))
     token_of(book(desk, "2026-12-01T09:00:00Z", name="@SUM(A1)", note="-2+3"))
     token_of(book(desk, "2026-12-01T09:30:00Z", name="+cmd", note="<script>alert(1)</script>"))
-    response = desk.get("/coordinator/export.csv?from=2026-12-01&to=2026-12-01")
+    response = export(desk, {"from": "2026-12-01", "to": "2026-12-01"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert (
@@ -433,11 +436,34 @@ def test_csv_export_neutralises_formulas(desk, engine):
     assert_audited(desk, engine, "export csv", detail="2026-12-01–2026-12-01")
 
 
+def export(desk, dates: dict[str, str], csrf: str | None = None):
+    token = csrf or csrf_from(desk.get("/coordinator/").text)
+    return desk.post("/coordinator/export.csv", data={"csrf_token": token, **dates})
+
+
 @pytest.mark.parametrize(
-    "query", ["", "?from=2026-12-01", "?from=2026-12-09&to=2026-12-01", "?from=x&to=y"]
+    "dates",
+    [
+        {},
+        {"from": "2026-12-01"},
+        {"from": "2026-12-09", "to": "2026-12-01"},
+        {"from": "x", "to": "y"},
+        {"from": "0001-01-01", "to": "0001-01-02"},
+        {"from": "9999-12-30", "to": "9999-12-31"},
+    ],
 )
-def test_csv_export_needs_a_sensible_range(desk, query):
-    assert desk.get(f"/coordinator/export.csv{query}").status_code == 400
+def test_csv_export_needs_a_sensible_range(desk, dates):
+    assert export(desk, dates).status_code == 400
+
+
+def test_csv_export_is_a_post_with_the_csrf_token(desk, engine):
+    """It writes an audit entry, so a link (or an image on another site) must not trigger it."""
+    dates = {"from": "2026-12-01", "to": "2026-12-01"}
+    assert desk.get("/coordinator/export.csv?from=2026-12-01&to=2026-12-01").status_code == 405
+    assert export(desk, dates, csrf="forged").status_code == 403
+    with Session(engine) as session:
+        assert session.exec(select(AuditEvent)).all() == []
+    assert export(desk, dates).status_code == 200
 
 
 def test_patient_data_is_escaped_on_desk_pages(desk, engine):
@@ -488,3 +514,45 @@ def test_a_control_character_in_a_note_never_reaches_the_feed(desk, engine):
     assert "formfeed and tab" in str(events[0]["description"]) and len(others) == 1
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in raw
     assert b"X-PUBLISHED-TTL:PT1H\r\n" in raw
+
+
+def test_a_cancelled_booking_cannot_be_marked_done_once_its_time_is_booked_again(desk, engine):
+    """Its seat went back: marking it done would make two active bookings of one seat."""
+    start = "2026-12-01T08:30:00Z"
+    token_of(book(desk, start))
+    first = only_booking(engine)
+    page = desk.get(f"/coordinator/bookings/{first.id}").text
+    cancel = {"csrf_token": csrf_from(page), "status": "cancelled", "reason": "Doctor ill"}
+    assert desk.post(f"/coordinator/bookings/{first.id}/status", data=cancel).status_code == 303
+    token_of(book(desk, start, name="Second Patient"))
+    page = desk.get(f"/coordinator/bookings/{first.id}").text
+    assert 'name="status"' not in page and "stays cancelled" in page  # nothing to offer
+    done = desk.post(
+        f"/coordinator/bookings/{first.id}/status",
+        data={"csrf_token": csrf_from(page), "status": "done"},
+    )
+    assert done.status_code == 409 and "no longer active" in done.text
+    with Session(engine) as session:
+        statuses = sorted(b.status for b in session.exec(select(Booking)).all())
+    assert statuses == ["cancelled", "confirmed"]
+
+
+def test_the_desk_offers_only_status_changes_that_follow(desk, engine):
+    token_of(book(desk))
+    booking = only_booking(engine)
+    path = f"/coordinator/bookings/{booking.id}"
+    offered = re.findall(r'name="status"[^>]*value="([a-z_]+)"', desk.get(path).text)
+    assert sorted(offered) == ["cancelled", "done", "no_show"]
+    csrf = csrf_from(desk.get(path).text)
+    assert (
+        desk.post(f"{path}/status", data={"csrf_token": csrf, "status": "done"}).status_code == 303
+    )
+    page = desk.get(path).text
+    assert re.findall(r'name="status"[^>]*value="([a-z_]+)"', page) == ["no_show"]
+    assert 'name="reason"' not in page
+    late = {"csrf_token": csrf, "status": "cancelled", "reason": "Too late"}
+    refused = desk.post(f"{path}/status", data=late)
+    assert refused.status_code == 409 and "does not follow" in refused.text
+    assert only_booking(engine).status == "done"
+    fixed = desk.post(f"{path}/status", data={"csrf_token": csrf, "status": "no_show"})
+    assert fixed.status_code == 303 and only_booking(engine).status == "no_show"

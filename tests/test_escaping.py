@@ -105,5 +105,9 @@ def test_a_csv_cell_keeps_typed_text_intact(client, engine, clock):
         "/coordinator/login",
         data={"csrf_token": csrf_from(login), "username": "anna", "password": PASSWORD},
     )
-    export = client.get("/coordinator/export.csv?from=2026-12-01&to=2026-12-01").text
+    desk_page = client.get("/coordinator/").text
+    export = client.post(
+        "/coordinator/export.csv",
+        data={"csrf_token": csrf_from(desk_page), "from": "2026-12-01", "to": "2026-12-01"},
+    ).text
     assert list(csv.reader(io.StringIO(export)))[1][3] == name

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
+from sqlmodel import Session, select
 
 from tests.booking_helpers import book, offered_starts
 from tests.conftest import csrf_from
 from tests.ics_checks import check_raw_bytes, parse_both
+from web.core.models import Booking
 
 LONG_NAME = "Олександра-Вікторія Ковальчук-Шевченко"
 LONG_NOTE = (
@@ -104,6 +106,20 @@ def test_rescheduled_invite_keeps_uid_and_raises_sequence(client):
     assert after["uid"] == before["uid"]
     assert int(after["sequence"]) == int(before["sequence"]) + 1 == 1
     assert after.decoded("dtstart") == utc(new) and other.dtstart.value == utc(new)
+
+
+def test_each_booking_has_a_random_uid_that_reveals_nothing(client, engine):
+    first, second = offered_starts(client)[:2]
+    uids = []
+    for start in (first, second):
+        event, _ = parse_both(invite(client, token_of(book(client, start))))
+        uids.append(str(event["uid"]))
+    with Session(engine) as session:
+        ids = session.exec(select(Booking.id)).all()
+    assert len(set(uids)) == 2
+    for uid in uids:
+        assert re.fullmatch(r"[0-9a-f]{32}@[a-z0-9.-]+", uid), uid
+        assert not any(f"-{number}@" in uid or uid.startswith(f"{number}@") for number in ids)
 
 
 def test_cancelled_invite_says_cancelled(client):

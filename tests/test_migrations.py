@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
@@ -33,6 +33,34 @@ def test_upgrade_downgrade_upgrade(backend, tmp_path):
         with engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
         assert diff == []
+    finally:
+        engine.dispose()
+        if backend == "postgresql":
+            drop_postgres_database(url)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bookings_from_before_get_a_random_invite_uid(backend, tmp_path):
+    url = fresh_database(backend, tmp_path)
+    config = alembic_config(url)
+    engine = make_engine(url)
+    try:
+        command.upgrade(config, "0004")
+        with engine.begin() as connection:
+            for number in range(2):
+                connection.execute(
+                    text(
+                        "INSERT INTO booking (starts_at, ends_at, seat, status, patient_name,"
+                        " phone, channel, language, consent_at, token_hash, sequence, created_at,"
+                        " updated_at) VALUES (:at, :at, :seat, 'confirmed', 'P', '+380671234567',"
+                        " 'Zoom', 'uk', :at, :hash, 0, :at, :at)"
+                    ),
+                    {"at": "2026-12-01 08:30:00+00:00", "seat": number, "hash": f"{number:064d}"},
+                )
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            uids = connection.execute(text("SELECT uid FROM booking")).scalars().all()
+        assert len(set(uids)) == 2 and all(len(uid) == 32 for uid in uids)
     finally:
         engine.dispose()
         if backend == "postgresql":

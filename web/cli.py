@@ -18,6 +18,7 @@ from web.core.content import ContentError, load_conditions, unnamed_reviewers
 from web.core.db import make_engine
 from web.core.models import utc_now
 from web.core.retention import purge_old_bookings
+from web.desk.accounts import remove_coordinator as remove_coordinator_account
 from web.desk.accounts import save_coordinator
 from web.mail.outbox import run_forever, send_due
 from web.settings import PROJECT_ROOT, load_settings
@@ -78,6 +79,19 @@ def create_coordinator(username: str) -> None:
     print(f"coordinator {username!r} {'created' if created else 'password updated'}")
 
 
+def remove_coordinator(username: str) -> None:
+    """Delete a desk account; its desk sessions end at once."""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        removed = remove_coordinator_account(engine=engine, username=username)
+    finally:
+        engine.dispose()
+    if not removed:
+        raise SystemExit(f"error: there is no coordinator {username!r}")
+    print(f"coordinator {username!r} removed; their desk sessions have ended")
+
+
 def send_outbox(*, once: bool, interval: float) -> None:
     settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -121,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         "create-coordinator", help="create a desk account (or set its password)"
     )
     create.add_argument("username")
+    remove = commands.add_parser(
+        "remove-coordinator", help="delete a desk account and end its sessions"
+    )
+    remove.add_argument("username")
     sender = commands.add_parser("send-outbox", help="deliver queued e-mails (loops; --once)")
     sender.add_argument("--once", action="store_true", help="one round, then exit")
     sender.add_argument("--interval", type=float, default=30.0, help="seconds between rounds")
@@ -139,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             check()
         elif args.command == "create-coordinator":
             create_coordinator(args.username.strip())
+        elif args.command == "remove-coordinator":
+            remove_coordinator(args.username.strip())
         elif args.command == "send-outbox":
             send_outbox(once=args.once, interval=args.interval)
         elif args.command == "purge-old-bookings":

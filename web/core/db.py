@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
 
@@ -51,3 +51,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def serialise(session: Session, *keys: str) -> None:
+    """Make transactions that count and then write for the same keys run one after another,
+    across threads and processes, so a decision made on a count still holds at its write.
+
+    Call first in the transaction. PostgreSQL takes transaction-scoped advisory locks (in sorted
+    order, so two callers never deadlock); SQLite takes its one write lock now (BEGIN IMMEDIATE)
+    rather than at the first write, which serialises every writer anyway.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    for key in sorted(set(keys)):
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )

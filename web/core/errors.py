@@ -47,5 +47,9 @@ class BookingNotActive(DomainError):
     """The booking was cancelled or has ended, so it cannot be moved or changed that way."""
 
 
+class StatusChangeNotAllowed(DomainError):
+    """The desk asked for a status that does not follow from the booking's current one."""
+
+
 class ConditionNotFound(NotFound):
     """No condition page with that slug, or no such section on it."""

@@ -33,7 +33,7 @@ class InviteText:
 def invite_uid(clinic: Clinic, booking: Booking) -> str:
     """Stable for the life of a booking, so an updated file replaces the same calendar event."""
     domain = clinic.email.rsplit("@", 1)[-1]
-    return f"consultation-{booking.id}@{domain}"
+    return f"{booking.uid}@{domain}"
 
 
 def invite_text(clinic: Clinic, booking: Booking, manage_url: str | None) -> InviteText:

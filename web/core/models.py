@@ -3,6 +3,7 @@ instant compares equal on SQLite and PostgreSQL, which the unique slot index rel
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -12,6 +13,11 @@ from sqlmodel import Field, SQLModel
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def random_uid() -> str:
+    """A calendar UID that says nothing: not the row number, never the same in two databases."""
+    return secrets.token_hex(16)
 
 
 class BookingStatus(StrEnum):
@@ -62,6 +68,8 @@ class Booking(SQLModel, table=True):
     consent_at: datetime
     # sha256 of the manage token; the token itself is only ever in the patient's link.
     token_hash: str = Field(max_length=64, unique=True, index=True)
+    # The invite's UID: random, so it reveals nothing and one calendar never merges two clinics.
+    uid: str = Field(default_factory=random_uid, max_length=32, unique=True)
     sequence: int = 0
     created_at: datetime
     updated_at: datetime
@@ -98,6 +106,19 @@ class Coordinator(SQLModel, table=True):
     created_at: datetime
     last_login_at: datetime | None = None
     language: str | None = Field(default=None, max_length=8)  # the desk's language, if chosen
+
+
+class DeskSession(SQLModel, table=True):
+    """A signed-in desk. The cookie holds only a random id whose hash is kept here, so deleting
+    the row (sign-out, a new password, a removed account) ends that session wherever it is."""
+
+    __tablename__ = "desk_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    coordinator_id: int = Field(foreign_key="coordinator.id", index=True)
+    created_at: datetime
+    last_seen_at: datetime
 
 
 class LoginAttempt(SQLModel, table=True):

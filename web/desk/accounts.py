@@ -1,22 +1,40 @@
-"""Coordinator accounts: argon2 password hashes and a lock-out against password guessing."""
+"""Coordinator accounts: argon2 password hashes, sign-in limits against guessing, and desk
+sessions kept on the server so that they can be ended."""
 
 from __future__ import annotations
 
+import math
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, delete, func, update
 from sqlmodel import Session, col, select
 
-from web.core.db import session_scope
-from web.core.models import Coordinator, LoginAttempt
+from web.core.bookings import hash_token
+from web.core.db import serialise, session_scope
+from web.core.models import Coordinator, DeskSession, LoginAttempt
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
+
+# Wrong passwords count for 15 minutes. One address may try one account 5 times and all accounts
+# 20 times; that stops a guesser without letting a stranger lock the coordinator out. Only after
+# 50 wrong passwords from everywhere is the account itself slowed: each further try must wait
+# twice as long as the one before, up to 5 minutes, which holds a spread-out attack to a crawl
+# while the coordinator can still get in.
+WINDOW = timedelta(minutes=15)
+PER_ACCOUNT_AND_ADDRESS = 5
+PER_ADDRESS = 20
+ACCOUNT_SLOWDOWN_AFTER = 50
+LONGEST_DELAY = timedelta(minutes=5)
+
+# A desk session ends after 8 hours unused or 12 hours after sign-in, whichever comes first.
+SESSION_IDLE = timedelta(hours=8)
+SESSION_LIFETIME = timedelta(hours=12)
+TOUCH_EVERY = timedelta(minutes=5)  # last use is written at most this often, not on every page
 
 _hasher = PasswordHasher()
 
@@ -29,7 +47,16 @@ def _dummy_hash() -> str:
 
 
 class LockedOut(Exception):
-    """Too many wrong passwords for this account or from this address."""
+    """Too many wrong passwords: this try is refused unchecked. `wait` says for how long."""
+
+    def __init__(self, wait: timedelta, *, slowed: bool) -> None:
+        super().__init__(wait)
+        self.wait = wait
+        self.slowed = slowed  # the whole account is slowed down, not just this address
+
+    @property
+    def seconds(self) -> int:
+        return max(1, math.ceil(self.wait.total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -46,26 +73,60 @@ def hash_password(password: str) -> str:
 
 
 def save_coordinator(*, engine: Engine, username: str, password: str, now: datetime) -> bool:
-    """Create the account, or set a new password if it exists; True when it was created."""
+    """Create the account, or set a new password if it exists; True when it was created.
+    A new password ends every desk session of that account."""
     password_hash = hash_password(password)
     with session_scope(engine) as session:
         existing = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
         if existing:
             existing.password_hash = password_hash
             session.add(existing)
+            session.exec(delete(DeskSession).where(col(DeskSession.coordinator_id) == existing.id))
             return False
         session.add(Coordinator(username=username, password_hash=password_hash, created_at=now))
         return True
 
 
-def _recent_failures(session: Session, *, username: str, address: str, now: datetime) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(LoginAttempt)
+def remove_coordinator(*, engine: Engine, username: str) -> bool:
+    """Delete the account and end its sessions; False when there was no such account."""
+    with session_scope(engine) as session:
+        account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
+        if account is None:
+            return False
+        session.exec(delete(DeskSession).where(col(DeskSession.coordinator_id) == account.id))
+        session.delete(account)
+        return True
+
+
+def _failures(
+    session: Session, since: datetime, *conditions: object
+) -> tuple[int, datetime | None]:
+    count, last = session.exec(
+        select(func.count(), func.max(LoginAttempt.attempted_at))
         .where(col(LoginAttempt.succeeded).is_(False))
-        .where(col(LoginAttempt.attempted_at) > now - LOCKOUT)
-        .where(or_(col(LoginAttempt.username) == username, col(LoginAttempt.address) == address))
+        .where(col(LoginAttempt.attempted_at) > since)
+        .where(*conditions)  # type: ignore[arg-type]
     ).one()
+    return count, last
+
+
+def _refusal(session: Session, *, username: str, address: str, now: datetime) -> LockedOut | None:
+    """Why this try may not be checked, if it may not."""
+    since = now - WINDOW
+    by_pair, last = _failures(
+        session, since, LoginAttempt.username == username, LoginAttempt.address == address
+    )
+    by_address, last_here = _failures(session, since, LoginAttempt.address == address)
+    if by_pair >= PER_ACCOUNT_AND_ADDRESS or by_address >= PER_ADDRESS:
+        newest = max(moment for moment in (last, last_here) if moment is not None)
+        return LockedOut(newest + WINDOW - now, slowed=False)
+    by_account, last_anywhere = _failures(session, since, LoginAttempt.username == username)
+    if by_account >= ACCOUNT_SLOWDOWN_AFTER and last_anywhere is not None:
+        steps = by_account - ACCOUNT_SLOWDOWN_AFTER
+        delay = min(timedelta(seconds=2 ** min(steps, 20)), LONGEST_DELAY)
+        if now < last_anywhere + delay:
+            return LockedOut(last_anywhere + delay - now, slowed=True)
+    return None
 
 
 def _verify(stored_hash: str | None, password: str) -> bool:
@@ -79,15 +140,19 @@ def _verify(stored_hash: str | None, password: str) -> bool:
 def authenticate(
     *, engine: Engine, username: str, password: str, address: str, now: datetime
 ) -> SignedIn | None:
-    """The coordinator for a right password; None for a wrong one; LockedOut after 5 wrong ones.
+    """The coordinator for a right password; None for a wrong one; LockedOut when the limits say
+    this try may not be checked at all (then even the right password is refused).
 
-    While locked, even the right password is refused, so guessing gains nothing. The attempt is
-    written as a failure before the password is checked, so it counts at once; the slow argon2
-    check runs outside the write transaction (SQLite has one writer at a time).
+    Counting the failures and writing this try happen in one serialised transaction, so that
+    simultaneous tries cannot all see the same count: the try is written as a failure before the
+    password is checked, and becomes a success only afterwards. The slow argon2 check runs
+    outside that transaction.
     """
     with session_scope(engine) as session:
-        if _recent_failures(session, username=username, address=address, now=now) >= MAX_FAILURES:
-            raise LockedOut
+        serialise(session, f"sign-in:account:{username}", f"sign-in:address:{address}")
+        refusal = _refusal(session, username=username, address=address, now=now)
+        if refusal is not None:
+            raise refusal
         account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
         stored_hash = account.password_hash if account else None
         attempt = LoginAttempt(
@@ -105,13 +170,68 @@ def authenticate(
             update(LoginAttempt).where(col(LoginAttempt.id) == attempt_id).values(succeeded=True)
         )
         account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
-        if account is None or account.id is None:
-            return None  # removed while the password was being checked
+        if account is None or account.id is None or account.password_hash != stored_hash:
+            return None  # removed, or given a new password, while this one was being checked
         account.last_login_at = now
         if new_hash:
             account.password_hash = new_hash
         session.add(account)
         return SignedIn(id=account.id, username=account.username, language=account.language)
+
+
+def start_session(*, engine: Engine, coordinator_id: int, now: datetime) -> str:
+    """A new desk session; the returned id goes into the cookie, only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    with session_scope(engine) as session:
+        session.exec(
+            delete(DeskSession)
+            .where(col(DeskSession.coordinator_id) == coordinator_id)
+            .where(
+                (col(DeskSession.created_at) <= now - SESSION_LIFETIME)
+                | (col(DeskSession.last_seen_at) <= now - SESSION_IDLE)
+            )
+        )
+        session.add(
+            DeskSession(
+                token_hash=hash_token(token),
+                coordinator_id=coordinator_id,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+    return token
+
+
+def current_session(*, engine: Engine, token: str, now: datetime) -> SignedIn | None:
+    """Who holds this session id, if the session is still alive; an expired one is deleted."""
+    with Session(engine) as session:
+        found = session.exec(
+            select(DeskSession, Coordinator)
+            .join(Coordinator, col(Coordinator.id) == DeskSession.coordinator_id)
+            .where(DeskSession.token_hash == hash_token(token))
+        ).first()
+    if found is None:
+        return None
+    desk_session, account = found
+    expired = (
+        desk_session.created_at <= now - SESSION_LIFETIME
+        or desk_session.last_seen_at <= now - SESSION_IDLE
+    )
+    if expired or now - desk_session.last_seen_at >= TOUCH_EVERY:
+        with session_scope(engine) as session:
+            row = col(DeskSession.token_hash) == desk_session.token_hash
+            if expired:
+                session.exec(delete(DeskSession).where(row))
+            else:
+                session.exec(update(DeskSession).where(row).values(last_seen_at=now))
+    if expired or account.id is None:
+        return None
+    return SignedIn(id=account.id, username=account.username, language=account.language)
+
+
+def end_session(*, engine: Engine, token: str) -> None:
+    with session_scope(engine) as session:
+        session.exec(delete(DeskSession).where(col(DeskSession.token_hash) == hash_token(token)))
 
 
 def set_language(*, engine: Engine, coordinator_id: int, language: str) -> None:

@@ -16,13 +16,26 @@ from sqlmodel import Session, col, func, select
 
 from web.core.bookings import OnChange, no_follow_up
 from web.core.db import session_scope
-from web.core.errors import BlockNotFound, BookingNotActive, BookingNotFound, FeedNotFound
+from web.core.errors import (
+    BlockNotFound,
+    BookingNotActive,
+    BookingNotFound,
+    FeedNotFound,
+    StatusChangeNotAllowed,
+)
 from web.core.models import BlockedPeriod, Booking, BookingStatus, FeedSecret
 from web.core.schedule import Interval, SlotRules, day_bounds, local_today
 from web.desk.audit import record
 
 PER_PAGE = 25
-FINAL_STATUSES = {BookingStatus.DONE, BookingStatus.NO_SHOW, BookingStatus.CANCELLED}
+# What the desk may change a status to. A cancelled booking gave its seat back (someone may have
+# booked it since), so it stays cancelled; "done" and "no-show" can only correct each other.
+NEXT_STATUSES: dict[str, tuple[BookingStatus, ...]] = {
+    BookingStatus.CONFIRMED: (BookingStatus.DONE, BookingStatus.NO_SHOW, BookingStatus.CANCELLED),
+    BookingStatus.DONE: (BookingStatus.NO_SHOW,),
+    BookingStatus.NO_SHOW: (BookingStatus.DONE,),
+    BookingStatus.CANCELLED: (),
+}
 
 
 @dataclass(frozen=True)
@@ -81,32 +94,33 @@ def set_status(
     reason: str | None,
     who: str,
     now: datetime,
-    on_cancelled: OnChange = no_follow_up,
+    on_change: OnChange = no_follow_up,
 ) -> Booking:
-    if status not in FINAL_STATUSES:
-        raise ValueError(f"cannot set status {status}")
+    """Change the status if NEXT_STATUSES allows it; `on_change` runs in the same transaction
+    (the e-mails of a cancellation, or dropping a reminder that is no longer wanted)."""
     with session_scope(engine) as session:
         booking = get_booking(session, booking_id)
+        if booking.status == status:
+            return booking
         if booking.status == BookingStatus.CANCELLED:
-            # Its seat may be booked again already; a cancelled booking stays cancelled.
             raise BookingNotActive
-        if booking.status != status:
-            booking.status = status
-            booking.sequence += 1
-            booking.updated_at = now
-            session.add(booking)
-            if status == BookingStatus.CANCELLED:
-                booking.cancel_reason = reason
-                on_cancelled(session, booking)
-            detail = f"reason: {reason}" if reason else ""
-            record(
-                session,
-                coordinator=who,
-                action=f"mark {status}",
-                now=now,
-                booking_id=booking.id,
-                detail=detail,
-            )
+        if status not in NEXT_STATUSES[booking.status]:
+            raise StatusChangeNotAllowed
+        booking.status = status
+        booking.sequence += 1
+        booking.updated_at = now
+        if status == BookingStatus.CANCELLED:
+            booking.cancel_reason = reason
+        session.add(booking)
+        on_change(session, booking)
+        record(
+            session,
+            coordinator=who,
+            action=f"mark {status}",
+            now=now,
+            booking_id=booking.id,
+            detail=f"reason: {reason}" if reason else "",
+        )
         return booking
 
 

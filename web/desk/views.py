@@ -6,6 +6,8 @@ page and the calendar feed, whose URL carries its own secret.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +36,7 @@ from web.http.responses import ics_response
 from web.http.templating import render
 
 DESK_HOME = "/coordinator/"
+DESK_SESSION = "desk_session"  # the session cookie's key for the desk session id
 
 
 class RowIdConvertor(Convertor[int]):
@@ -53,14 +56,29 @@ register_url_convertor("row_id", RowIdConvertor())
 
 
 class CoordinatorOnly:
-    """Refuses anonymous requests: a GET goes to the login page, anything else gets a 403."""
+    """Lets through only a live desk session (kept on the server, see accounts): a GET without
+    one goes to the login page, anything else gets a 403. The coordinator is put in the request
+    state for the handlers and the templates."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope.get("session", {}).get("coordinator"):
-            request = Request(scope, receive)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        token = request.session.get(DESK_SESSION)
+        signed_in = None
+        if isinstance(token, str):
+            signed_in = await run_in_threadpool(
+                accounts.current_session,
+                engine=request.app.state.engine,
+                token=token,
+                now=request.app.state.clock(),
+            )
+        if signed_in is None:
+            request.session.pop(DESK_SESSION, None)
             if request.method in ("GET", "HEAD"):
                 target = "/coordinator/login?next=" + quote(request.url.path)
                 response: Response = RedirectResponse(target, status_code=303)
@@ -68,11 +86,13 @@ class CoordinatorOnly:
                 response = error_page(request, 403, N_("Please sign in to the coordinator's desk."))
             await response(scope, receive, send)
             return
+        scope.setdefault("state", {})["coordinator"] = signed_in
         await self.app(scope, receive, send)
 
 
 def _who(request: Request) -> str:
-    return str(request.session["coordinator"]["name"])
+    signed_in: accounts.SignedIn = request.state.coordinator
+    return signed_in.username
 
 
 def _page(
@@ -110,18 +130,36 @@ async def login(request: Request) -> Response:
             address=address,
             now=request.app.state.clock(),
         )
-    except accounts.LockedOut:
-        context["error"] = N_("Too many wrong passwords. Please wait 15 minutes and try again.")
-        return _page(request, "desk_login.html", context, status_code=429)
+    except accounts.LockedOut as refusal:
+        context["error"], context["error_values"] = _refusal_message(refusal)
+        headers = {"Retry-After": str(refusal.seconds)}
+        return render(request, "desk_login.html", context, status_code=429, headers=headers)
     if signed_in is None:
         context["error"] = N_("That username and password do not match.")
         return _page(request, "desk_login.html", context, status_code=401)
-    # A fresh session on sign-in: nothing from before (a planted session id) carries over.
+    token = await run_in_threadpool(
+        accounts.start_session,
+        engine=request.app.state.engine,
+        coordinator_id=signed_in.id,
+        now=request.app.state.clock(),
+    )
+    # A fresh session id on sign-in: nothing from before (a planted session) carries over.
     request.session.clear()
-    request.session["coordinator"] = {"id": signed_in.id, "name": signed_in.username}
+    request.session[DESK_SESSION] = token
     if signed_in.language:
         request.session["desk_language"] = signed_in.language
     return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+
+
+def _refusal_message(refusal: accounts.LockedOut) -> tuple[str, dict[str, int]]:
+    if refusal.slowed:
+        message = N_(
+            "This account has had many wrong passwords, so sign-in is slowed down. Please wait "
+            "%(seconds)s seconds and try again."
+        )
+        return message, {"seconds": refusal.seconds}
+    message = N_("Too many wrong passwords. Please wait %(minutes)s minutes and try again.")
+    return message, {"minutes": max(1, math.ceil(refusal.seconds / 60))}
 
 
 async def choose_language(request: Request) -> Response:
@@ -133,7 +171,7 @@ async def choose_language(request: Request) -> Response:
     await run_in_threadpool(
         accounts.set_language,
         engine=request.app.state.engine,
-        coordinator_id=request.session["coordinator"]["id"],
+        coordinator_id=request.state.coordinator.id,
         language=form.language.data,
     )
     request.session["desk_language"] = form.language.data
@@ -142,6 +180,9 @@ async def choose_language(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     await posted_form(request, SecureForm)
+    await run_in_threadpool(
+        accounts.end_session, engine=request.app.state.engine, token=request.session[DESK_SESSION]
+    )
     request.session.clear()
     return RedirectResponse("/coordinator/login", status_code=303)
 
@@ -187,6 +228,8 @@ def booking_detail(
         booking = records.get_booking(session, request.path_params["booking_id"])
         history = audit.events_for_booking(session, request.path_params["booking_id"])
     form = form or StatusForm(meta=form_meta(request))
+    allowed = records.NEXT_STATUSES[booking.status]
+    form.status.choices = [c for c in form.status.choices if c.value in allowed]
     context = {"booking": booking, "form": form, "history": history}
     return _page(request, "desk_booking.html", context, status_code=status_code)
 
@@ -205,8 +248,10 @@ async def change_status(request: Request) -> Response:
         reason=form.reason.data or None,
         who=_who(request),
         now=now,
-        on_cancelled=lambda session, booking: notifier.cancelled(
-            session, booking, token=None, now=now
+        on_change=lambda session, booking: (
+            notifier.cancelled(session, booking, token=None, now=now)
+            if booking.is_cancelled
+            else notifier.closed(session, booking)
         ),
     )
     return RedirectResponse(f"/coordinator/bookings/{booking_id}", status_code=303)
@@ -300,10 +345,10 @@ def feed(request: Request) -> Response:
     return ics_response(body)
 
 
-def _export_range(request: Request) -> tuple[date, date]:
+def _export_range(fields: Mapping[str, Any]) -> tuple[date, date]:
     try:
-        first = parse_day(request.query_params.get("from", ""))
-        last = parse_day(request.query_params.get("to", ""))
+        first = parse_day(str(fields.get("from", "")))
+        last = parse_day(str(fields.get("to", "")))
     except InvalidInput:
         raise HTTPException(
             400, N_("Please give both dates of the range, like 2026-12-01.")
@@ -313,10 +358,13 @@ def _export_range(request: Request) -> tuple[date, date]:
     return first, last
 
 
-def export_csv(request: Request) -> Response:
-    first, last = _export_range(request)
+async def export_csv(request: Request) -> Response:
+    """A POST, not a link: every export is written to the audit log, so it is a change."""
+    await posted_form(request, SecureForm)
+    first, last = _export_range(await request.form())
     clinic = request.app.state.clinic
-    body = records.export_csv(
+    body = await run_in_threadpool(
+        records.export_csv,
         engine=request.app.state.engine,
         rules=clinic.rules,
         first=first,
@@ -369,7 +417,7 @@ routes = [
             ),
             Route("/calendar", calendar_page, name="desk_calendar"),
             Route("/calendar/rotate", rotate_feed, name="desk_rotate_feed", methods=["POST"]),
-            Route("/export.csv", export_csv, name="desk_export"),
+            Route("/export.csv", export_csv, name="desk_export", methods=["POST"]),
             Route("/audit", audit_page, name="desk_audit"),
             Route("/logout", logout, name="desk_logout", methods=["POST"]),
             Route("/language", choose_language, name="desk_language", methods=["POST"]),

@@ -66,6 +66,13 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
         409,
         N_("This booking is no longer active, so it cannot be changed. Please book a new time."),
     ),
+    errors.StatusChangeNotAllowed: (
+        409,
+        N_(
+            "That status does not follow from the booking's current one. Please reload the "
+            "booking to see the changes it allows."
+        ),
+    ),
 }
 
 

@@ -92,6 +92,10 @@ class Notifier:
             self._to_patient(session, booking, "cancelled", token=token, now=now, ics=True)
         self._alert(session, booking, "cancelled", now=now)
 
+    def closed(self, session: Session, booking: Booking) -> None:
+        """Marked done or no-show: a reminder still waiting would be about the past."""
+        self._drop_reminders(session, booking)
+
     # --- Building blocks -------------------------------------------------------------------
 
     def manage_url(self, token: str | None, language: str) -> str:

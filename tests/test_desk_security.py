@@ -1,0 +1,200 @@
+"""Issue 14's desk: sign-in limits a stranger cannot turn against the coordinator, and desk
+sessions kept on the server, so that signing out, a new password or a removed account ends them
+(a copied cookie is worth nothing afterwards). Both databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, func, select
+from starlette.testclient import TestClient
+
+from tests.conftest import Clock, csrf_from, make_settings
+from web.app import create_app
+from web.core.models import DeskSession, LoginAttempt
+from web.desk import accounts
+from web.desk.accounts import save_coordinator
+from web.settings import PROJECT_ROOT
+
+PASSWORD = "a long password for the desk"
+COORDINATOR = ("198.51.100.7", 40000)
+STRANGER = ("203.0.113.9", 40000)
+
+
+@pytest.fixture
+def app(engine, database_url, clock):
+    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
+    app = create_app(make_settings(database_url), clock=clock)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def coordinator(app) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False, client=COORDINATOR) as client:
+        yield client
+
+
+@pytest.fixture
+def stranger(app) -> TestClient:
+    return TestClient(app, follow_redirects=False, client=STRANGER)
+
+
+def sign_in(client: TestClient, username: str = "anna", password: str = PASSWORD):
+    page = client.get("/coordinator/login")
+    return client.post(
+        "/coordinator/login",
+        data={"csrf_token": csrf_from(page.text), "username": username, "password": password},
+    )
+
+
+def add_failures(engine, count: int, *, clock: Clock, username: str = "anna") -> None:
+    """Wrong passwords for the account from as many different addresses, just now."""
+    with Session(engine) as session:
+        for number in range(count):
+            session.add(
+                LoginAttempt(
+                    username=username,
+                    address=f"192.0.2.{number % 250}" if number < 250 else f"2001:db8::{number}",
+                    succeeded=False,
+                    attempted_at=clock.now - timedelta(seconds=count - 1 - number),
+                )
+            )
+        session.commit()
+
+
+# --- Sign-in limits ------------------------------------------------------------------------
+
+
+def test_a_strangers_wrong_passwords_do_not_stop_the_coordinator(coordinator, stranger):
+    for _ in range(5):
+        assert sign_in(stranger, password="guess").status_code == 401
+    assert sign_in(stranger).status_code == 429  # the stranger's address is done for now
+    assert sign_in(coordinator).status_code == 303  # the coordinator, elsewhere, is not
+
+
+def test_one_address_guessing_across_accounts_is_stopped_at_twenty(coordinator, stranger):
+    for number in range(accounts.PER_ADDRESS):
+        assert sign_in(stranger, username=f"user{number}", password="guess").status_code == 401
+    refused = sign_in(stranger, username="someone-new", password="guess")
+    assert refused.status_code == 429 and "wait 15 minutes" in refused.text
+    assert sign_in(coordinator).status_code == 303
+
+
+def test_many_addresses_slow_the_account_with_a_growing_delay_not_a_lock(
+    coordinator, engine, clock
+):
+    add_failures(engine, accounts.ACCOUNT_SLOWDOWN_AFTER, clock=clock)
+    slowed = sign_in(coordinator)
+    assert slowed.status_code == 429 and "slowed down" in slowed.text
+    assert slowed.headers["retry-after"] == "1"  # 2**0 seconds after the last failure
+    clock.now += timedelta(seconds=1)
+    assert sign_in(coordinator, password="guess").status_code == 401  # checked again
+    assert sign_in(coordinator).status_code == 429
+    clock.now += timedelta(seconds=1)
+    assert sign_in(coordinator).status_code == 429  # the delay grew to 2 seconds
+    clock.now += timedelta(seconds=1)
+    assert sign_in(coordinator).status_code == 303
+
+
+def test_the_delay_stops_growing_at_five_minutes(coordinator, engine, clock):
+    add_failures(engine, accounts.ACCOUNT_SLOWDOWN_AFTER + 40, clock=clock)
+    slowed = sign_in(coordinator)
+    assert slowed.status_code == 429 and slowed.headers["retry-after"] == "300"
+    clock.now += timedelta(minutes=5)
+    assert sign_in(coordinator).status_code == 303
+
+
+# --- Desk sessions -------------------------------------------------------------------------
+
+
+def desk_cookie(client: TestClient) -> str:
+    return client.cookies["clinic_session"]
+
+
+def replay(app, cookie: str) -> TestClient:
+    """Another browser holding a copy of the cookie."""
+    thief = TestClient(app, follow_redirects=False, client=STRANGER)
+    thief.cookies.set("clinic_session", cookie)
+    return thief
+
+
+def signed_out(response) -> bool:
+    return response.status_code == 303 and response.headers["location"].startswith(
+        "/coordinator/login"
+    )
+
+
+def test_a_cookie_copied_before_sign_out_no_longer_opens_the_desk(app, coordinator):
+    assert sign_in(coordinator).status_code == 303
+    copied = desk_cookie(coordinator)
+    assert replay(app, copied).get("/coordinator/").status_code == 200  # the copy works now
+    page = coordinator.get("/coordinator/").text
+    assert coordinator.post("/coordinator/logout", data={"csrf_token": csrf_from(page)})
+    thief = replay(app, copied)
+    assert signed_out(thief.get("/coordinator/"))
+    assert signed_out(thief.get("/coordinator/calendar"))
+    export = thief.post("/coordinator/export.csv", data={"csrf_token": csrf_from(page)})
+    assert export.status_code == 403
+
+
+def test_a_new_password_ends_every_session(app, coordinator, engine, clock):
+    assert sign_in(coordinator).status_code == 303
+    copied = desk_cookie(coordinator)
+    new_password = "another long password"
+    save_coordinator(engine=engine, username="anna", password=new_password, now=clock.now)
+    assert signed_out(coordinator.get("/coordinator/"))
+    assert signed_out(replay(app, copied).get("/coordinator/"))
+    assert sign_in(coordinator, password=new_password).status_code == 303
+
+
+def test_a_removed_account_ends_its_sessions(app, coordinator, engine, database_url):
+    assert sign_in(coordinator).status_code == 303
+    env = {**os.environ, "DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "web", "remove-coordinator", "anna"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "removed" in result.stdout
+    assert signed_out(coordinator.get("/coordinator/"))
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(DeskSession)).one() == 0
+
+
+def test_a_session_ends_after_8_idle_hours(coordinator, clock):
+    assert sign_in(coordinator).status_code == 303
+    clock.now += timedelta(hours=2)
+    assert coordinator.get("/coordinator/").status_code == 200
+    clock.now += timedelta(hours=7, minutes=59)  # used again just in time: still alive
+    assert coordinator.get("/coordinator/").status_code == 200
+    assert sign_in(coordinator).status_code == 303  # a new session, then left alone
+    clock.now += timedelta(hours=8)
+    assert signed_out(coordinator.get("/coordinator/"))
+
+
+def test_a_session_ends_12_hours_after_sign_in_however_busy(coordinator, clock):
+    assert sign_in(coordinator).status_code == 303
+    for _ in range(11):
+        clock.now += timedelta(hours=1)
+        assert coordinator.get("/coordinator/").status_code == 200
+    clock.now += timedelta(hours=1)
+    assert signed_out(coordinator.get("/coordinator/"))
+
+
+def test_signing_in_gives_a_new_session_id(app, coordinator, engine):
+    coordinator.get("/coordinator/login")
+    planted = desk_cookie(coordinator)  # what an attacker could have set before sign-in
+    assert sign_in(coordinator).status_code == 303
+    assert desk_cookie(coordinator) != planted
+    assert signed_out(replay(app, planted).get("/coordinator/"))
+    first = desk_cookie(coordinator)
+    assert sign_in(coordinator).status_code == 303
+    with Session(engine) as session:
+        hashes = session.exec(select(DeskSession.token_hash)).all()
+    assert len(hashes) == 2 and desk_cookie(coordinator) != first  # one row per sign-in
