@@ -1,5 +1,5 @@
-"""A TCP proxy the tests can cut and restore, to take the database away from a running server
-without touching the machine's PostgreSQL service."""
+"""A TCP proxy the tests can cut, stall and restore, to take the database away from a running
+server without touching the machine's PostgreSQL service."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ class TcpProxy:
         self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
         self.running = True
+        self.flowing = threading.Event()  # cleared: connections stay open, nothing is forwarded
+        self.flowing.set()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -30,20 +32,25 @@ class TcpProxy:
             if not self.up:
                 client.close()  # the database is "unreachable": connections die at once
                 continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.sockets += [client, upstream]
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _connect(self, client: socket.socket) -> None:
+        self.flowing.wait()  # while stalled, a new connection is accepted and then held
+        try:
+            upstream = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        with self.lock:
+            self.sockets += [client, upstream]
+        threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self.flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass
@@ -62,11 +69,17 @@ class TcpProxy:
                 sock.close()
             self.sockets.clear()
 
+    def stall(self) -> None:
+        """Keep every connection open, accept new ones, forward nothing."""
+        self.flowing.clear()
+
     def restore(self) -> None:
         self.up = True
+        self.flowing.set()
 
     def close(self) -> None:
         self.running = False
+        self.flowing.set()
         self.cut()
         self.listener.close()
 

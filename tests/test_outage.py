@@ -7,9 +7,11 @@ machine's PostgreSQL service keeps running). SQLite is a local file and has no n
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx2 as httpx
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from tests.booking_helpers import book, form_fields, offered_starts
@@ -19,6 +21,7 @@ from tests.tcp_proxy import proxy_for
 from web.cli import migrate
 from web.core.db import make_engine
 from web.core.models import Booking, OutboxMessage
+from web.settings import normalise_database_url
 
 pytestmark = pytest.mark.slow
 
@@ -76,3 +79,60 @@ def test_database_outage_gives_503_then_recovers(tmp_path):
     finally:
         proxy.close()
         drop_postgres_database(url)
+
+
+def test_a_stalled_database_gives_503_within_the_bound_then_recovers(tmp_path):
+    """The proxy holds connections open and forwards nothing: no driver timeout ends a read on
+    such a connection, so the deadline must; every answer is a 503 well inside 12 s."""
+    need(TEST_DATABASE_URL, "the stall test needs PostgreSQL (TEST_DATABASE_URL)")
+    url = fresh_database("postgresql", tmp_path)
+    migrate(url)
+    proxy, through_proxy = proxy_for(url)
+    try:
+        with (
+            running_server(through_proxy, env={"REQUEST_TIMEOUT": "8"}) as base,
+            httpx.Client(base_url=base, timeout=60) as client,
+        ):
+            start = offered_starts(client)[1]
+            form_page = client.get(f"/consultation/book?start={start}")
+            paths = ["/consultation", f"/consultation/slots?day={start[:10]}", "/readyz"]
+
+            proxy.stall()
+
+            def timed(number: int) -> tuple[int, float, str]:
+                began = time.monotonic()
+                with httpx.Client(base_url=base, timeout=60, cookies=client.cookies) as own:
+                    if number % 6 == 5:
+                        response = own.post("/consultation/book", data=form_fields(form_page.text))
+                    else:
+                        response = own.get(paths[number % len(paths)])
+                return response.status_code, time.monotonic() - began, response.text
+
+            with ThreadPoolExecutor(max_workers=20) as pool:
+                results = list(pool.map(timed, range(60)))
+            statuses = {status for status, _, _ in results}
+            slowest = max(seconds for _, seconds, _ in results)
+            assert statuses == {503}, statuses
+            assert slowest < 12, slowest
+            assert all("call us" in text or text == "database unavailable" for *_, text in results)
+
+            proxy.restore()
+            deadline = time.monotonic() + 30
+            while client.get("/readyz").status_code != 200:
+                assert time.monotonic() < deadline, "the site did not recover by itself"
+                time.sleep(0.5)
+            assert client.get("/consultation").status_code == 200
+            assert book(client, start).status_code == 303
+    finally:
+        proxy.close()
+        drop_postgres_database(url)
+
+
+def test_postgresql_sessions_have_a_statement_timeout():
+    need(TEST_DATABASE_URL, "needs PostgreSQL (TEST_DATABASE_URL)")
+    engine = make_engine(normalise_database_url(TEST_DATABASE_URL or ""))
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SHOW statement_timeout")).scalar() == "5s"
+    finally:
+        engine.dispose()

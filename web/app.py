@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -27,6 +28,7 @@ from web.core.models import utc_now
 from web.http import health
 from web.http.access_log import mask_secrets_in_access_log
 from web.http.assets import FingerprintedStatic
+from web.http.deadline import Deadline
 from web.http.errors import database_unavailable, domain_error, http_error, server_error
 from web.http.i18n import LanguagePrefix
 from web.http.ratelimit import make_rate_limits, warn_if_counted_per_worker
@@ -79,6 +81,7 @@ def create_app(
         middleware=[
             Middleware(LanguagePrefix, languages=clinic.languages),
             Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),
+            Middleware(Deadline, seconds=settings.request_timeout),
             Middleware(GZipMiddleware, minimum_size=500),
             Middleware(
                 SessionMiddleware,
@@ -94,6 +97,7 @@ def create_app(
             DomainError: domain_error,
             OperationalError: database_unavailable,
             InterfaceError: database_unavailable,
+            PoolTimeout: database_unavailable,  # every pooled connection busy (or stuck)
             500: server_error,
         },
         lifespan=lifespan,

@@ -21,12 +21,30 @@ def _tune_sqlite(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
+# PostgreSQL fails fast rather than queueing requests behind a sick database: 3 s to connect,
+# 5 s per statement (the server cancels it), 3 s to wait for a pooled connection. A request then
+# gets its 503 within about 10 s (see web/http/deadline.py for a connection that stalls).
+CONNECT_TIMEOUT = 3
+STATEMENT_TIMEOUT_MS = 5000
+POOL_TIMEOUT = 3
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=POOL_TIMEOUT,
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT,
+            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        },
+    )
 
 
 _sqlite_writers: dict[str, threading.Lock] = {}
