@@ -103,7 +103,10 @@ def test_confirmation_arrives_with_a_parsable_invite(client, engine, smtp, clock
     assert (report.sent, report.failed) == (2, 0)  # confirmation and alert; the reminder waits
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     assert confirmation["To"] == PATIENT["email"]
-    assert confirmation["Subject"] == "Your online consultation: Thursday 3 December 2026, 10:30"
+    assert (
+        confirmation["Subject"]
+        == "Your online consultation: Thursday 3 December 2026, 10:30 (Kyiv time)"
+    )
     assert "hemifacial" not in confirmation["Subject"].lower()
     text = confirmation.get_body(("plain",)).get_content()
     html = confirmation.get_body(("html",)).get_content()
@@ -140,7 +143,7 @@ def test_coordinator_alert_carries_the_booking_details(client, engine, smtp, clo
 
 def test_a_server_that_is_down_then_up_gets_every_message_exactly_once(client, engine, clock):
     server = SmtpServer(free_port())  # nothing listens yet
-    for start in offered_starts(client)[:2]:
+    for start in offered_starts(client, "/consultation/slots?day=2026-12-03")[:2]:
         token_of(book(client, start))
     down = send_due(engine=engine, smtp=server.settings, now=clock.now)
     assert (down.sent, down.failed) == (0, 4)
@@ -193,7 +196,7 @@ def test_reminder_goes_once_at_the_right_time(client, engine, smtp, clock):
     [reminder] = smtp.inbox.by_subject("Reminder")
     assert (
         reminder["Subject"]
-        == "Reminder: your online consultation on Thursday 3 December 2026, 10:30"
+        == "Reminder: your online consultation on Thursday 3 December 2026, 10:30 (Kyiv time)"
     )
 
 
@@ -209,7 +212,15 @@ def test_reschedule_and_cancel_send_notices_and_move_the_reminder(client, engine
     assert [r.send_after.isoformat() for r in reminders] == ["2026-12-03T09:00:00+00:00"]
     send_due(engine=engine, smtp=smtp.settings, now=clock.now)
     [notice] = smtp.inbox.by_subject("has moved")
-    assert notice["Subject"] == "Your consultation has moved to Friday 4 December 2026, 11:00"
+    assert (
+        notice["Subject"].strip()  # a long subject is folded onto the header's next line
+        == "Your consultation has moved to Friday 4 December 2026, 11:00 (Kyiv time)"
+    )
+    moved_text = " ".join(notice.get_body(("plain",)).get_content().split())
+    assert (
+        "has moved from Thursday 3 December 2026, 10:30 to Friday 4 December 2026, 11:00 "
+        "(Kyiv time)" in moved_text
+    )
     event = ics_of(notice).walk("VEVENT")[0]
     assert (
         int(event["sequence"]) == 1

@@ -34,9 +34,9 @@ from web.http.i18n import LanguagePrefix
 from web.http.ratelimit import make_rate_limits, warn_if_counted_per_worker
 from web.http.security import SecurityHeadersMiddleware
 from web.http.templating import make_templates
-from web.mail.notifications import Notifier
+from web.mail.notifications import Notifier, warn_if_links_lead_nowhere
 from web.mail.outbox import run_forever
-from web.settings import PROJECT_ROOT, Settings, load_settings
+from web.settings import DEFAULT_PUBLIC_URL, PROJECT_ROOT, Settings, load_settings
 
 TEMPLATES = PROJECT_ROOT / "templates"
 
@@ -110,6 +110,9 @@ def create_app(
     app.state.ledger = Ledger(app.state.engine, clinic.rules)
     app.state.clock = clock
     app.state.notifier = Notifier(clinic, settings.public_url, templates=TEMPLATES / "email")
+    warn_if_links_lead_nowhere(
+        settings.public_url, sending=settings.smtp is not None, local_default=DEFAULT_PUBLIC_URL
+    )
     warn_if_counted_per_worker(settings.redis_url, os.environ.get("WEB_CONCURRENCY"))
     app.state.rate_limits = make_rate_limits(
         redis_url=settings.redis_url,

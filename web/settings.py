@@ -28,6 +28,9 @@ def _dev_secret_key() -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # the local server, right only for development
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -36,7 +39,7 @@ class Settings:
     content_dir: Path
     https_only: bool = False
     debug: bool = False
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = DEFAULT_PUBLIC_URL
     smtp: SmtpSettings | None = None  # None: e-mails wait in the outbox
     outbox_in_web: bool = True  # false when a separate `send-outbox` worker runs
     redis_url: str | None = None  # rate limits shared by every worker when set
@@ -96,7 +99,7 @@ def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
         content_dir=Path(config("CONTENT_DIR", default=str(PROJECT_ROOT / "content"))),
         https_only=config("HTTPS_ONLY", cast=bool, default=False),
         debug=config("DEBUG", cast=bool, default=False),
-        public_url=config("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/"),
+        public_url=config("PUBLIC_URL", default=DEFAULT_PUBLIC_URL).rstrip("/"),
         smtp=_smtp(config),
         outbox_in_web=config("OUTBOX_IN_WEB", cast=bool, default=True),
         redis_url=config("REDIS_URL", default="") or None,

@@ -157,8 +157,10 @@ class FeedSecret(SQLModel, table=True):
 class OutboxMessage(SQLModel, table=True):
     """An e-mail to send, written in the transaction of the change that causes it.
 
-    A row is claimed before sending (so two workers never send it twice) and marked sent right
-    after the SMTP server accepts it; the Message-ID stays the same across retries.
+    A row is claimed before sending (so two senders never hold it at once) and marked sent right
+    after the SMTP server accepts it. Delivery is at least once: when the server took a message
+    but its reply was lost, the message goes again, with the same Message-ID, which lets mail
+    systems recognise the copy.
     """
 
     __tablename__ = "outbox_message"
@@ -167,6 +169,8 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=32)
     booking_id: int | None = Field(default=None, index=True)
     recipient: str = Field(max_length=254)
+    sender_name: str = Field(default="", max_length=200)  # shown in From:, the clinic's name
+    reply_to: str | None = Field(default=None, max_length=254)
     subject: str = Field(max_length=200)
     body_text: str = Field(sa_type=Text)
     body_html: str = Field(sa_type=Text)
@@ -179,3 +183,6 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = None
     last_error: str | None = Field(default=None, max_length=200)
     sent_at: datetime | None = Field(default=None, index=True)
+    # Set when the server refused the message for good (5xx): it is not tried again, and the
+    # desk shows it so that the coordinator can call the patient instead.
+    failed_at: datetime | None = Field(default=None, index=True)

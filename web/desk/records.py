@@ -23,7 +23,7 @@ from web.core.errors import (
     FeedNotFound,
     StatusChangeNotAllowed,
 )
-from web.core.models import BlockedPeriod, Booking, BookingStatus, FeedSecret
+from web.core.models import BlockedPeriod, Booking, BookingStatus, FeedSecret, OutboxMessage
 from web.core.schedule import Interval, SlotRules, day_bounds, local_today
 from web.desk.audit import record
 
@@ -122,6 +122,30 @@ def set_status(
             detail=f"reason: {reason}" if reason else "",
         )
         return booking
+
+
+def undelivered_mail(
+    session: Session, *, booking_id: int | None = None, since: datetime | None = None
+) -> list[tuple[OutboxMessage, Booking]]:
+    """E-mails the mail server refused for good, with their bookings, for one booking or for
+    consultations from `since` on: the coordinator calls those patients instead."""
+    query = (
+        select(OutboxMessage, Booking)
+        .join(Booking, col(Booking.id) == OutboxMessage.booking_id)
+        .where(col(OutboxMessage.failed_at).is_not(None))
+    )
+    if booking_id is not None:
+        query = query.where(Booking.id == booking_id)
+    if since is not None:
+        query = query.where(Booking.starts_at >= since)
+    rows = session.exec(query.order_by(col(Booking.starts_at), col(OutboxMessage.id)).limit(50))
+    return [(message, booking) for message, booking in rows.all()]
+
+
+def upcoming_undelivered_mail(
+    session: Session, *, rules: SlotRules, now: datetime
+) -> list[tuple[OutboxMessage, Booking]]:
+    return undelivered_mail(session, since=_start_of_today(rules, now))
 
 
 def bookings_in(session: Session, interval: Interval) -> list[Booking]:

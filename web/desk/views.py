@@ -217,7 +217,16 @@ def bookings_page(request: Request) -> Response:
             status=status,
             page=_query_page(request),
         )
-    context = {"listing": listing, "day": day, "status": status, "statuses": STATUSES}
+        undelivered = records.upcoming_undelivered_mail(
+            session, rules=clinic.rules, now=request.app.state.clock()
+        )
+    context = {
+        "listing": listing,
+        "day": day,
+        "status": status,
+        "statuses": STATUSES,
+        "undelivered": undelivered,
+    }
     return _page(request, "desk_bookings.html", context)
 
 
@@ -227,10 +236,11 @@ def booking_detail(
     with Session(request.app.state.engine) as session:
         booking = records.get_booking(session, request.path_params["booking_id"])
         history = audit.events_for_booking(session, request.path_params["booking_id"])
+        undelivered = records.undelivered_mail(session, booking_id=booking.id)
     form = form or StatusForm(meta=form_meta(request))
     allowed = records.NEXT_STATUSES[booking.status]
     form.status.choices = [c for c in form.status.choices if c.value in allowed]
-    context = {"booking": booking, "form": form, "history": history}
+    context = {"booking": booking, "form": form, "history": history, "undelivered": undelivered}
     return _page(request, "desk_booking.html", context, status_code=status_code)
 
 

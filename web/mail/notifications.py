@@ -7,6 +7,7 @@ manage link exists only while we hold the raw token (the database keeps just its
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,12 +23,27 @@ from web.core.invites import build_invite
 from web.core.models import Booking, OutboxMessage
 from web.core.next_steps import contact_plan
 
+log = logging.getLogger(__name__)
+
+# A reminder goes a day ahead; a booking made less than a day ahead gets one 2 hours before.
 REMINDER_BEFORE = timedelta(hours=24)
+LATE_REMINDER_BEFORE = timedelta(hours=2)
 ALERT_HEADLINES = {
     "new": N_("New booking"),
     "rescheduled": N_("Booking moved to a new time"),
     "cancelled": N_("Booking cancelled"),
 }
+
+
+def warn_if_links_lead_nowhere(public_url: str, *, sending: bool, local_default: str) -> None:
+    """E-mails carry absolute links; with PUBLIC_URL left at the local default they would point
+    every patient at their own computer."""
+    if sending and public_url.rstrip("/") == local_default.rstrip("/"):
+        log.warning(
+            "SMTP is configured but PUBLIC_URL is still %s: the links in every e-mail would "
+            "point there. Set PUBLIC_URL to the site's public address.",
+            local_default,
+        )
 
 
 class Notifier:
@@ -49,8 +65,7 @@ class Notifier:
                 loader=FileSystemLoader(self.templates),
                 autoescape=select_autoescape(["html"]),  # the .txt parts are plain text
                 undefined=StrictUndefined,
-                trim_blocks=True,
-                lstrip_blocks=True,
+                lstrip_blocks=True,  # no trim_blocks: the plain-text parts keep their blank lines
                 extensions=["jinja2.ext.i18n"],
             )
             catalog = i18n.translations(language)
@@ -59,6 +74,11 @@ class Notifier:
             env.filters.update(
                 translated=catalog.gettext,
                 when=lambda moment: formats.day_and_time(moment, zone, language),
+                # Subjects stand alone, so they name the clock too: "… 2026, 10:30 (Kyiv time)".
+                when_zoned=lambda moment: (
+                    f"{formats.day_and_time(moment, zone, language)} "
+                    f"({formats.zone_label(zone, language)})"
+                ),
                 clock=lambda moment: formats.clock(moment, zone),
                 phone=formats.readable_phone,
             )
@@ -76,12 +96,23 @@ class Notifier:
             self._queue_reminder(session, booking, token=token, now=now)
         self._alert(session, booking, "new", now=now)
 
-    def rescheduled(self, session: Session, booking: Booking, *, token: str, now: datetime) -> None:
+    def rescheduled(
+        self,
+        session: Session,
+        booking: Booking,
+        *,
+        token: str,
+        now: datetime,
+        previous_start: datetime,
+    ) -> None:
         self._drop_reminders(session, booking)
+        moved = {"previous_start": previous_start}
         if booking.email:
-            self._to_patient(session, booking, "rescheduled", token=token, now=now, ics=True)
+            self._to_patient(
+                session, booking, "rescheduled", token=token, now=now, ics=True, extra=moved
+            )
             self._queue_reminder(session, booking, token=token, now=now)
-        self._alert(session, booking, "rescheduled", now=now)
+        self._alert(session, booking, "rescheduled", now=now, extra=moved)
 
     def cancelled(
         self, session: Session, booking: Booking, *, token: str | None, now: datetime
@@ -107,6 +138,8 @@ class Notifier:
         self, session: Session, booking: Booking, *, token: str, now: datetime
     ) -> None:
         due = booking.start - REMINDER_BEFORE
+        if due <= now:
+            due = booking.start - LATE_REMINDER_BEFORE
         if due > now:
             self._to_patient(session, booking, "reminder", token=token, now=now, send_after=due)
 
@@ -132,12 +165,18 @@ class Notifier:
         now: datetime,
         ics: bool = False,
         send_after: datetime | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         manage = self.manage_url(token, booking.language)
         attachment = (
             build_invite(self.clinic, booking, manage_url=manage).decode("utf-8") if ics else None
         )
-        context = {"booking": booking, "manage_url": manage}
+        context = {
+            "booking": booking,
+            "manage_url": manage,
+            "previous_start": None,
+            **(extra or {}),
+        }
         assert booking.email, "patient e-mails go only to bookings with an address"
         self._enqueue(
             session,
@@ -149,17 +188,35 @@ class Notifier:
             now=now,
             attachment=attachment,
             send_after=send_after,
+            reply_to=self.clinic.email,  # a reply reaches the coordinator, not a no-reply box
         )
 
-    def _alert(self, session: Session, booking: Booking, change: str, *, now: datetime) -> None:
+    def _alert(
+        self,
+        session: Session,
+        booking: Booking,
+        change: str,
+        *,
+        now: datetime,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         context = {
             "booking": booking,
             "headline": ALERT_HEADLINES[change],
             "desk_url": f"{self.public_url}/coordinator/bookings/{booking.id}",
+            "previous_start": None,
+            **(extra or {}),
         }
         language = self.clinic.default_language
         self._enqueue(
-            session, booking, "alert", self.clinic.email, context, language=language, now=now
+            session,
+            booking,
+            "alert",
+            self.clinic.email,
+            context,
+            language=language,
+            now=now,
+            reply_to=booking.email,  # the coordinator can answer the patient directly
         )
 
     def _enqueue(
@@ -174,6 +231,7 @@ class Notifier:
         now: datetime,
         attachment: str | None = None,
         send_after: datetime | None = None,
+        reply_to: str | None = None,
     ) -> None:
         env = self.env(language)
         subject = env.get_template(f"{kind}.subject.txt").render(context).strip()
@@ -183,6 +241,8 @@ class Notifier:
                 kind=kind,
                 booking_id=booking.id,
                 recipient=recipient,
+                sender_name=self.clinic.localized(language).name,
+                reply_to=reply_to,
                 subject=subject[:200],
                 body_text=env.get_template(f"{kind}.txt").render(context),
                 body_html=env.get_template(f"{kind}.html").render(context),

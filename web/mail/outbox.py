@@ -1,8 +1,12 @@
 """Delivering the outbox: claim a due message, send it, mark it sent; retry failures with back-off.
 
 Safe to run in every web worker and in `python -m web send-outbox` at once: a message is claimed
-with a conditional UPDATE before it is sent, so only one sender ever holds it. Logs name messages
-by number and kind only, never by recipient or content.
+with a conditional UPDATE before it is sent, for longer than a delivery can take, so only one
+sender holds it at a time. Delivery is at least once, never at most once: if the SMTP server took
+a message but its reply was lost (or the database failed before the message was marked sent),
+the message goes again with the same Message-ID. A reminder whose consultation has begun is
+dropped, and a message the server refuses for good (5xx) is given up after a few tries and shown
+on the desk. Logs name messages by number and kind only, never by recipient or content.
 """
 
 from __future__ import annotations
@@ -10,20 +14,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import smtplib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, func, or_, update
+from sqlalchemy import ColumnElement, Engine, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from web.core.db import session_scope
-from web.core.models import OutboxMessage
-from web.mail.smtp import SmtpSettings, as_email, deliver
+from web.core.models import Booking, OutboxMessage
+from web.mail.smtp import SMTP_STEPS, SmtpSettings, as_email, deliver
 
 log = logging.getLogger(__name__)
-CLAIM_FOR = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
+PERMANENT_TRIES = 3  # a 5xx refusal is tried this often (it may be a passing fault), then given up
 SENT_BODY = "(sent; the body is not kept because it carried the patient's private link)"
 
 
@@ -42,6 +47,7 @@ def backoff(attempts: int) -> timedelta:
 def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         col(OutboxMessage.sent_at).is_(None),
+        col(OutboxMessage.failed_at).is_(None),
         col(OutboxMessage.send_after) <= now,
         col(OutboxMessage.next_attempt_at) <= now,
         or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
@@ -53,12 +59,17 @@ def waiting_count(engine: Engine, now: datetime) -> int:
         return session.exec(select(func.count()).select_from(OutboxMessage).where(*_due(now))).one()
 
 
-def _claim(engine: Engine, message_id: int, now: datetime) -> OutboxMessage | None:
+def claim_for(smtp: SmtpSettings) -> timedelta:
+    """Longer than the longest delivery, so a claim never runs out while a sender still talks."""
+    return timedelta(seconds=smtp.timeout * SMTP_STEPS) + timedelta(minutes=1)
+
+
+def _claim(engine: Engine, message_id: int, now: datetime, until: datetime) -> OutboxMessage | None:
     with session_scope(engine) as session:
         claimed = session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == message_id, *_due(now))
-            .values(claimed_until=now + CLAIM_FOR)
+            .values(claimed_until=until)
         )
         if claimed.rowcount != 1:
             return None  # another sender took it
@@ -92,28 +103,26 @@ def send_due(
             if message_id is not None
         ]
     sent = failed = 0
+    began = time.monotonic()
     for message_id in ids:
-        message = _claim(engine, message_id, now)
+        # The round's `now` stands still; the claim also covers the time the round has taken.
+        elapsed = timedelta(seconds=time.monotonic() - began)
+        message = _claim(engine, message_id, now, now + elapsed + claim_for(smtp))
         if message is None:
             continue
+        if _too_late(engine, message, now):
+            _drop(engine, message_id)
+            log.info(
+                "outbox message %s (%s) dropped: its consultation has begun",
+                message_id,
+                message.kind,
+            )
+            continue
         try:
-            deliver(smtp, as_email(message, smtp.sender))
+            deliver(smtp, as_email(message, smtp.sender, sent_at=now))
         except (smtplib.SMTPException, OSError) as error:
             failed += 1
-            attempts = message.attempts + 1
-            # The error's class and SMTP code only: server replies can quote the recipient.
-            code = getattr(error, "smtp_code", "")
-            _finish(
-                engine,
-                message_id,
-                attempts=attempts,
-                next_attempt_at=now + backoff(attempts),
-                claimed_until=None,
-                last_error=f"{type(error).__name__} {code}".strip(),
-            )
-            log.warning(
-                "outbox message %s (%s) not sent, attempt %d", message_id, message.kind, attempts
-            )
+            _record_failure(engine, message_id, message, error, now)
             continue
         sent += 1
         _finish(
@@ -128,6 +137,61 @@ def send_due(
         )
         log.info("outbox message %s (%s) sent", message_id, message.kind)
     return SendReport(sent=sent, failed=failed)
+
+
+def _too_late(engine: Engine, message: OutboxMessage, now: datetime) -> bool:
+    """A reminder is only worth sending before its consultation begins."""
+    if message.kind != "reminder" or message.booking_id is None:
+        return False
+    with Session(engine) as session:
+        start = session.exec(
+            select(Booking.starts_at).where(Booking.id == message.booking_id)
+        ).first()
+    return start is None or start <= now
+
+
+def _drop(engine: Engine, message_id: int) -> None:
+    with session_scope(engine) as session:
+        session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == message_id))
+
+
+def smtp_code(error: Exception) -> int | None:
+    """The server's reply code, if it gave one (a refused recipient carries it per address)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return max(codes) if codes else None
+    code = getattr(error, "smtp_code", None)
+    return code if isinstance(code, int) else None
+
+
+def _record_failure(
+    engine: Engine, message_id: int, message: OutboxMessage, error: Exception, now: datetime
+) -> None:
+    attempts = message.attempts + 1
+    code = smtp_code(error)
+    refused = code is not None and 500 <= code < 600
+    give_up = refused and attempts >= PERMANENT_TRIES
+    # The error's class and SMTP code only: server replies can quote the recipient.
+    _finish(
+        engine,
+        message_id,
+        attempts=attempts,
+        next_attempt_at=now + backoff(attempts),
+        claimed_until=None,
+        last_error=f"{type(error).__name__} {code or ''}".strip(),
+        failed_at=now if give_up else None,
+    )
+    if give_up:
+        log.warning(
+            "outbox message %s (%s) refused for good (%s): shown on the desk",
+            message_id,
+            message.kind,
+            code,
+        )
+    else:
+        log.warning(
+            "outbox message %s (%s) not sent, attempt %d", message_id, message.kind, attempts
+        )
 
 
 async def run_forever(

@@ -416,7 +416,7 @@ async def reschedule(request: Request) -> Response:
             token=token,
             start=start,
             on_moved=lambda session, booking: notifier.rescheduled(
-                session, booking, token=token, now=now
+                session, booking, token=token, now=now, previous_start=old_start
             ),
         )
     except SlotUnavailable:

@@ -1,4 +1,5 @@
-"""Desk sessions kept on the server, and a random invite UID per booking.
+"""Desk sessions kept on the server, a random invite UID per booking, and what the outbox needs
+to send honest mail (the sender's name, Reply-To, a permanent failure).
 
 Revision ID: 0005
 Revises: 0004
@@ -31,6 +32,14 @@ def upgrade() -> None:
     op.create_index("ix_desk_session_token_hash", "desk_session", ["token_hash"], unique=True)
     op.create_index("ix_desk_session_coordinator_id", "desk_session", ["coordinator_id"])
 
+    with op.batch_alter_table("outbox_message") as table:
+        table.add_column(
+            sa.Column("sender_name", sa.String(length=200), nullable=False, server_default="")
+        )
+        table.add_column(sa.Column("reply_to", sa.String(length=254), nullable=True))
+        table.add_column(sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
+        table.create_index("ix_outbox_message_failed_at", ["failed_at"])
+
     # Existing bookings get their random UID here; a calendar that holds the old one keeps a
     # duplicate event until the booking's next update replaces it, a one-off cost.
     with op.batch_alter_table("booking") as table:
@@ -47,6 +56,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox_message") as table:
+        table.drop_index("ix_outbox_message_failed_at")
+        table.drop_column("failed_at")
+        table.drop_column("reply_to")
+        table.drop_column("sender_name")
     with op.batch_alter_table("booking") as table:
         table.drop_constraint("uq_booking_uid", type_="unique")
         table.drop_column("uid")
