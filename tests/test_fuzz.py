@@ -37,7 +37,8 @@ text = st.one_of(
     st.text(max_size=300), EDGES, CONTROL, st.builds(lambda a, b: a + b, EDGES, CONTROL)
 )
 maybe_text = st.none() | text
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+# Every example varies every field of its form at once, so each field gets 500 values per backend.
+FUZZ = settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 def fuzz_client(database_url: str) -> TestClient:
@@ -133,6 +134,24 @@ def test_every_edge_value_in_every_form_field(engine, database_url):
                         forget_bookings(engine)  # so the next value reaches the insert too
 
 
+def test_every_edge_value_in_a_status_change_reason(engine, database_url):
+    """The reason is written to the audit log with every change, so each value must reach it:
+    the status flips between done and no-show, a change each time."""
+    with fuzz_client(database_url) as client:
+        assert book(client, "2026-12-01T08:30:00Z").status_code == 303
+        sign_in(client, engine)
+        with Session(engine) as session:
+            booking_id = session.exec(select(Booking.id)).one()
+        csrf = csrf_from(client.get("/coordinator/blocks").text)
+        path = f"/coordinator/bookings/{booking_id}/status"
+        for number, value in enumerate(EDGE_VALUES * 2):
+            status = "done" if number % 2 == 0 else "no_show"
+            response = client.post(
+                path, data={"csrf_token": csrf, "status": status, "reason": value}
+            )
+            assert response.status_code in {303, 413, 422}, (value, response.status_code)
+
+
 def forget_bookings(engine) -> None:
     with engine.begin() as connection:
         connection.execute(delete(OutboxMessage))
@@ -202,9 +221,11 @@ def test_desk_forms_never_cause_a_500(engine, database_url):
         @FUZZ
         @given(
             day=maybe_text, starts=maybe_text, ends=maybe_text, reason=maybe_text,
-            status=maybe_text, confirm=maybe_text, block_id=text,
+            status=st.sampled_from(["done", "no_show"]) | maybe_text,  # so changes are written
+            confirm=maybe_text, block_id=text, first=maybe_text,
+            last=maybe_text,
         )  # fmt: skip
-        def check(day, starts, ends, reason, status, confirm, block_id) -> None:
+        def check(day, starts, ends, reason, status, confirm, block_id, first, last) -> None:
             block = {"day": day, "starts": starts, "ends": ends, "reason": reason}
             block |= {"confirm": confirm, "csrf_token": csrf}
             data = {k: v for k, v in block.items() if v is not None}
@@ -217,5 +238,9 @@ def test_desk_forms_never_cause_a_500(engine, database_url):
             safe = quote(block_id, safe="") or "x"
             response = client.post(f"/coordinator/blocks/{safe}/delete", data={"csrf_token": csrf})
             assert response.status_code < 500, (block_id, response.status_code)
+            dates = {"from": first, "to": last, "csrf_token": csrf}
+            data = {k: v for k, v in dates.items() if v is not None}
+            response = client.post("/coordinator/export.csv", data=data)
+            assert response.status_code in {200, 400, 413}, response.status_code
 
         check()
