@@ -194,9 +194,12 @@ def _query_day(request: Request) -> date | None:
 
 
 def _query_page(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    # isdigit() also accepts "²" and other digits int() refuses; only ASCII is a page number.
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 100000 else 1
+    """A page number in ASCII digits (isdigit() alone also accepts "²", which int() refuses);
+    one past the end shows the last page."""
+    raw = request.query_params.get("page") or "1"
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+        raise InvalidInput(raw)
+    return max(1, int(raw))
 
 
 STATUSES = [s.value for s in BookingStatus]
