@@ -1,4 +1,4 @@
-"""The condition page's first load stays inside the 30 KB (compressed) budget.
+"""The condition page's first load stays inside the 30 KB (Brotli) budget.
 
 Runs bench/pageweight.py as a program: tests and the benchmarks do not import each other.
 """

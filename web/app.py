@@ -15,7 +15,6 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 
 from web import desk, patient
@@ -31,8 +30,10 @@ from web.http.assets import FingerprintedStatic
 from web.http.deadline import Deadline
 from web.http.errors import database_unavailable, domain_error, http_error, server_error
 from web.http.i18n import LanguagePrefix
+from web.http.page_cache import PageCache
 from web.http.ratelimit import make_rate_limits, warn_if_counted_per_worker
 from web.http.security import SecurityHeadersMiddleware
+from web.http.sessions import SessionsWhereNeeded
 from web.http.templating import make_templates
 from web.mail.notifications import Notifier, warn_if_links_lead_nowhere
 from web.mail.outbox import run_forever
@@ -82,9 +83,10 @@ def create_app(
             Middleware(LanguagePrefix, languages=clinic.languages),
             Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),
             Middleware(Deadline, seconds=settings.request_timeout),
-            Middleware(GZipMiddleware, minimum_size=500),
+            # Dynamic pages only: stored pages and static files come compressed already.
+            Middleware(GZipMiddleware, minimum_size=500, compresslevel=5),
             Middleware(
-                SessionMiddleware,
+                SessionsWhereNeeded,
                 secret_key=settings.secret_key,
                 session_cookie="clinic_session",
                 max_age=8 * 3600,
@@ -106,6 +108,7 @@ def create_app(
     app.state.clinic = clinic
     app.state.conditions = load_conditions(settings.content_dir / "conditions", clinic.languages)
     app.state.templates = templates
+    app.state.page_cache = PageCache()
     app.state.engine = make_engine(settings.database_url)
     app.state.ledger = Ledger(app.state.engine, clinic.rules)
     app.state.clock = clock

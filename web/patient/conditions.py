@@ -12,11 +12,19 @@ from web.core.clinic import Clinic
 from web.core.content import Condition
 from web.core.errors import ConditionNotFound
 from web.http.i18n import absolute, page_language, route_path, same_page_in
-from web.http.templating import render
+from web.http.page_cache import cached_page
+from web.http.templating import is_partial_request, render
 
-# Browsers may keep these pages for five minutes; shared caches may not, because a visitor who has
-# a session (after opening a form) gets its cookie refreshed on every response.
-BROWSER_CACHE = "private, max-age=300"
+
+def page_key(request: Request) -> tuple[str, str]:
+    """What one of these pages depends on: its language and path (nothing else in the URL)."""
+    return page_language(request), route_path(request.scope)
+
+
+def condition_key(request: Request) -> tuple[str, str, bool, bool]:
+    """A condition page also depends on ?sections=all and on htmx asking for the section only."""
+    all_open = request.query_params.get("sections") == "all"
+    return (*page_key(request), all_open, is_partial_request(request))
 
 
 def _conditions(request: Request) -> dict[str, Condition]:
@@ -31,16 +39,19 @@ def _condition(request: Request) -> Condition:
     return condition
 
 
+@cached_page(page_key)
 def home(request: Request) -> Response:
     context = {"conditions": _conditions(request).values()}
-    return render(request, "home.html", context, cache_control=BROWSER_CACHE)
+    return render(request, "home.html", context)
 
 
+@cached_page(condition_key)
 def condition_page(request: Request) -> Response:
     condition = _condition(request)
     return _render_condition(request, condition, condition.sections[0].slug)
 
 
+@cached_page(condition_key)
 def condition_section(request: Request) -> Response:
     condition = _condition(request)
     section = condition.section(request.path_params["section"])
@@ -87,9 +98,7 @@ def _render_condition(request: Request, condition: Condition, open_slug: str) ->
         # The page with every section open is the same page for search engines.
         "canonical": absolute(request, same_page_in(request, condition.language, page)),
     }
-    return render(
-        request, "condition.html", context, partial="_section.html", cache_control=BROWSER_CACHE
-    )
+    return render(request, "condition.html", context, partial="_section.html")
 
 
 routes = [

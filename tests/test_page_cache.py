@@ -1,0 +1,83 @@
+"""Issue 15: pages that never change are stored bytes, compressed once, with a strong ETag and
+304; public pages set no cookie; static files come precompressed from memory."""
+
+from __future__ import annotations
+
+import brotli
+import pytest
+
+from tests.booking_helpers import open_form
+from tests.crawl import CONDITION
+
+PUBLIC_PAGES = ["/", CONDITION, f"{CONDITION}/causes", "/privacy", "/uk/", f"/uk{CONDITION}"]
+HX = {"HX-Request": "true"}
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_a_public_page_is_the_same_bytes_in_every_encoding_with_one_etag(site_client, path):
+    plain = site_client.get(path, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.headers["cache-control"] == "public, max-age=300, stale-while-revalidate=86400"
+    assert "Accept-Encoding" in plain.headers["vary"]
+    with site_client.stream("GET", path, headers={"Accept-Encoding": "br, gzip"}) as compressed:
+        raw = b"".join(compressed.iter_raw())
+        assert compressed.headers["content-encoding"] == "br"
+    assert brotli.decompress(raw) == plain.content
+    gzipped = site_client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert gzipped.headers["content-encoding"] == "gzip" and gzipped.content == plain.content
+    etags = {r.headers["etag"] for r in (plain, compressed, gzipped)}
+    assert len(etags) == 3 and all(tag.startswith('"') for tag in etags)  # strong, per encoding
+    for etag in etags:
+        again = site_client.get(path, headers={"If-None-Match": etag, "Accept-Encoding": "br"})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["cache-control"].startswith("public")
+    assert site_client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_a_page_is_rendered_once_whatever_the_query(site_client, monkeypatch):
+    templates = site_client.app.state.templates
+    calls = []
+    original = templates.TemplateResponse
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(templates, "TemplateResponse", counting)
+    first = site_client.get(f"{CONDITION}/treatment").content
+    for number in range(50):
+        assert site_client.get(f"{CONDITION}/treatment?utm_source=x{number}").content == first
+    assert len(calls) <= 1  # none when another test already stored it
+    partial = site_client.get(f"{CONDITION}/treatment", headers=HX)
+    assert partial.content != first and "<html" not in partial.text
+    everything = site_client.get(f"{CONDITION}?sections=all").text
+    assert everything.count("<details") == site_client.get(CONDITION).text.count("<details")
+    before = len(site_client.app.state.page_cache)
+    for number in range(20):
+        site_client.get(f"{CONDITION}?junk={number}")
+    assert len(site_client.app.state.page_cache) == before  # keys never come from raw queries
+
+
+def test_public_pages_set_no_cookie_even_for_a_visitor_with_a_session(client):
+    form = client.get("/consultation/book", params={"start": "2026-12-01T08:30:00Z"})
+    assert "set-cookie" in form.headers  # the booking form needs its session (CSRF)
+    assert client.cookies.get("clinic_session")
+    for path in [*PUBLIC_PAGES, "/robots.txt", "/sitemap.xml", "/static/css/site.css"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "set-cookie" not in response.headers, path
+    assert open_form(client, "2026-12-01T08:30:00Z")  # the session still works on forms
+
+
+def test_static_files_come_precompressed_with_an_etag(site_client):
+    page = site_client.get(CONDITION).text
+    css = page.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+    plain = site_client.get(css, headers={"Accept-Encoding": "identity"})
+    assert plain.headers["content-type"] == "text/css; charset=utf-8"
+    with site_client.stream("GET", css, headers={"Accept-Encoding": "br"}) as compressed:
+        raw = b"".join(compressed.iter_raw())
+    assert brotli.decompress(raw) == plain.content
+    revalidated = site_client.get(css, headers={"If-None-Match": compressed.headers["etag"]})
+    assert revalidated.status_code == 304
+    assert site_client.get("/static/css/nothing.css").status_code == 404
+    assert site_client.post("/static/css/site.css").status_code in {403, 405}
