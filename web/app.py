@@ -132,7 +132,12 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     task = None
     if settings.outbox_in_web:
         task = asyncio.create_task(
-            run_forever(engine=app.state.engine, smtp=settings.smtp, clock=app.state.clock)
+            run_forever(
+                engine=app.state.engine,
+                smtp=settings.smtp,
+                clock=app.state.clock,
+                interval=settings.outbox_interval,
+            )
         )
     try:
         yield

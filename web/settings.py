@@ -42,6 +42,7 @@ class Settings:
     public_url: str = DEFAULT_PUBLIC_URL
     smtp: SmtpSettings | None = None  # None: e-mails wait in the outbox
     outbox_in_web: bool = True  # false when a separate `send-outbox` worker runs
+    outbox_interval: float = 30.0  # seconds between the web process's outbox rounds
     redis_url: str | None = None  # rate limits shared by every worker when set
     rate_limits: dict[str, str] = field(default_factory=dict)  # e.g. {"booking": "5 per minute"}
     rate_limit_prefix: str = "clinic"  # keeps two sites on one Redis apart
@@ -102,6 +103,7 @@ def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
         public_url=config("PUBLIC_URL", default=DEFAULT_PUBLIC_URL).rstrip("/"),
         smtp=_smtp(config),
         outbox_in_web=config("OUTBOX_IN_WEB", cast=bool, default=True),
+        outbox_interval=config("OUTBOX_INTERVAL", cast=float, default=30.0),
         redis_url=config("REDIS_URL", default="") or None,
         rate_limits={
             action: config(f"RATE_LIMIT_{action.upper()}", default="")
