@@ -18,6 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount
 
 from web import desk, patient
+from web.core.availability import Availability
 from web.core.bookings import Ledger
 from web.core.clinic import load_clinic
 from web.core.content import load_conditions
@@ -111,6 +112,7 @@ def create_app(
     app.state.page_cache = PageCache()
     app.state.engine = make_engine(settings.database_url)
     app.state.ledger = Ledger(app.state.engine, clinic.rules)
+    app.state.availability = Availability(app.state.engine, ttl=settings.availability_ttl)
     app.state.clock = clock
     app.state.notifier = Notifier(clinic, settings.public_url, templates=TEMPLATES / "email")
     warn_if_links_lead_nowhere(

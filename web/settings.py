@@ -49,6 +49,8 @@ class Settings:
     # Days after a consultation before its patient data is deleted; the purge worker (Procfile)
     # reads the same RETENTION_DAYS, and the privacy notice tells patients this number.
     retention_days: int = 180
+    # Seconds another worker's booking may take to show in this one's picker (core/availability)
+    availability_ttl: float = 2.0
     # Longest wait for an answer before the site says 503 itself (web/http/deadline.py).
     request_timeout: float = 9.0
     # Tests only: a real server under test runs at this moment, so no test depends on the hour.
@@ -111,6 +113,7 @@ def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
         },
         rate_limit_prefix=config("RATE_LIMIT_PREFIX", default="clinic"),
         retention_days=config("RETENTION_DAYS", cast=int, default=180),
+        availability_ttl=config("AVAILABILITY_TTL", cast=float, default=2.0),
         request_timeout=config("REQUEST_TIMEOUT", cast=float, default=9.0),
         fixed_now=_moment(config("FIXED_NOW", default="")),
     )

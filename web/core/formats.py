@@ -7,6 +7,7 @@ one way on the booking page and another in the confirmation.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -66,16 +67,21 @@ LONG_DATE_YEAR = {"en": "EEEE d MMMM y", "uk": "EEEE, d MMMM y"}
 SHORT_DATE = {"en": "EEE d MMM", "uk": "EEE, d MMM"}
 
 
+# Babel parses its locale and pattern on every call; a picker names ~50 days and slots, so the
+# few thousand (day, language) pairs a site shows are formatted once.
+@lru_cache(maxsize=8192)
 def long_date(day: date, language: str) -> str:
     """Tuesday 1 December / вівторок, 1 грудня."""
     return format_date(day, LONG_DATE.get(language, "long"), locale=language)
 
 
+@lru_cache(maxsize=8192)
 def long_date_year(day: date, language: str) -> str:
     """Tuesday 1 December 2026 / вівторок, 1 грудня 2026."""
     return format_date(day, LONG_DATE_YEAR.get(language, "full"), locale=language)
 
 
+@lru_cache(maxsize=8192)
 def short_date(day: date, language: str) -> str:
     """Tue 1 Dec / вт, 1 груд."""
     return format_date(day, SHORT_DATE.get(language, "medium"), locale=language)
@@ -94,6 +100,7 @@ def day_and_time(moment: datetime, zone: ZoneInfo, language: str) -> str:
 ZONE_LABELS = {"Europe/Kyiv": N_("Kyiv time"), "Europe/Kiev": N_("Kyiv time")}
 
 
+@lru_cache(maxsize=64)
 def zone_label(zone: ZoneInfo, language: str) -> str:
     """How the clinic's clock is named next to every time: "Kyiv time", "за київським часом"."""
     if zone.key in ZONE_LABELS:

@@ -62,6 +62,12 @@ def horizon(rules: SlotRules, now: datetime) -> list[date]:
     return [today + timedelta(days=offset) for offset in range(rules.horizon_days)]
 
 
+def in_horizon(rules: SlotRules, day: date, now: datetime) -> bool:
+    """`day in horizon(...)` without building the list (asked once per day of the horizon)."""
+    today = local_today(rules, now)
+    return today <= day < today + timedelta(days=rules.horizon_days)
+
+
 def horizon_interval(rules: SlotRules, now: datetime) -> Interval:
     days = horizon(rules, now)
     return Interval(day_bounds(rules, days[0]).start, day_bounds(rules, days[-1]).end)
@@ -125,7 +131,7 @@ def is_bookable_time(rules: SlotRules, start: datetime, now: datetime) -> bool:
         return False
     if start < now + rules.minimum_notice:
         return False
-    return start.astimezone(rules.time_zone).date() in horizon(rules, now)
+    return in_horizon(rules, start.astimezone(rules.time_zone).date(), now)
 
 
 def offered_slots(
@@ -140,7 +146,7 @@ def offered_slots(
 
     `booked` maps a slot's UTC start to how many active bookings it holds.
     """
-    if day not in horizon(rules, now):
+    if not in_horizon(rules, day, now):
         return []
     offered = []
     earliest = now + rules.minimum_notice

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -18,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from web.core import bookings
-from web.core.availability import availability
+from web.core.availability import Availability
 from web.core.clinic import Clinic
 from web.core.errors import BookingNotActive, DomainError, InvalidSlot, SlotUnavailable
 from web.core.formats import format_start, local_day, parse_day, parse_start
@@ -66,8 +65,8 @@ def _now(request: Request) -> datetime:
 
 
 def _free_slots(request: Request) -> dict[date, list[Slot]]:
-    with Session(request.app.state.engine) as session:
-        return availability(session, _clinic(request).rules, _now(request))
+    availability: Availability = request.app.state.availability
+    return availability.by_day(_clinic(request).rules, _now(request))
 
 
 def _picker(request: Request, day: date | None, *, day_url: str, slot_action: str) -> Picker:
