@@ -1,24 +1,31 @@
-"""Benchmark the hot pages against static files of the same size from the same server.
+"""Benchmark each endpoint against the floor of the stack, the booking POST against a bare
+insert, and the slot list at several horizons.
 
-Usage: python bench/run.py [--duration 10] [--connections 16]   (needs `wrk`: apt-get install wrk)
+Usage: python bench/run.py [--duration 5] [--database-url URL]   (needs wrk: apt-get install wrk)
 
-It starts uvicorn with production settings (one worker, no access log, no debug) on 127.0.0.1,
-drives it with wrk from a separate process, and prints a Markdown table: requests/s and
-p50/p95/p99 latency for each page next to a static file with the same body, and the ratio.
+The floor (bench/floor.py) is a raw ASGI app under the same uvicorn that answers with the very
+bytes and headers the real app sent for that request, from memory; the bare insert is a raw ASGI
+handler that inserts one row and commits in the same database. Every server runs alone, one
+worker, no access log; wrk runs beside it on the same machine. CPU per request is the server
+process's own user+system time (from /proc) over the requests wrk completed. Each run draws a
+fresh random seed, so booking keys and slots never repeat an earlier run's.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
+import random
 import re
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,58 +33,93 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx2 as httpx  # noqa: E402
-from starlette.testclient import TestClient  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
-from bench.pageweight import first_load  # noqa: E402
-from bench.server import uvicorn_serving  # noqa: E402
-from web.app import create_app  # noqa: E402
+from bench.server import Served, uvicorn_serving  # noqa: E402
 from web.cli import migrate  # noqa: E402
-from web.settings import load_settings  # noqa: E402
+from web.core.db import make_engine  # noqa: E402
+from web.core.models import Booking, BookingStatus  # noqa: E402
 
-STATIC_DIR = ROOT / "static" / "bench"
 LUA = Path(__file__).with_name("wrk_report.lua")
+GET_CONNECTIONS = 16
+POST_CONNECTIONS = 50
+HX = {"HX-Request": "true"}
+BROWSER = {"Accept-Encoding": "br, gzip"}
+KEPT = ("content-type", "content-encoding", "vary", "cache-control", "etag", "content-language")
 
 
-def bench_clinic(directory: Path) -> Path:
-    """The real profile with room for every benchmark booking in one slot."""
+@dataclass(frozen=True)
+class Result:
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+    cpu_ms: float  # server CPU per completed request
+    bad: int  # socket errors and unexpected statuses
+
+
+def clinic_profile(directory: Path, *, horizon_days: int) -> Path:
+    """The real profile with room for every benchmark booking and the horizon asked for."""
     text = (ROOT / "clinic.toml").read_text(encoding="utf-8")
-    consultations = int(tomllib.loads(text)["reception"]["consultations_per_slot"])
+    reception = tomllib.loads(text)["reception"]
     text = text.replace(
-        f"consultations_per_slot = {consultations}", "consultations_per_slot = 1000000"
-    )
-    path = directory / "clinic.toml"
+        f"consultations_per_slot = {reception['consultations_per_slot']}",
+        "consultations_per_slot = 1000000",
+    ).replace(f"horizon_days = {reception['horizon_days']}", f"horizon_days = {horizon_days}")
+    path = directory / f"clinic-{horizon_days}.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def wrk(url: str, *, duration: int, connections: int, env: dict[str, str] | None = None) -> dict:
+def wrk(served: Served, path: str, *, connections: int, duration: int, env: dict) -> Result:
     command = [
         "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-        "-s", str(LUA), url,
+        "-s", str(LUA), served.base + path,
     ]  # fmt: skip
-    result = subprocess.run(
-        command, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=True
+    before = served.cpu_seconds()
+    done = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, **env}, check=True
     )
-    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("{"))
-    return json.loads(line)
+    used = served.cpu_seconds() - before
+    report = json.loads(next(ln for ln in done.stdout.splitlines() if ln.startswith("{")))
+    requests = max(report["requests"], 1)
+    return Result(
+        rps=report["rps"],
+        p50=report["p50"] / 1000,
+        p95=report["p95"] / 1000,
+        p99=report["p99"] / 1000,
+        cpu_ms=used / requests * 1000,
+        bad=report["errors"] + report["non2xx3xx"],
+    )
 
 
-def booking_env(base: str) -> dict[str, str]:
-    """One session's cookie and CSRF token, and every free slot start, for wrk's POSTs."""
-    with httpx.Client(base_url=base) as session:
-        days = re.findall(
-            r'href="/consultation/slots\?day=([0-9-]+)"', session.get("/consultation").text
-        )
-        starts = [
+def capture(base: str, path: str, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    """The bytes on the wire (still compressed) and the headers that describe them."""
+    with httpx.Client(base_url=base) as client, client.stream("GET", path, headers=headers) as r:
+        r.raise_for_status()
+        body = b"".join(r.iter_raw())
+        return body, {name: r.headers[name] for name in KEPT if name in r.headers}
+
+
+def free_starts(base: str, skip_days: int = 1) -> list[str]:
+    """Every offered slot start after today (today's could pass the notice mid-run)."""
+    with httpx.Client(base_url=base) as client:
+        days = re.findall(r"/consultation/slots\?day=([0-9-]+)", client.get("/consultation").text)
+        return [
             start
-            for day in days
+            for day in sorted(set(days))[skip_days:]
             for start in re.findall(
-                r'name="start" value="([^"]+)"', session.get(f"/consultation/slots?day={day}").text
+                r'name="start" value="([^"]+)"', client.get(f"/consultation/slots?day={day}").text
             )
         ]
-        form = session.get(f"/consultation/book?start={starts[-1]}").text
+
+
+def booking_env(base: str, starts: list[str], seed: int) -> dict[str, str]:
+    """One visitor's cookie and CSRF token and the slots to spread bookings over, for wrk."""
+    with httpx.Client(base_url=base) as visitor:
+        form = visitor.get(f"/consultation/book?start={starts[-1]}").text
         csrf = re.search(r'name="csrf_token" [^>]*value="([^"]+)"', form).group(1)
-        cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+        cookie = "; ".join(f"{name}={value}" for name, value in visitor.cookies.items())
     fields = {
         "csrf_token": csrf, "name": "Bench Patient", "phone": "+380671234567",
         "email": "bench@example.com", "channel": "Zoom", "consent": "y",
@@ -85,101 +127,186 @@ def booking_env(base: str) -> dict[str, str]:
     return {
         "BENCH_BODY_PREFIX": urlencode(fields),
         "BENCH_COOKIE": cookie,
-        "BENCH_STARTS": ",".join(starts[8:]),  # not today's: they could pass the notice mid-run
+        "BENCH_STARTS": ",".join(starts),
+        "BENCH_SEED": str(seed),
     }
+
+
+def add_bookings(url: str, count: int, starts: list[str], rng: random.Random) -> None:
+    """`count` active bookings spread over the horizon's slots, written directly."""
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    rows = []
+    for number in range(count):
+        start = datetime.strptime(rng.choice(starts), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        rows.append(
+            {
+                "starts_at": start, "ends_at": start + timedelta(minutes=30), "seat": number,
+                "status": BookingStatus.CONFIRMED.value, "patient_name": "Bench",
+                "phone": "+380671234567", "channel": "Zoom", "language": "uk",
+                "consent_at": now, "token_hash": secrets.token_hex(32),
+                "uid": secrets.token_hex(16), "sequence": 0, "created_at": now, "updated_at": now,
+            }
+        )  # fmt: skip
+    if rows:
+        with engine.begin() as connection:
+            connection.execute(insert(Booking), rows)
+    engine.dispose()
+
+
+def fresh_sqlite(directory: Path, name: str) -> str:
+    url = f"sqlite:///{directory / f'{name}.db'}"
+    migrate(url)
+    return url
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument(
+        "--database-url", help="an empty PostgreSQL database to use instead of SQLite"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 2
-
+    seed = secrets.randbits(31)
+    rng = random.Random(seed)  # noqa: S311  (which slots the bookings take; no secret)
+    load = {"duration": args.duration}
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        database_url = f"sqlite:///{directory / 'bench.db'}"
-        migrate(database_url)
-        clinic_file = bench_clinic(directory)
-        settings = dataclasses.replace(
-            load_settings(), database_url=database_url, clinic_file=clinic_file
-        )
-
-        # Render each page once in-process; its body becomes the static file it is compared with.
-        with TestClient(create_app(settings)) as client:
-            day = re.search(r'value="(\d{4}-\d\d-\d\d)T', client.get("/consultation").text).group(1)
-            # Ukrainian at the plain URLs (the default), English under /en/.
-            targets = {
-                "condition page, uk": "/conditions/hemifacial-spasm",
-                "condition page, en": "/en/conditions/hemifacial-spasm",
-                "section partial (htmx), uk": "/conditions/hemifacial-spasm/treatment",
-                "picker, uk": "/consultation",
-                "picker, en": "/en/consultation",
-                "day's slot list (htmx), uk": f"/consultation/slots?day={day}",
-            }
-            partial = {"section partial (htmx), uk", "day's slot list (htmx), uk"}
-            STATIC_DIR.mkdir(exist_ok=True)
-            bodies = {}
-            for name, path in targets.items():
-                headers = {"HX-Request": "true"} if name in partial else {}
-                bodies[name] = client.get(path, headers=headers).content
-            weight = first_load(client, "/conditions/hemifacial-spasm")
-        for index, body in enumerate(bodies.values()):
-            (STATIC_DIR / f"page-{index}.html").write_bytes(body)
-        (STATIC_DIR / "redirect.txt").write_bytes(b"")
-
+        url = args.database_url or fresh_sqlite(directory, "bench")
+        if args.database_url:
+            migrate(url)
         env = {
-            "CLINIC_FILE": str(clinic_file),
+            "CLINIC_FILE": str(clinic_profile(directory, horizon_days=21)),
             "OUTBOX_IN_WEB": "false",
             "RATE_LIMIT_BOOKING": "100000000 per minute",
+            "WEB_CONCURRENCY": "1",
         }
-        rows = []
-        load = {"duration": args.duration, "connections": args.connections}
-        try:
-            with uvicorn_serving(database_url, env) as base:
-                for index, (name, path) in enumerate(targets.items()):
-                    hx = {"BENCH_HX": "1"} if name in partial else {}
-                    dynamic = wrk(base + path, env=hx, **load)
-                    static = wrk(f"{base}/static/bench/page-{index}.html", **load)
-                    rows.append((name, len(bodies[name]), dynamic, static))
-                dynamic = wrk(base + "/consultation/book", env=booking_env(base), **load)
-                static = wrk(f"{base}/static/bench/redirect.txt", **load)
-                rows.append(("booking POST (303)", 0, dynamic, static))
-        finally:
-            shutil.rmtree(STATIC_DIR, ignore_errors=True)
-
-    print_report(rows, weight, args)
+        pages, rows = _compare_pages(url, env, directory, load)
+        rows.append(_compare_booking(url, env, directory, load, seed))
+        horizon = _horizons(directory, env, load, rng, pages)
+    print_report(rows, horizon, args, seed, url.split(":", 1)[0])
     return 0
 
 
-def _ms(microseconds: int) -> str:
-    return f"{microseconds / 1000:.1f}"
+def _compare_pages(url: str, env: dict, directory: Path, load: dict) -> tuple[dict, list]:
+    floor_dir = directory / "floor"
+    floor_dir.mkdir()
+    rows = []
+    with uvicorn_serving(url, env) as app:
+        day = sorted(
+            set(re.findall(r"slots\?day=([0-9-]+)", httpx.get(app.base + "/consultation").text))
+        )[1]
+        targets = {
+            "condition page, uk": ("/conditions/hemifacial-spasm", {}),
+            "section partial (htmx), uk": ("/conditions/hemifacial-spasm/treatment", HX),
+            "picker, uk": ("/consultation", {}),
+            "day's slot list (htmx), uk": (f"/consultation/slots?day={day}", HX),
+        }
+        captured = {}
+        for number, (name, (path, headers)) in enumerate(targets.items()):
+            body, kept = capture(app.base, path, {**BROWSER, **headers})
+            (floor_dir / f"{number}.body").write_bytes(body)
+            (floor_dir / f"{number}.json").write_text(json.dumps(kept), encoding="utf-8")
+            captured[name] = body
+        measured = {
+            name: wrk(app, path, connections=GET_CONNECTIONS, env=_wrk_env(headers), **load)
+            for name, (path, headers) in targets.items()
+        }
+    floor_env = {"BENCH_FLOOR_DIR": str(floor_dir)}
+    with uvicorn_serving(url, floor_env, app="bench.floor:app", ready="/page/0") as floor:
+        for number, (name, (_, headers)) in enumerate(targets.items()):
+            base = wrk(
+                floor, f"/page/{number}", connections=GET_CONNECTIONS, env=_wrk_env(headers), **load
+            )
+            rows.append((name, len(captured[name]), measured[name], base))
+    return {"day": day}, rows
 
 
-def print_report(rows: list, weight: dict[str, int], args: argparse.Namespace) -> None:
+def _wrk_env(headers: dict[str, str]) -> dict[str, str]:
+    return {"BENCH_HX": "1"} if headers else {}
+
+
+def _compare_booking(url: str, env: dict, directory: Path, load: dict, seed: int) -> tuple:
+    with uvicorn_serving(url, env) as app:
+        starts = free_starts(app.base)
+        booking = booking_env(app.base, starts, seed)
+        measured = wrk(app, "/consultation/book", connections=POST_CONNECTIONS, env=booking, **load)
+    floor_env = {"BENCH_FLOOR_DIR": str(directory / "floor")}
+    with uvicorn_serving(url, floor_env, app="bench.floor:app", ready="/page/none") as floor:
+        base = wrk(floor, "/insert", connections=POST_CONNECTIONS, env=booking, **load)
+    return ("booking POST, 50 connections", 0, measured, base)
+
+
+def _horizons(directory: Path, env: dict, load: dict, rng: random.Random, pages: dict) -> list:
+    rows = []
+    for days in (21, 60, 180):
+        for bookings in (0, 1000):
+            url = fresh_sqlite(directory, f"horizon-{days}-{bookings}")
+            horizon_env = {**env, "CLINIC_FILE": str(clinic_profile(directory, horizon_days=days))}
+            with uvicorn_serving(url, horizon_env) as app:
+                starts = free_starts(app.base, skip_days=0)
+                add_bookings(url, bookings, starts, rng)
+                result = wrk(
+                    app, f"/consultation/slots?day={pages['day']}",
+                    connections=GET_CONNECTIONS, env={"BENCH_HX": "1"}, **load,
+                )  # fmt: skip
+            rows.append((days, bookings, result))
+    return rows
+
+
+GOALS = {
+    "condition page, uk": 0.5,
+    "section partial (htmx), uk": 0.5,
+    "picker, uk": 0.25,
+    "day's slot list (htmx), uk": 0.25,
+    "booking POST, 50 connections": 0.25,
+}
+BOOKING_CPU_GOAL_MS = 3.0
+
+
+def print_report(rows: list, horizon: list, args: argparse.Namespace, seed: int, db: str) -> None:
     print(
-        f"wrk, {args.connections} connections, {args.duration} s per run, "
-        "one uvicorn worker; wrk shares the machine's 2 cores\n"
+        f"`python bench/run.py --duration {args.duration}`; {db}; seed {seed}; one uvicorn worker "
+        f"per server; wrk -t2, {GET_CONNECTIONS} connections for GETs and {POST_CONNECTIONS} for "
+        "POSTs, beside the server on the same machine\n"
     )
     print(
-        "| endpoint | body | req/s | p50 / p95 / p99 ms "
-        "| static req/s | static p50 / p95 / p99 ms | dynamic/static req/s |"
+        "| endpoint | bytes sent | app req/s | floor req/s | ratio | goal | met "
+        "| app CPU ms/req | floor CPU ms/req | CPU vs floor | app p50 / p95 ms |"
     )
-    print("|---|---|---|---|---|---|---|")
-    for name, size, d, s in rows:
-        latency = f"{_ms(d['p50'])} / {_ms(d['p95'])} / {_ms(d['p99'])}"
-        static_latency = f"{_ms(s['p50'])} / {_ms(s['p95'])} / {_ms(s['p99'])}"
-        print(
-            f"| {name} | {size:,} B | {d['rps']:,.0f} | {latency} "
-            f"| {s['rps']:,.0f} | {static_latency} | {d['rps'] / s['rps']:.2f} |"
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, size, app, floor in rows:
+        ratio = app.rps / floor.rps
+        goal = GOALS[name]
+        met = ratio >= goal
+        if name.startswith("booking"):
+            met = met and app.cpu_ms <= BOOKING_CPU_GOAL_MS
+        goal_text = f"≥ {goal}" + (
+            f", ≤ {BOOKING_CPU_GOAL_MS:g} ms CPU" if name.startswith("booking") else ""
         )
-        if d["errors"] or d["non2xx3xx"]:
-            print(f"| ↳ {d['errors']} socket errors, {d['non2xx3xx']} bad statuses | | | | | | |")
-    total = sum(weight.values())
+        print(
+            f"| {name} | {size:,} | {app.rps:,.0f} | {floor.rps:,.0f} | {ratio:.2f} | {goal_text} "
+            f"| {'yes' if met else 'no'} | {app.cpu_ms:.2f} | {floor.cpu_ms:.2f} "
+            f"| {app.cpu_ms / max(floor.cpu_ms, 1e-6):.1f}x | {app.p50:.1f} / {app.p95:.1f} |"
+        )
+        if app.bad or floor.bad:
+            print(f"| ↳ {app.bad} bad answers from the app, {floor.bad} from the floor | |||||||||")
+    print("\nThe day's slot list (htmx) by horizon and bookings already made:\n")
+    print("| horizon (days) | bookings | req/s | CPU ms/req | CPU µs per day of horizon |")
+    print("|---|---|---|---|---|")
+    for days, bookings, result in horizon:
+        per_day = result.cpu_ms * 1000 / days
+        print(
+            f"| {days} | {bookings:,} | {result.rps:,.0f} | {result.cpu_ms:.2f} | {per_day:.0f} |"
+        )
+    short = next(r.cpu_ms for d, b, r in horizon if d == 21 and b == 0)
+    long = next(r.cpu_ms for d, b, r in horizon if d == 180 and b == 0)
     print(
-        f"\nFirst load of the condition page (HTML + CSS + JS, gzip): {total:,} B (budget 30,720 B)"
+        f"\nCPU at 180 days / at 21 days: {long / short:.2f} (linear would be at most "
+        f"{180 / 21:.2f}): {'linear' if long / short <= 180 / 21 else 'worse than linear'}"
     )
 
 

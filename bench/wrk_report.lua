@@ -20,6 +20,9 @@ local function token()
   return table.concat(out)
 end
 
+-- BENCH_SEED is drawn afresh by bench/run.py for every run: keys never repeat a former run's.
+math.randomseed(tonumber(os.getenv("BENCH_SEED") or os.time()))
+
 function setup(thread)
   thread:set("seed", math.random(1, 1e9))
 end
@@ -29,7 +32,7 @@ function init(args)
 end
 
 request = function()
-  local headers = { ["Accept-Encoding"] = "gzip" }
+  local headers = { ["Accept-Encoding"] = "br, gzip" }
   if htmx then
     headers["HX-Request"] = "true"
   end

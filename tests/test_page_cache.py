@@ -81,3 +81,24 @@ def test_static_files_come_precompressed_with_an_etag(site_client):
     assert revalidated.status_code == 304
     assert site_client.get("/static/css/nothing.css").status_code == 404
     assert site_client.post("/static/css/site.css").status_code in {403, 405}
+
+
+def test_a_stored_address_is_answered_before_the_app_with_every_security_header(site_client):
+    cache = site_client.app.state.page_cache
+    first = site_client.get(f"{CONDITION}/diagnosis", headers={"Accept-Encoding": "br"})
+    assert (f"{CONDITION}/diagnosis", b"", b"", b"") in cache.by_address
+    calls = []
+    original = cache.stored
+    cache.stored = lambda key: calls.append(key) or original(key)  # the app's own lookup
+    try:
+        again = site_client.get(f"{CONDITION}/diagnosis", headers={"Accept-Encoding": "br"})
+        with_query = site_client.get(f"{CONDITION}/diagnosis?utm_source=mail")
+    finally:
+        del cache.stored
+    assert calls == [calls[0]] and len(calls) == 1  # only the unusual query reached the app
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    for name in ("content-security-policy", "x-content-type-options", "referrer-policy"):
+        assert again.headers[name] == first.headers[name]
+    assert with_query.status_code == 200
+    https = site_client.get(f"https://testserver{CONDITION}/diagnosis")
+    assert "strict-transport-security" in https.headers

@@ -14,7 +14,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount
 
 from web import desk, patient
@@ -28,13 +27,12 @@ from web.core.models import utc_now
 from web.http import health
 from web.http.access_log import mask_secrets_in_access_log
 from web.http.assets import FingerprintedStatic
-from web.http.deadline import Deadline
+from web.http.dynamic import DynamicOnly
 from web.http.errors import database_unavailable, domain_error, http_error, server_error
 from web.http.i18n import LanguagePrefix
-from web.http.page_cache import PageCache
+from web.http.page_cache import PageCache, ServeStoredPages
 from web.http.ratelimit import make_rate_limits, warn_if_counted_per_worker
 from web.http.security import SecurityHeadersMiddleware
-from web.http.sessions import SessionsWhereNeeded
 from web.http.templating import make_templates
 from web.mail.notifications import Notifier, warn_if_links_lead_nowhere
 from web.mail.outbox import run_forever
@@ -72,6 +70,7 @@ def create_app(
         clinic, directory=TEMPLATES, static_url=lambda path: "/static/" + static.url_path(path)
     )
 
+    page_cache = PageCache()
     app = Starlette(
         debug=settings.debug,
         routes=[
@@ -81,18 +80,14 @@ def create_app(
             Mount("/static", app=static, name="static"),
         ],
         middleware=[
+            Middleware(ServeStoredPages, cache=page_cache, https_only=settings.https_only),
             Middleware(LanguagePrefix, languages=clinic.languages),
             Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),
-            Middleware(Deadline, seconds=settings.request_timeout),
-            # Dynamic pages only: stored pages and static files come compressed already.
-            Middleware(GZipMiddleware, minimum_size=500, compresslevel=5),
             Middleware(
-                SessionsWhereNeeded,
+                DynamicOnly,
                 secret_key=settings.secret_key,
-                session_cookie="clinic_session",
-                max_age=8 * 3600,
-                same_site="lax",
                 https_only=settings.https_only,
+                request_timeout=settings.request_timeout,
             ),
         ],
         exception_handlers={
@@ -109,7 +104,7 @@ def create_app(
     app.state.clinic = clinic
     app.state.conditions = load_conditions(settings.content_dir / "conditions", clinic.languages)
     app.state.templates = templates
-    app.state.page_cache = PageCache()
+    app.state.page_cache = page_cache
     app.state.engine = make_engine(settings.database_url)
     app.state.ledger = Ledger(app.state.engine, clinic.rules)
     app.state.availability = Availability(app.state.engine, ttl=settings.availability_ttl)

@@ -53,5 +53,5 @@ class FingerprintedStatic:
         if found is None:
             raise HTTPException(404)
         fresh = request.url.query == f"v={self.hashes[path]}"
-        response = found.response(request, cache_control=IMMUTABLE if fresh else REVALIDATE)
+        response = found.response(scope, cache_control=IMMUTABLE if fresh else REVALIDATE)
         await response(scope, receive, send)
