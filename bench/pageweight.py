@@ -23,7 +23,7 @@ from web.app import create_app  # noqa: E402
 from web.cli import migrate  # noqa: E402
 from web.settings import load_settings  # noqa: E402
 
-BUDGET_BYTES = 30 * 1024
+BUDGET_BYTES = 18 * 1024
 ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"')
 
 

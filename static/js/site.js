@@ -86,8 +86,33 @@
     if (status) status.textContent = target.textContent + ". " + (hint ? hint.textContent.trim() : "");
   });
 
-  // Condition sections. A link to #treatment opens that section (opening fires "toggle", and
-  // htmx loads the text) and keeps it in view.
+  // Condition sections load their text when first opened: the partial from the section's own
+  // address, asked with htmx's HX-Request header (these pages do without htmx itself, to load
+  // less). An error answer is the server's notice with the clinic's phone; a lost connection
+  // leaves the "Read ..." link, which opens the section's own page. Either may be retried.
+  function loadSection(section, synchronously) {
+    var url = section.getAttribute("data-section-src");
+    var body = section.querySelector(".section-body");
+    if (!url || !body || section.getAttribute("data-loaded")) return;
+    section.setAttribute("data-loaded", "1");
+    var request = new XMLHttpRequest();
+    request.open("GET", url, !synchronously);
+    request.setRequestHeader("HX-Request", "true");
+    request.onload = function () {
+      if (request.status !== 200) section.removeAttribute("data-loaded");
+      if (request.responseText) body.innerHTML = request.responseText;
+      addLocalTimes(body);
+    };
+    request.onerror = function () { section.removeAttribute("data-loaded"); };
+    request.send();
+  }
+  // "toggle" does not bubble: listen in the capture phase for every section on the page.
+  document.addEventListener("toggle", function (event) {
+    var section = event.target;
+    if (section.matches && section.matches("details.section") && section.open) loadSection(section, false);
+  }, true);
+
+  // A link to #treatment opens that section (which loads its text) and keeps it in view.
   function sectionNamed(hash) {
     if (!hash || hash.length < 2) return null;
     var target = document.getElementById(decodeURIComponent(hash.slice(1)));
@@ -120,15 +145,7 @@
   // so sections not loaded yet are fetched synchronously (deliberately; only when printing).
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details.section").forEach(function (section) {
-      var url = section.getAttribute("data-hx-get");
-      var body = section.querySelector(".section-body");
-      if (url && body && !body.querySelector(".section-text")) {
-        var request = new XMLHttpRequest();
-        request.open("GET", url, false);
-        request.setRequestHeader("HX-Request", "true");
-        request.send();
-        if (request.status === 200) body.innerHTML = request.responseText;
-      }
+      loadSection(section, true);
       section.open = true;
     });
   });

@@ -134,9 +134,8 @@ def test_a_missing_section_shows_a_notice_not_a_page(phone_in, live_url):
     page = phone_in()
     page.goto(live_url + "/conditions/hemifacial-spasm")
     page.locator("details#causes").evaluate(
-        "el => el.setAttribute('data-hx-get', '/conditions/hemifacial-spasm/no-such-section')"
+        "el => el.setAttribute('data-section-src', '/conditions/hemifacial-spasm/no-such-section')"
     )
-    page.evaluate("htmx.process(document.body)")
     page.locator("details#causes summary").click()
     notice = page.locator("details#causes .htmx-error")
     notice.wait_for()

@@ -1,4 +1,5 @@
-"""The condition page in a phone-sized Chromium: htmx sections, no-JS links, axe, layout."""
+"""The condition page in a phone-sized Chromium: sections loaded on opening, no-JS links, axe,
+layout."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CONDITION = "/conditions/hemifacial-spasm"
 
 
-def test_expanding_a_section_loads_its_text_through_htmx(phone, live_url):
+def test_expanding_a_section_loads_its_text_as_a_partial(phone, live_url):
     phone.goto(live_url + CONDITION)
     assert axe_violations(phone) == []
     treatment = phone.locator("details#treatment")
