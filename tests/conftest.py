@@ -206,3 +206,16 @@ def hidden_value(html: str, name: str) -> str:
     )
     assert match, f"page has no {name} field"
     return match.group(1)
+
+
+@pytest.fixture
+def smtp():
+    """A running SMTP server on a free port of 127.0.0.1; its inbox keeps every message."""
+    # Imported here: live_server imports this module, so a top-level import would be circular.
+    from tests.live_server import free_port
+    from tests.mail_server import SmtpServer
+
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()

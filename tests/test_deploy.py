@@ -33,8 +33,8 @@ from tests.conftest import (
     need,
 )
 from tests.live_server import free_port, running_server
+from tests.mail_server import Inbox
 from tests.test_concurrency import RACERS, booking_form, race, slots_ahead
-from tests.test_notifications import Inbox
 from web.cli import migrate
 from web.core.db import make_engine
 from web.core.models import Booking, BookingStatus, OutboxMessage

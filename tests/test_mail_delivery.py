@@ -17,7 +17,8 @@ from aiosmtpd.controller import Controller
 from tests.booking_helpers import PATIENT, book
 from tests.conftest import csrf_from, make_settings
 from tests.live_server import free_port
-from tests.test_notifications import Inbox, SmtpServer, outbox, token_of
+from tests.mail_server import Inbox, SmtpServer
+from tests.test_notifications import outbox, token_of
 from web.app import create_app
 from web.core.models import OutboxMessage
 from web.desk.accounts import save_coordinator
@@ -27,14 +28,6 @@ from web.settings import DEFAULT_PUBLIC_URL, SmtpSettings
 
 PASSWORD = "a long password for the desk"
 THURSDAY = "2026-12-03T08:30:00Z"  # 10:30 in Kyiv, three days after the tests' Monday
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 def reminders(engine) -> list[OutboxMessage]:

@@ -1,0 +1,48 @@
+"""An SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it is given, for the mail tests."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import threading
+
+from aiosmtpd.controller import Controller
+
+from web.settings import SmtpSettings
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(parsed)
+        return "250 OK"
+
+    def by_subject(self, text: str) -> list:
+        return [m for m in self.messages if text in m["Subject"]]
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+        self.settings = SmtpSettings(
+            host="127.0.0.1", port=port, security="none", username="", password="",
+            sender="clinic@clinic.example", timeout=5,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
