@@ -30,19 +30,22 @@ STORED_QUERIES = frozenset({b"", b"sections=all"})
 SECURITY = [(name.encode(), value.encode()) for name, value in BASE_HEADERS.items()]
 HSTS_HEADER = (b"strict-transport-security", HSTS.encode())
 
-Address = tuple[str, bytes, bytes, bytes]
+Address = tuple[str, bytes, bool]
 Handler = Callable[[Request], Response]
 
 
 def address_of(scope: Scope) -> Address:
-    """The path, the query and the two htmx headers: everything a stored page depends on."""
+    """The path, the query and whether htmx asks for the partial: all a stored page depends on.
+    The htmx headers are reduced to that one flag (as is_partial_request reads them), so values
+    a client makes up cannot add addresses."""
     hx = hx_type = b""
     for name, value in scope["headers"]:
         if name == b"hx-request":
             hx = value
         elif name == b"hx-request-type":
             hx_type = value
-    return scope["path"], scope.get("query_string", b""), hx, hx_type
+    partial = hx == b"true" and hx_type != b"full"
+    return scope["path"], scope.get("query_string", b""), partial
 
 
 class PageCache:
