@@ -62,16 +62,16 @@ def test_a_cancelled_booking_gives_its_seat_back(engine):
 def test_book_answers_slot_taken_when_its_read_was_stale(engine, monkeypatch):
     """Both requests read "seat 0 is free" before either wrote: the index decides."""
     monkeypatch.setattr(bookings, "_free_seat", lambda *args: 0)
-    ledger = bookings.Ledger(engine, RULES)
+    ledger = bookings.Ledger(engine, RULES, b"test-secret")
 
-    def book(token: str):
+    def book(form_key: str):
         return bookings.book(
-            ledger=ledger, now=DEFAULT_NOW, start=START, patient=PATIENT, token=token
+            ledger=ledger, now=DEFAULT_NOW, start=START, patient=PATIENT, form_key=form_key
         )
 
-    token_a, token_b = bookings.new_token(), bookings.new_token()
-    kept = book(token_a)
+    key_a, key_b = bookings.new_token(), bookings.new_token()
+    kept = book(key_a)
     with pytest.raises(SlotUnavailable):
-        book(token_b)
-    again = book(token_a)
+        book(key_b)
+    again = book(key_a)
     assert again.id == kept.id  # the same form sent twice is the same booking

@@ -13,6 +13,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlmodel import Session, select
 
 from tests.booking_helpers import PATIENT, book
 from tests.conftest import csrf_from, make_settings
@@ -20,7 +21,7 @@ from tests.live_server import free_port
 from tests.mail_server import Inbox, SmtpServer
 from tests.test_notifications import outbox, token_of
 from web.app import create_app
-from web.core.models import OutboxMessage
+from web.core.models import Booking, OutboxMessage
 from web.desk.accounts import save_coordinator
 from web.mail import outbox as sender
 from web.mail.outbox import send_due
@@ -40,7 +41,12 @@ def reminders(engine) -> list[OutboxMessage]:
 def test_a_reminders_date_is_the_moment_it_is_sent(client, engine, smtp, clock):
     token_of(book(client, THURSDAY))
     due = datetime(2026, 12, 2, 8, 30, tzinfo=UTC)
-    assert send_due(engine=engine, smtp=smtp.settings, now=due).sent == 3
+    assert (
+        send_due(
+            render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=due
+        ).sent
+        == 3
+    )
     [reminder] = smtp.inbox.by_subject("Reminder")
     assert parsedate_to_datetime(reminder["Date"]) == due
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
@@ -51,7 +57,12 @@ def test_a_reminder_whose_consultation_has_begun_is_dropped(client, engine, smtp
     token_of(book(client, THURSDAY))
     after_an_outage = datetime(2026, 12, 3, 8, 31, tzinfo=UTC)
     with caplog.at_level(logging.INFO):
-        report = send_due(engine=engine, smtp=smtp.settings, now=after_an_outage)
+        report = send_due(
+            render=client.app.state.notifier.render,
+            engine=engine,
+            smtp=smtp.settings,
+            now=after_an_outage,
+        )
     assert report.sent == 2  # the confirmation and the clinic's alert, late; no reminder
     assert smtp.inbox.by_subject("Reminder") == []
     assert reminders(engine) == []
@@ -115,7 +126,14 @@ def test_a_server_that_stores_then_stalls_gets_the_same_message_id_again(client,
     try:
         first: list = []
         thread = threading.Thread(
-            target=lambda: first.append(send_due(engine=engine, smtp=settings, now=clock.now))
+            target=lambda: first.append(
+                send_due(
+                    render=client.app.state.notifier.render,
+                    engine=engine,
+                    smtp=settings,
+                    now=clock.now,
+                )
+            )
         )
         thread.start()
         deadline = time.monotonic() + 5
@@ -123,7 +141,12 @@ def test_a_server_that_stores_then_stalls_gets_the_same_message_id_again(client,
             assert time.monotonic() < deadline, "the server never received the message"
             time.sleep(0.05)
         # While the first sender still waits for the reply, its claim keeps others away.
-        assert send_due(engine=engine, smtp=settings, now=clock.now).sent == 0
+        assert (
+            send_due(
+                render=client.app.state.notifier.render, engine=engine, smtp=settings, now=clock.now
+            ).sent
+            == 0
+        )
         thread.join()
         assert (first[0].sent, first[0].failed) == (0, 1)  # the reply never came in time
         [message] = outbox(engine)
@@ -133,7 +156,12 @@ def test_a_server_that_stores_then_stalls_gets_the_same_message_id_again(client,
         )
         inbox.stall = 0
         later = clock.now + timedelta(minutes=1)
-        assert send_due(engine=engine, smtp=settings, now=later).sent == 1
+        assert (
+            send_due(
+                render=client.app.state.notifier.render, engine=engine, smtp=settings, now=later
+            ).sent
+            == 1
+        )
     finally:
         controller.stop()
     ids = [m["Message-ID"] for m in inbox.messages]
@@ -170,10 +198,20 @@ def test_a_permanent_refusal_stops_after_a_few_tries_and_shows_on_the_desk(clien
     moment = clock.now
     try:
         for _ in range(sender.PERMANENT_TRIES):
-            report = send_due(engine=engine, smtp=settings, now=moment)
+            report = send_due(
+                render=client.app.state.notifier.render, engine=engine, smtp=settings, now=moment
+            )
             assert report.failed == 2  # confirmation and alert; the reminder is not due
             moment += timedelta(hours=2)
-        assert send_due(engine=engine, smtp=settings, now=moment + timedelta(days=1)).failed == 0
+        assert (
+            send_due(
+                render=client.app.state.notifier.render,
+                engine=engine,
+                smtp=settings,
+                now=moment + timedelta(days=1),
+            ).failed
+            == 0
+        )
     finally:
         controller.stop()
     confirmation = next(m for m in outbox(engine) if m.kind == "confirmation")
@@ -191,7 +229,12 @@ def test_a_passing_fault_is_retried_without_limit(client, engine, clock):
     settings = SmtpServer(free_port()).settings  # nothing listens: a connection error
     moment = clock.now
     for _ in range(sender.PERMANENT_TRIES + 2):
-        assert send_due(engine=engine, smtp=settings, now=moment).failed == 1
+        assert (
+            send_due(
+                render=client.app.state.notifier.render, engine=engine, smtp=settings, now=moment
+            ).failed
+            == 1
+        )
         moment += timedelta(hours=2)
     [message] = outbox(engine)
     assert message.failed_at is None and message.attempts == sender.PERMANENT_TRIES + 2
@@ -202,7 +245,9 @@ def test_a_passing_fault_is_retried_without_limit(client, engine, clock):
 
 def test_sender_reply_to_and_auto_submitted(client, engine, smtp, clock):
     token_of(book(client, THURSDAY))
-    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     assert parseaddr(confirmation["From"]) == ("Neurosurgery Clinic", "clinic@clinic.example")
     assert confirmation["Reply-To"] == "coordinator@clinic.example"
@@ -214,7 +259,9 @@ def test_sender_reply_to_and_auto_submitted(client, engine, smtp, clock):
 
 def test_the_plain_text_part_keeps_its_paragraphs(client, engine, smtp, clock):
     token_of(book(client, THURSDAY))
-    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     text = confirmation.get_body(("plain",)).get_content().replace("\r\n", "\n")
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
@@ -233,3 +280,55 @@ def test_a_default_public_url_with_smtp_warns_at_start_up(database_url, engine, 
         create_app(make_settings(database_url, smtp=smtp, public_url="https://clinic.example"))
         create_app(make_settings(database_url, public_url=DEFAULT_PUBLIC_URL))  # no SMTP
     assert "PUBLIC_URL" not in caplog.text
+
+
+# --- The booking request only books; the sender renders --------------------------------------
+
+
+def test_the_booking_request_writes_rows_without_text_or_link(client, engine, smtp, clock):
+    token = token_of(book(client, THURSDAY))
+    rows = outbox(engine)
+    assert sorted(row.kind for row in rows) == ["alert", "confirmation", "reminder"]
+    for row in rows:
+        stored = " ".join(str(value) for value in row.model_dump().values())
+        assert row.body_text == row.body_html == row.subject == "" and row.attachment is None
+        assert token not in stored  # the manage link is derived when the message is sent
+    send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
+    [confirmation] = smtp.inbox.by_subject("Your online consultation")
+    link = f"http://testserver/bookings/{token}"
+    assert link in confirmation.get_body(("plain",)).get_content()
+    assert client.get(link.removeprefix("http://testserver")).status_code == 200
+
+
+def test_a_message_whose_booking_is_gone_is_dropped(client, engine, smtp, clock):
+    token_of(book(client, THURSDAY, email=""))
+    with Session(engine) as session:
+        [row] = session.exec(select(OutboxMessage)).all()
+        session.delete(session.get(Booking, row.booking_id))
+        session.commit()
+    report = send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
+    assert report.sent == 0 and outbox(engine) == [] and smtp.inbox.messages == []
+
+
+def test_a_message_written_with_its_text_goes_as_written(client, engine, smtp, clock):
+    """Rows queued before the sender rendered messages carry their text: it is sent as is."""
+    token_of(book(client, THURSDAY, email=""))
+    with Session(engine) as session:
+        [row] = session.exec(select(OutboxMessage)).all()
+        row.subject, row.body_text, row.body_html = (
+            "Queued earlier",
+            "As written.",
+            "<p>As written.</p>",
+        )
+        session.add(row)
+        session.commit()
+    send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
+    [message] = smtp.inbox.messages
+    assert message["Subject"] == "Queued earlier"
+    assert "As written." in message.get_body(("plain",)).get_content()

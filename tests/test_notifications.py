@@ -50,7 +50,9 @@ def test_no_email_given_means_only_the_clinic_is_told(client, engine):
 
 def test_confirmation_arrives_with_a_parsable_invite(client, engine, smtp, clock):
     token = token_of(book(client, "2026-12-03T08:30:00Z"))
-    report = send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    report = send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
     assert (report.sent, report.failed) == (2, 0)  # confirmation and alert; the reminder waits
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     assert confirmation["To"] == PATIENT["email"]
@@ -76,7 +78,9 @@ def test_confirmation_arrives_with_a_parsable_invite(client, engine, smtp, clock
 
 def test_coordinator_alert_carries_the_booking_details(client, engine, smtp, clock):
     token_of(book(client, "2026-12-03T08:30:00Z"))
-    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
     [alert] = smtp.inbox.by_subject("New booking")
     assert alert["To"] == "coordinator@clinic.example"
     text = alert.get_body(("plain",)).get_content()
@@ -96,19 +100,43 @@ def test_a_server_that_is_down_then_up_gets_every_message_exactly_once(client, e
     server = SmtpServer(free_port())  # nothing listens yet
     for start in offered_starts(client, "/consultation/slots?day=2026-12-03")[:2]:
         token_of(book(client, start))
-    down = send_due(engine=engine, smtp=server.settings, now=clock.now)
+    down = send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=server.settings, now=clock.now
+    )
     assert (down.sent, down.failed) == (0, 4)
     failed = [m for m in outbox(engine) if m.kind != "reminder"]
     assert all(m.attempts == 1 and m.sent_at is None and m.last_error for m in failed)
     server.start()
     try:
         # Not before the back-off has passed...
-        assert send_due(engine=engine, smtp=server.settings, now=clock.now).sent == 0
+        assert (
+            send_due(
+                render=client.app.state.notifier.render,
+                engine=engine,
+                smtp=server.settings,
+                now=clock.now,
+            ).sent
+            == 0
+        )
         later = clock.now + timedelta(minutes=1)
-        assert send_due(engine=engine, smtp=server.settings, now=later).sent == 4
+        assert (
+            send_due(
+                render=client.app.state.notifier.render,
+                engine=engine,
+                smtp=server.settings,
+                now=later,
+            ).sent
+            == 4
+        )
         # ...and never again.
         assert (
-            send_due(engine=engine, smtp=server.settings, now=later + timedelta(hours=1)).sent == 0
+            send_due(
+                render=client.app.state.notifier.render,
+                engine=engine,
+                smtp=server.settings,
+                now=later + timedelta(hours=1),
+            ).sent
+            == 0
         )
     finally:
         server.stop()
@@ -124,7 +152,14 @@ def test_two_senders_at_once_never_send_a_message_twice(client, engine, smtp, cl
 
     def sender():
         barrier.wait()
-        reports.append(send_due(engine=engine, smtp=smtp.settings, now=clock.now))
+        reports.append(
+            send_due(
+                render=client.app.state.notifier.render,
+                engine=engine,
+                smtp=smtp.settings,
+                now=clock.now,
+            )
+        )
 
     threads = [threading.Thread(target=sender) for _ in range(2)]
     for thread in threads:
@@ -138,12 +173,35 @@ def test_two_senders_at_once_never_send_a_message_twice(client, engine, smtp, cl
 
 def test_reminder_goes_once_at_the_right_time(client, engine, smtp, clock):
     token_of(book(client, "2026-12-03T08:30:00Z"))
-    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
     due = clock.now.replace(year=2026, month=12, day=2, hour=8, minute=30)
-    assert send_due(engine=engine, smtp=smtp.settings, now=due - timedelta(seconds=1)).sent == 0
+    assert (
+        send_due(
+            render=client.app.state.notifier.render,
+            engine=engine,
+            smtp=smtp.settings,
+            now=due - timedelta(seconds=1),
+        ).sent
+        == 0
+    )
     assert smtp.inbox.by_subject("Reminder") == []
-    assert send_due(engine=engine, smtp=smtp.settings, now=due).sent == 1
-    assert send_due(engine=engine, smtp=smtp.settings, now=due + timedelta(hours=2)).sent == 0
+    assert (
+        send_due(
+            render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=due
+        ).sent
+        == 1
+    )
+    assert (
+        send_due(
+            render=client.app.state.notifier.render,
+            engine=engine,
+            smtp=smtp.settings,
+            now=due + timedelta(hours=2),
+        ).sent
+        == 0
+    )
     [reminder] = smtp.inbox.by_subject("Reminder")
     assert (
         reminder["Subject"]
@@ -161,7 +219,9 @@ def test_reschedule_and_cancel_send_notices_and_move_the_reminder(client, engine
     assert moved.status_code == 303
     reminders = [m for m in outbox(engine) if m.kind == "reminder"]
     assert [r.send_after.isoformat() for r in reminders] == ["2026-12-03T09:00:00+00:00"]
-    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
     [notice] = smtp.inbox.by_subject("has moved")
     assert (
         notice["Subject"].strip()  # a long subject is folded onto the header's next line
@@ -184,7 +244,9 @@ def test_reschedule_and_cancel_send_notices_and_move_the_reminder(client, engine
     assert [
         m for m in outbox(engine) if m.kind == "reminder"
     ] == []  # never sent for a cancelled one
-    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
     [cancelled] = smtp.inbox.by_subject("is cancelled")
     assert str(ics_of(cancelled).walk("VEVENT")[0]["status"]) == "CANCELLED"
     assert smtp.inbox.by_subject("Booking cancelled")
@@ -204,7 +266,9 @@ def test_clinic_cancellation_tells_the_patient_the_reason(client, engine, smtp, 
         f"/coordinator/bookings/{booking_id}/status",
         data={"csrf_token": csrf_from(page), "status": "cancelled", "reason": "The doctor is ill"},
     )
-    send_due(engine=engine, smtp=smtp.settings, now=clock.now)
+    send_due(
+        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
     [notice] = smtp.inbox.by_subject("is cancelled")
     assert "The doctor is ill" in notice.get_body(("plain",)).get_content()
 
@@ -212,7 +276,9 @@ def test_clinic_cancellation_tells_the_patient_the_reason(client, engine, smtp, 
 def test_without_smtp_messages_wait_and_the_log_says_so(client, engine, clock, caplog):
     token_of(book(client))
     with caplog.at_level(logging.INFO):
-        report = send_due(engine=engine, smtp=None, now=clock.now)
+        report = send_due(
+            render=client.app.state.notifier.render, engine=engine, smtp=None, now=clock.now
+        )
     assert report.waiting == 2 and report.sent == 0
     assert "2 e-mail(s) wait in the outbox: SMTP is not configured" in caplog.text
     assert all(m.sent_at is None for m in outbox(engine))
@@ -235,8 +301,18 @@ def test_no_patient_data_in_the_logs_of_a_full_flow(client, engine, smtp, clock,
             f"/bookings/{token}/reschedule",
             data={"csrf_token": csrf_from(picker), "start": "2026-12-04T09:00:00Z"},
         )
-        send_due(engine=engine, smtp=SmtpServer(free_port()).settings, now=clock.now)  # failures
-        send_due(engine=engine, smtp=smtp.settings, now=clock.now + timedelta(hours=1))
+        send_due(
+            render=client.app.state.notifier.render,
+            engine=engine,
+            smtp=SmtpServer(free_port()).settings,
+            now=clock.now,
+        )  # failures
+        send_due(
+            render=client.app.state.notifier.render,
+            engine=engine,
+            smtp=smtp.settings,
+            now=clock.now + timedelta(hours=1),
+        )
         confirm = client.get(f"/bookings/{token}/cancel").text
         client.post(f"/bookings/{token}/cancel", data={"csrf_token": csrf_from(confirm)})
     # Everything the app, its libraries and the HTTP client logged; not the test's own SMTP

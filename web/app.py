@@ -19,7 +19,7 @@ from starlette.routing import Mount
 from web import desk, patient
 from web.core.availability import Availability
 from web.core.bookings import Ledger
-from web.core.clinic import load_clinic
+from web.core.clinic import Clinic, load_clinic
 from web.core.content import load_conditions
 from web.core.db import make_engine
 from web.core.errors import DomainError
@@ -106,10 +106,10 @@ def create_app(
     app.state.templates = templates
     app.state.page_cache = page_cache
     app.state.engine = make_engine(settings.database_url)
-    app.state.ledger = Ledger(app.state.engine, clinic.rules)
+    app.state.ledger = Ledger(app.state.engine, clinic.rules, settings.secret_key.encode())
     app.state.availability = Availability(app.state.engine, ttl=settings.availability_ttl)
     app.state.clock = clock
-    app.state.notifier = Notifier(clinic, settings.public_url, templates=TEMPLATES / "email")
+    app.state.notifier = make_notifier(settings, clinic)
     warn_if_links_lead_nowhere(
         settings.public_url, sending=settings.smtp is not None, local_default=DEFAULT_PUBLIC_URL
     )
@@ -120,6 +120,16 @@ def create_app(
         prefix=settings.rate_limit_prefix,
     )
     return app
+
+
+def make_notifier(settings: Settings, clinic: Clinic) -> Notifier:
+    """The one Notifier of a process: the web app's, or `python -m web send-outbox`'s."""
+    return Notifier(
+        clinic,
+        settings.public_url,
+        templates=TEMPLATES / "email",
+        secret_key=settings.secret_key,
+    )
 
 
 @asynccontextmanager
@@ -134,6 +144,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
                 smtp=settings.smtp,
                 clock=app.state.clock,
                 interval=settings.outbox_interval,
+                render=app.state.notifier.render,
             )
         )
     try:

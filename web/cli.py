@@ -13,6 +13,7 @@ import time
 from alembic import command
 from alembic.config import Config
 
+from web.app import make_notifier
 from web.core.clinic import ClinicConfigError, load_clinic
 from web.core.content import ContentError, load_conditions, unnamed_reviewers
 from web.core.db import make_engine
@@ -96,13 +97,20 @@ def send_outbox(*, once: bool, interval: float) -> None:
     settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     engine = make_engine(settings.database_url)
+    render = make_notifier(settings, load_clinic(settings.clinic_file)).render
     try:
         if once:
-            report = send_due(engine=engine, smtp=settings.smtp, now=utc_now())
+            report = send_due(engine=engine, smtp=settings.smtp, now=utc_now(), render=render)
             print(f"sent {report.sent}, failed {report.failed}, waiting {report.waiting}")
         else:
             asyncio.run(
-                run_forever(engine=engine, smtp=settings.smtp, clock=utc_now, interval=interval)
+                run_forever(
+                    engine=engine,
+                    smtp=settings.smtp,
+                    clock=utc_now,
+                    interval=interval,
+                    render=render,
+                )
             )
     finally:
         engine.dispose()

@@ -38,6 +38,7 @@ def upgrade() -> None:
         )
         table.add_column(sa.Column("reply_to", sa.String(length=254), nullable=True))
         table.add_column(sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
+        table.add_column(sa.Column("context", sa.Text(), nullable=True))
         table.create_index("ix_outbox_message_failed_at", ["failed_at"])
 
     # Existing bookings get their random UID here; a calendar that holds the old one keeps a
@@ -58,6 +59,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("outbox_message") as table:
         table.drop_index("ix_outbox_message_failed_at")
+        table.drop_column("context")
         table.drop_column("failed_at")
         table.drop_column("reply_to")
         table.drop_column("sender_name")

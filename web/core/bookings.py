@@ -2,10 +2,16 @@
 
 The database, not this code, is what forbids a double booking (the unique index over active
 bookings of a slot and seat); this code turns the index's refusal into SlotUnavailable.
+
+A booking's manage token is an HMAC of its random UID with SECRET_KEY: the database keeps only
+the token's hash, yet the e-mail sender can put the link in a message long after the request.
+The UID itself comes from the booking form's one-time key (also through the HMAC), so the same
+form sent twice finds the booking it already made.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -46,6 +52,20 @@ class PatientDetails:
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def _mac(secret: bytes, purpose: str, value: str) -> bytes:
+    return hmac.new(secret, f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+
+
+def booking_uid(secret: bytes, form_key: str) -> str:
+    """The UID of the booking a form makes: 32 hex digits that say nothing about the key."""
+    return _mac(secret, "booking-uid", form_key).hex()[:32]
+
+
+def manage_token(secret: bytes, uid: str) -> str:
+    """The booking's manage token (43 URL-safe characters, like a random token)."""
+    return base64.urlsafe_b64encode(_mac(secret, "manage", uid)).decode().rstrip("=")
 
 
 def hash_token(token: str) -> str:
@@ -98,6 +118,10 @@ class Ledger:
 
     engine: Engine
     rules: SlotRules
+    secret: bytes  # SECRET_KEY: manage tokens are derived from booking UIDs with it
+
+    def manage_token(self, booking: Booking) -> str:
+        return manage_token(self.secret, booking.uid)
 
 
 def book(
@@ -106,16 +130,18 @@ def book(
     now: datetime,
     start: datetime,
     patient: PatientDetails,
-    token: str,
+    form_key: str,
     on_booked: OnChange = no_follow_up,
 ) -> Booking:
-    """Create a booking, or return the one this same form (same token) already created."""
+    """Create a booking, or return the one this same form (same key) already created."""
+    uid = booking_uid(ledger.secret, form_key)
 
     def attempt(session: Session) -> Booking:
-        existing = find_booking(session, token)
+        existing = session.exec(select(Booking).where(Booking.uid == uid)).first()
         if existing is not None:
             return existing
         booking = Booking(
+            uid=uid,
             starts_at=start,
             ends_at=start + ledger.rules.slot_length,
             seat=_free_seat(session, ledger.rules, start, now),
@@ -127,7 +153,7 @@ def book(
             note=patient.note,
             language=patient.language,
             consent_at=now,
-            token_hash=hash_token(token),
+            token_hash=hash_token(manage_token(ledger.secret, uid)),
             sequence=0,
             created_at=now,
             updated_at=now,

@@ -175,6 +175,9 @@ class OutboxMessage(SQLModel, table=True):
     body_text: str = Field(sa_type=Text)
     body_html: str = Field(sa_type=Text)
     attachment: str | None = Field(default=None, sa_type=Text)  # an .ics file, if any
+    # What the sender needs besides the booking to render the message (JSON), e.g. the time a
+    # moved booking had. Rows with an empty body are rendered when they are sent.
+    context: str | None = Field(default=None, sa_type=Text)
     message_id: str = Field(max_length=200, unique=True, index=True)
     created_at: datetime
     send_after: datetime = Field(index=True)

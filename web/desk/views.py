@@ -262,7 +262,7 @@ async def change_status(request: Request) -> Response:
         who=_who(request),
         now=now,
         on_change=lambda session, booking: (
-            notifier.cancelled(session, booking, token=None, now=now)
+            notifier.cancelled(session, booking, by_clinic=True, now=now)
             if booking.is_cancelled
             else notifier.closed(session, booking)
         ),

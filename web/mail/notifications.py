@@ -1,14 +1,17 @@
 """What to tell whom when a booking changes: patient e-mails and the coordinator's alerts.
 
-Messages are rendered now and written to the outbox in the caller's transaction, so a booking
-and its e-mails are saved together or not at all. They are rendered now because the patient's
-manage link exists only while we hold the raw token (the database keeps just its hash).
+A change writes its outbox rows (what to send, to whom, when) in the caller's transaction, so a
+booking and its e-mails are saved together or not at all; nothing is rendered then. The sender
+renders each message when it goes out (`render`), from the booking as it is at that moment; the
+patient's manage link is derived from the booking's UID with SECRET_KEY (see core/bookings.py).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlmodel import Session, col, select
 
 from web.core import formats, i18n
+from web.core.bookings import hash_token, manage_token
 from web.core.clinic import Clinic
 from web.core.i18n import N_
 from web.core.invites import build_invite
@@ -46,15 +50,29 @@ def warn_if_links_lead_nowhere(public_url: str, *, sending: bool, local_default:
         )
 
 
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    attachment: str | None  # an .ics file, if any
+
+
+PATIENT_KINDS_WITH_INVITE = frozenset({"confirmation", "rescheduled", "cancelled"})
+
+
 class Notifier:
     """Patients get mail in the language they booked in; the clinic's alerts come in the desk's
     default language (the clinic's first language)."""
 
-    def __init__(self, clinic: Clinic, public_url: str, *, templates: Path) -> None:
+    def __init__(
+        self, clinic: Clinic, public_url: str, *, templates: Path, secret_key: str
+    ) -> None:
         """`templates` is the folder of the e-mail templates (templates/email)."""
         self.clinic = clinic
         self.public_url = public_url.rstrip("/")
         self.templates = templates
+        self.secret = secret_key.encode()
         self._environments: dict[str, Environment] = {}
 
     def env(self, language: str) -> Environment:
@@ -88,60 +106,43 @@ class Notifier:
             self._environments[language] = env
         return self._environments[language]
 
-    # --- Events -----------------------------------------------------------------------------
+    # --- Events: rows only, written in the caller's transaction -----------------------------
 
-    def booked(self, session: Session, booking: Booking, *, token: str, now: datetime) -> None:
+    def booked(self, session: Session, booking: Booking, *, now: datetime) -> None:
         if booking.email:
-            self._to_patient(session, booking, "confirmation", token=token, now=now, ics=True)
-            self._queue_reminder(session, booking, token=token, now=now)
-        self._alert(session, booking, "new", now=now)
+            self._queue(session, booking, "confirmation", now=now)
+            self._queue_reminder(session, booking, now=now)
+        self._queue_alert(session, booking, "new", now=now)
 
     def rescheduled(
-        self,
-        session: Session,
-        booking: Booking,
-        *,
-        token: str,
-        now: datetime,
-        previous_start: datetime,
+        self, session: Session, booking: Booking, *, now: datetime, previous_start: datetime
     ) -> None:
         self._drop_reminders(session, booking)
-        moved = {"previous_start": previous_start}
+        moved = {"previous_start": previous_start.isoformat()}
         if booking.email:
-            self._to_patient(
-                session, booking, "rescheduled", token=token, now=now, ics=True, extra=moved
-            )
-            self._queue_reminder(session, booking, token=token, now=now)
-        self._alert(session, booking, "rescheduled", now=now, extra=moved)
+            self._queue(session, booking, "rescheduled", now=now, context=moved)
+            self._queue_reminder(session, booking, now=now)
+        self._queue_alert(session, booking, "rescheduled", now=now, context=moved)
 
     def cancelled(
-        self, session: Session, booking: Booking, *, token: str | None, now: datetime
+        self, session: Session, booking: Booking, *, by_clinic: bool, now: datetime
     ) -> None:
-        """`token` is None when the clinic cancels: the patient's mail then links the site."""
+        """When the clinic cancels, the patient's mail links the site to book again."""
         self._drop_reminders(session, booking)
         if booking.email:
-            self._to_patient(session, booking, "cancelled", token=token, now=now, ics=True)
-        self._alert(session, booking, "cancelled", now=now)
+            self._queue(session, booking, "cancelled", now=now, context={"by_clinic": by_clinic})
+        self._queue_alert(session, booking, "cancelled", now=now)
 
     def closed(self, session: Session, booking: Booking) -> None:
         """Marked done or no-show: a reminder still waiting would be about the past."""
         self._drop_reminders(session, booking)
 
-    # --- Building blocks -------------------------------------------------------------------
-
-    def manage_url(self, token: str | None, language: str) -> str:
-        """The patient's link in their language: /bookings/... or /en/bookings/..."""
-        base = self.public_url + self.clinic.path_prefix(language)
-        return f"{base}/bookings/{token}" if token else f"{base}/consultation"
-
-    def _queue_reminder(
-        self, session: Session, booking: Booking, *, token: str, now: datetime
-    ) -> None:
+    def _queue_reminder(self, session: Session, booking: Booking, *, now: datetime) -> None:
         due = booking.start - REMINDER_BEFORE
         if due <= now:
             due = booking.start - LATE_REMINDER_BEFORE
         if due > now:
-            self._to_patient(session, booking, "reminder", token=token, now=now, send_after=due)
+            self._queue(session, booking, "reminder", now=now, send_after=due)
 
     def _drop_reminders(self, session: Session, booking: Booking) -> None:
         """A reminder for a time that changed or was cancelled must never go out."""
@@ -155,101 +156,103 @@ class Notifier:
         for message in pending:
             session.delete(message)
 
-    def _to_patient(
-        self,
-        session: Session,
-        booking: Booking,
-        kind: str,
-        *,
-        token: str | None,
-        now: datetime,
-        ics: bool = False,
-        send_after: datetime | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        manage = self.manage_url(token, booking.language)
-        attachment = (
-            build_invite(self.clinic, booking, manage_url=manage).decode("utf-8") if ics else None
-        )
-        context = {
-            "booking": booking,
-            "manage_url": manage,
-            "previous_start": None,
-            **(extra or {}),
-        }
-        assert booking.email, "patient e-mails go only to bookings with an address"
-        self._enqueue(
-            session,
-            booking,
-            kind,
-            booking.email,
-            context,
-            language=booking.language,
-            now=now,
-            attachment=attachment,
-            send_after=send_after,
-            reply_to=self.clinic.email,  # a reply reaches the coordinator, not a no-reply box
-        )
-
-    def _alert(
+    def _queue_alert(
         self,
         session: Session,
         booking: Booking,
         change: str,
         *,
         now: datetime,
-        extra: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
     ) -> None:
-        context = {
-            "booking": booking,
-            "headline": ALERT_HEADLINES[change],
-            "desk_url": f"{self.public_url}/coordinator/bookings/{booking.id}",
-            "previous_start": None,
-            **(extra or {}),
-        }
-        language = self.clinic.default_language
-        self._enqueue(
+        self._queue(
             session,
             booking,
             "alert",
-            self.clinic.email,
-            context,
-            language=language,
             now=now,
+            recipient=self.clinic.email,
+            language=self.clinic.default_language,
             reply_to=booking.email,  # the coordinator can answer the patient directly
+            context={"change": change, **(context or {})},
         )
 
-    def _enqueue(
+    def _queue(
         self,
         session: Session,
         booking: Booking,
         kind: str,
-        recipient: str,
-        context: dict[str, Any],
         *,
-        language: str,
         now: datetime,
-        attachment: str | None = None,
-        send_after: datetime | None = None,
+        recipient: str | None = None,
+        language: str | None = None,
         reply_to: str | None = None,
+        send_after: datetime | None = None,
+        context: dict[str, Any] | None = None,
     ) -> None:
-        env = self.env(language)
-        subject = env.get_template(f"{kind}.subject.txt").render(context).strip()
+        address = recipient or booking.email
+        assert address, "patient e-mails go only to bookings with an address"
+        language = language or booking.language
         domain = self.clinic.email.rsplit("@", 1)[-1]
         session.add(
             OutboxMessage(
                 kind=kind,
                 booking_id=booking.id,
-                recipient=recipient,
+                recipient=address,
                 sender_name=self.clinic.localized(language).name,
-                reply_to=reply_to,
-                subject=subject[:200],
-                body_text=env.get_template(f"{kind}.txt").render(context),
-                body_html=env.get_template(f"{kind}.html").render(context),
-                attachment=attachment,
+                # A patient's reply reaches the coordinator, not a no-reply box.
+                reply_to=reply_to if recipient else self.clinic.email,
+                subject="",  # rendered by the sender (render below)
+                body_text="",
+                body_html="",
+                context=json.dumps(context) if context else None,
                 message_id=f"<{uuid.uuid4().hex}@{domain}>",
                 created_at=now,
                 send_after=send_after or now,
                 next_attempt_at=send_after or now,
             )
+        )
+
+    # --- Rendering, by the sender -----------------------------------------------------------
+
+    def manage_url(self, booking: Booking | None, language: str) -> str:
+        """The patient's link in their language (/bookings/... or /en/bookings/...); the site's
+        booking page when there is no booking to link or its token is not derived (a booking
+        made before tokens were derived keeps its own, which only the patient holds)."""
+        base = self.public_url + self.clinic.path_prefix(language)
+        if booking is not None:
+            token = manage_token(self.secret, booking.uid)
+            if hash_token(token) == booking.token_hash:
+                return f"{base}/bookings/{token}"
+        return f"{base}/consultation"
+
+    def render(self, message: OutboxMessage, booking: Booking) -> Rendered:
+        """The message as it goes out now, from the booking as it is now."""
+        extra: dict[str, Any] = json.loads(message.context) if message.context else {}
+        previous = extra.get("previous_start")
+        context: dict[str, Any] = {
+            "booking": booking,
+            "previous_start": datetime.fromisoformat(previous) if previous else None,
+        }
+        if message.kind == "alert":
+            language = self.clinic.default_language
+            context |= {
+                "headline": ALERT_HEADLINES[extra.get("change", "new")],
+                "desk_url": f"{self.public_url}/coordinator/bookings/{booking.id}",
+            }
+            attachment = None
+        else:
+            language = booking.language
+            link_to = None if extra.get("by_clinic") else booking
+            manage = self.manage_url(link_to, language)
+            context["manage_url"] = manage
+            attachment = None
+            if message.kind in PATIENT_KINDS_WITH_INVITE:
+                attachment = build_invite(self.clinic, booking, manage_url=manage).decode()
+        env = self.env(language)
+        subject = env.get_template(f"{message.kind}.subject.txt").render(context).strip()
+        return Rendered(
+            subject=subject[:200],
+            text=env.get_template(f"{message.kind}.txt").render(context),
+            html=env.get_template(f"{message.kind}.html").render(context),
+            attachment=attachment,
         )

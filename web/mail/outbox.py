@@ -24,12 +24,15 @@ from sqlmodel import Session, col, select
 
 from web.core.db import session_scope
 from web.core.models import Booking, OutboxMessage
+from web.mail.notifications import Rendered
 from web.mail.smtp import SMTP_STEPS, SmtpSettings, as_email, deliver
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
 PERMANENT_TRIES = 3  # a 5xx refusal is tried this often (it may be a passing fault), then given up
 SENT_BODY = "(sent; the body is not kept because it carried the patient's private link)"
+# Renders a row written without its text (Notifier.render), from the booking as it is now.
+Renderer = Callable[[OutboxMessage, Booking], Rendered]
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,12 @@ def _finish(engine: Engine, message_id: int, **values: object) -> None:
 
 
 def send_due(
-    *, engine: Engine, smtp: SmtpSettings | None, now: datetime, limit: int = 50
+    *,
+    engine: Engine,
+    smtp: SmtpSettings | None,
+    now: datetime,
+    render: Renderer,
+    limit: int = 50,
 ) -> SendReport:
     if smtp is None:
         waiting = waiting_count(engine, now)
@@ -118,6 +126,12 @@ def send_due(
                 message.kind,
             )
             continue
+        if not message.body_text and not _fill_in(engine, message, render):
+            _drop(engine, message_id)
+            log.info(
+                "outbox message %s (%s) dropped: its booking is gone", message_id, message.kind
+            )
+            continue
         try:
             deliver(smtp, as_email(message, smtp.sender, sent_at=now))
         except (smtplib.SMTPException, OSError) as error:
@@ -148,6 +162,20 @@ def _too_late(engine: Engine, message: OutboxMessage, now: datetime) -> bool:
             select(Booking.starts_at).where(Booking.id == message.booking_id)
         ).first()
     return start is None or start <= now
+
+
+def _fill_in(engine: Engine, message: OutboxMessage, render: Renderer) -> bool:
+    """Render a row written without its text; False when its booking no longer exists."""
+    with Session(engine) as session:
+        booking = session.get(Booking, message.booking_id) if message.booking_id else None
+    if booking is None:
+        return False
+    rendered = render(message, booking)
+    message.subject = rendered.subject
+    message.body_text = rendered.text
+    message.body_html = rendered.html
+    message.attachment = rendered.attachment
+    return True
 
 
 def _drop(engine: Engine, message_id: int) -> None:
@@ -199,12 +227,13 @@ async def run_forever(
     engine: Engine,
     smtp: SmtpSettings | None,
     clock: Callable[[], datetime],
+    render: Renderer,
     interval: float = 30.0,
 ) -> None:
     """The sender loop used by the web process and by `python -m web send-outbox`."""
     while True:
         try:
-            await asyncio.to_thread(send_due, engine=engine, smtp=smtp, now=clock())
+            await asyncio.to_thread(send_due, engine=engine, smtp=smtp, now=clock(), render=render)
         except Exception:  # a database outage must not kill the loop; it retries next round
             log.exception("outbox round failed")
         await asyncio.sleep(interval)

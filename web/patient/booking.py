@@ -209,21 +209,20 @@ async def submit_booking(request: Request) -> Response:
     if not valid:
         return _render_form(request, form, start, status_code=422)
     now, notifier = _now(request), request.app.state.notifier
-    booking_token = form.key.data
+    ledger: bookings.Ledger = request.app.state.ledger
     try:
-        await run_in_threadpool(
+        booking = await run_in_threadpool(
             bookings.book,
-            ledger=request.app.state.ledger,
+            ledger=ledger,
             now=now,
             start=start,
             patient=form.patient(page_language(request)),
-            token=booking_token,
-            on_booked=lambda session, booking: notifier.booked(
-                session, booking, token=booking_token, now=now
-            ),
+            form_key=form.key.data,
+            on_booked=lambda session, booking: notifier.booked(session, booking, now=now),
         )
     except SlotUnavailable:
         return await run_in_threadpool(_taken_keep_details, request, form, start)
+    booking_token = ledger.manage_token(booking)
     _remember_booking(request, start, booking_token)
     return _go_to(request, localized_path(request, "booking_page", token=booking_token))
 
@@ -335,7 +334,7 @@ async def cancel(request: Request) -> Response:
         now=now,
         token=token,
         on_cancelled=lambda session, booking: notifier.cancelled(
-            session, booking, token=token, now=now
+            session, booking, by_clinic=False, now=now
         ),
     )
     url = localized_path(request, "booking_page", token=token) + "?done=cancelled"
@@ -415,7 +414,7 @@ async def reschedule(request: Request) -> Response:
             token=token,
             start=start,
             on_moved=lambda session, booking: notifier.rescheduled(
-                session, booking, token=token, now=now, previous_start=old_start
+                session, booking, now=now, previous_start=old_start
             ),
         )
     except SlotUnavailable:
