@@ -118,7 +118,8 @@ def send_due(
         message = _claim(engine, message_id, now, now + elapsed + claim_for(smtp))
         if message is None:
             continue
-        if _too_late(engine, message, now):
+        booking = _booking_of(engine, message)
+        if _too_late(message, booking, now):
             _drop(engine, message_id)
             log.info(
                 "outbox message %s (%s) dropped: its consultation has begun",
@@ -126,12 +127,14 @@ def send_due(
                 message.kind,
             )
             continue
-        if not message.body_text and not _fill_in(engine, message, render):
-            _drop(engine, message_id)
-            log.info(
-                "outbox message %s (%s) dropped: its booking is gone", message_id, message.kind
-            )
-            continue
+        if not message.body_text:
+            if booking is None:
+                _drop(engine, message_id)
+                log.info(
+                    "outbox message %s (%s) dropped: its booking is gone", message_id, message.kind
+                )
+                continue
+            _fill_in(message, render(message, booking))
         try:
             deliver(smtp, as_email(message, smtp.sender, sent_at=now))
         except (smtplib.SMTPException, OSError) as error:
@@ -153,29 +156,25 @@ def send_due(
     return SendReport(sent=sent, failed=failed)
 
 
-def _too_late(engine: Engine, message: OutboxMessage, now: datetime) -> bool:
+def _booking_of(engine: Engine, message: OutboxMessage) -> Booking | None:
+    """The booking a message is about, read once: it decides whether and what to send."""
+    if message.booking_id is None:
+        return None
+    with Session(engine) as session:
+        return session.get(Booking, message.booking_id)
+
+
+def _too_late(message: OutboxMessage, booking: Booking | None, now: datetime) -> bool:
     """A reminder is only worth sending before its consultation begins."""
-    if message.kind != "reminder" or message.booking_id is None:
-        return False
-    with Session(engine) as session:
-        start = session.exec(
-            select(Booking.starts_at).where(Booking.id == message.booking_id)
-        ).first()
-    return start is None or start <= now
+    return message.kind == "reminder" and (booking is None or booking.start <= now)
 
 
-def _fill_in(engine: Engine, message: OutboxMessage, render: Renderer) -> bool:
-    """Render a row written without its text; False when its booking no longer exists."""
-    with Session(engine) as session:
-        booking = session.get(Booking, message.booking_id) if message.booking_id else None
-    if booking is None:
-        return False
-    rendered = render(message, booking)
+def _fill_in(message: OutboxMessage, rendered: Rendered) -> None:
+    """A row written without its text gets the text rendered now (never stored)."""
     message.subject = rendered.subject
     message.body_text = rendered.text
     message.body_html = rendered.html
     message.attachment = rendered.attachment
-    return True
 
 
 def _drop(engine: Engine, message_id: int) -> None:
