@@ -19,7 +19,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.http.encoded import Encoded, request_headers
-from web.http.security import BASE_HEADERS, HSTS
+from web.http.security import BASE_HEADERS, HSTS, wants_hsts
+from web.http.templating import is_partial
 
 # Five minutes fresh; for a day after that a cache may serve its copy while it asks again.
 PUBLIC_PAGE = "public, max-age=300, stale-while-revalidate=86400"
@@ -36,16 +37,15 @@ Handler = Callable[[Request], Response]
 
 def address_of(scope: Scope) -> Address:
     """The path, the query and whether htmx asks for the partial: all a stored page depends on.
-    The htmx headers are reduced to that one flag (as is_partial_request reads them), so values
-    a client makes up cannot add addresses."""
-    hx = hx_type = b""
+    The htmx headers are reduced to that one flag (the rule the views use), so values a client
+    makes up cannot add addresses."""
+    hx = hx_type = None
     for name, value in scope["headers"]:
         if name == b"hx-request":
-            hx = value
+            hx = value.decode("latin-1")
         elif name == b"hx-request-type":
-            hx_type = value
-    partial = hx == b"true" and hx_type != b"full"
-    return scope["path"], scope.get("query_string", b""), partial
+            hx_type = value.decode("latin-1")
+    return scope["path"], scope.get("query_string", b""), is_partial(hx, hx_type)
 
 
 class PageCache:
@@ -122,7 +122,7 @@ class ServeStoredPages:
                     accept=accept, if_none_match=if_none_match, cache_control=PUBLIC_PAGE
                 )
                 headers = headers + SECURITY
-                if self.https_only or scope.get("scheme") == "https":
+                if wants_hsts(scope, https_only=self.https_only):
                     headers.append(HSTS_HEADER)
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": body})

@@ -30,6 +30,11 @@ BASE_HEADERS = {
 }
 
 
+def wants_hsts(scope: Scope, *, https_only: bool) -> bool:
+    """HSTS only over HTTPS (the scheme is set by uvicorn's --proxy-headers behind a proxy)."""
+    return https_only or scope.get("scheme") == "https"
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, https_only: bool) -> None:
         self.app = app
@@ -45,8 +50,7 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in BASE_HEADERS.items():
                     headers.setdefault(name, value)
-                # HSTS only over HTTPS (scheme set by uvicorn's --proxy-headers behind a proxy).
-                if self.https_only or scope.get("scheme") == "https":
+                if wants_hsts(scope, https_only=self.https_only):
                     headers.setdefault("strict-transport-security", HSTS)
             await send(message)
 

@@ -28,12 +28,13 @@ from web.http.i18n import absolute, localized_path, page_language, same_page_in
 VARY_HTMX = "HX-Request, HX-Request-Type"
 
 
-def is_partial_request(request: Request) -> bool:
+def is_partial(hx_request: str | None, hx_request_type: str | None) -> bool:
     """htmx asks for a fragment; its history restores ask for the full page (HX-Request-Type)."""
-    return (
-        request.headers.get("hx-request") == "true"
-        and request.headers.get("hx-request-type", "partial") != "full"
-    )
+    return hx_request == "true" and hx_request_type != "full"
+
+
+def is_partial_request(request: Request) -> bool:
+    return is_partial(request.headers.get("hx-request"), request.headers.get("hx-request-type"))
 
 
 @pass_context
