@@ -19,12 +19,27 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Engine, func
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Engine,
+    Insert,
+    Subquery,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    union_all,
+)
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from web.core.db import session_scope
+from web.core.db import session_scope, transaction
 from web.core.errors import BookingNotActive, BookingNotFound, SlotUnavailable
 from web.core.models import BlockedPeriod, Booking, BookingStatus
 from web.core.schedule import SlotRules, is_bookable_time
@@ -33,10 +48,10 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 
 
 # Called inside the transaction that changes a booking, to write what must follow (e-mails).
-OnChange = Callable[[Session, Booking], None]
+OnChange = Callable[[Connection, Booking], None]
 
 
-def no_follow_up(session: Session, booking: Booking) -> None:
+def no_follow_up(connection: Connection, booking: Booking) -> None:
     pass
 
 
@@ -76,29 +91,55 @@ def is_token(value: str) -> bool:
     return bool(TOKEN_PATTERN.match(value))
 
 
-def _free_seat(session: Session, rules: SlotRules, start: datetime, now: datetime) -> int:
+BOOKING = Booking.__table__  # type: ignore[attr-defined]
+BLOCKED = BlockedPeriod.__table__  # type: ignore[attr-defined]
+
+
+def _param(name: str) -> BindParameter[object]:
+    """A placeholder for the booking column `name`, typed like it (times are kept in UTC)."""
+    return bindparam(name, type_=BOOKING.c[name].type)
+
+
+def _lowest_free_seat(capacity: int) -> Subquery:
+    """One row: the lowest seat below `capacity` that no active booking of :starts_at holds
+    (NULL when the slot is full), or no row when a blocked period covers the slot. The seats
+    worth trying are 0 and the one after each taken seat, so this needs no list of seats."""
+    start, end = _param("starts_at"), _param("ends_at")
+    active = and_(BOOKING.c.starts_at == start, BOOKING.c.status != BookingStatus.CANCELLED.value)
+    candidates = union_all(
+        core_select(literal(0).label("seat")),
+        core_select((BOOKING.c.seat + 1).label("seat")).where(active),
+    ).subquery()
+    lowest = core_select(func.min(candidates.c.seat).label("seat")).where(
+        candidates.c.seat < capacity,
+        candidates.c.seat.not_in(core_select(BOOKING.c.seat).where(active)),
+    )
+    blocked = core_select(BLOCKED.c.id).where(BLOCKED.c.starts_at < end, BLOCKED.c.ends_at > start)
+    return lowest.where(~blocked.exists()).subquery()
+
+
+@lru_cache(maxsize=8)
+def _insert_into_free_seat(capacity: int) -> Insert:
+    """The booking row in the lowest free seat, in one statement (no row when there is none).
+    Built once per capacity; every value is a bound parameter named after its column."""
+    seat = _lowest_free_seat(capacity)
+    columns = [column for column in BOOKING.c if column.name not in ("id", "seat")]
+    values = [_param(column.name).label(column.name) for column in columns]
+    source = core_select(*values, seat.c.seat).where(seat.c.seat.is_not(None))
+    names = [column.name for column in columns] + ["seat"]
+    return insert(BOOKING).from_select(names, source).returning(BOOKING.c.id, BOOKING.c.seat)
+
+
+def _free_seat(connection: Connection, rules: SlotRules, start: datetime, now: datetime) -> int:
     """The lowest free seat of a bookable slot, or SlotUnavailable."""
     if not is_bookable_time(rules, start, now):
         raise SlotUnavailable
-    end = start + rules.slot_length
-    blocked = session.exec(
-        select(func.count())
-        .select_from(BlockedPeriod)
-        .where(BlockedPeriod.starts_at < end, BlockedPeriod.ends_at > start)
-    ).one()
-    if blocked:
+    seat = _lowest_free_seat(rules.capacity)
+    params = {"starts_at": start, "ends_at": start + rules.slot_length}
+    found = connection.execute(core_select(seat.c.seat), params).scalar()
+    if found is None:
         raise SlotUnavailable
-    taken = set(
-        session.exec(
-            select(Booking.seat).where(
-                Booking.starts_at == start, Booking.status != BookingStatus.CANCELLED
-            )
-        ).all()
-    )
-    seat = next((seat for seat in range(rules.capacity) if seat not in taken), None)
-    if seat is None:
-        raise SlotUnavailable
-    return seat
+    return int(found)
 
 
 def find_booking(session: Session, token: str) -> Booking | None:
@@ -133,43 +174,66 @@ def book(
     form_key: str,
     on_booked: OnChange = no_follow_up,
 ) -> Booking:
-    """Create a booking, or return the one this same form (same key) already created."""
-    uid = booking_uid(ledger.secret, form_key)
+    """Create a booking, or return the one this same form (same key) already created.
 
-    def attempt(session: Session) -> Booking:
-        existing = session.exec(select(Booking).where(Booking.uid == uid)).first()
-        if existing is not None:
-            return existing
-        booking = Booking(
-            uid=uid,
-            starts_at=start,
-            ends_at=start + ledger.rules.slot_length,
-            seat=_free_seat(session, ledger.rules, start, now),
-            status=BookingStatus.CONFIRMED,
-            patient_name=patient.name,
-            phone=patient.phone,
-            email=patient.email,
-            channel=patient.channel,
-            note=patient.note,
-            language=patient.language,
-            consent_at=now,
-            token_hash=hash_token(manage_token(ledger.secret, uid)),
-            sequence=0,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(booking)
-        session.flush()  # the unique index decides here, before anything else is written
-        on_booked(session, booking)
+    The common case is two statements and a commit: the row, inserted into the lowest free seat
+    by one INSERT ... SELECT, and its e-mails (see `on_booked`). Looking for the form's earlier
+    booking happens only when the insert could not go ahead."""
+    if not is_bookable_time(ledger.rules, start, now):
+        raise SlotUnavailable
+    uid = booking_uid(ledger.secret, form_key)
+    values: dict[str, Any] = {
+        "uid": uid,
+        "starts_at": start,
+        "ends_at": start + ledger.rules.slot_length,
+        "status": BookingStatus.CONFIRMED.value,
+        "patient_name": patient.name,
+        "phone": patient.phone,
+        "email": patient.email,
+        "channel": patient.channel,
+        "note": patient.note,
+        "language": patient.language,
+        "cancel_reason": None,
+        "consent_at": now,
+        "token_hash": hash_token(manage_token(ledger.secret, uid)),
+        "sequence": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = _insert_into_free_seat(ledger.rules.capacity)
+
+    def attempt(connection: Connection, retried: bool) -> Booking:
+        earlier = _booking_with_uid(connection, uid) if retried else None
+        if earlier is not None:
+            return earlier
+        row = connection.execute(statement, values).first()
+        if row is None:  # full or blocked, unless this form already holds a seat of it
+            earlier = _booking_with_uid(connection, uid)
+            if earlier is None:
+                raise SlotUnavailable
+            return earlier
+        booking = Booking(id=row.id, seat=row.seat, **values)
+        on_booked(connection, booking)
         return booking
 
-    return _until_no_conflict(ledger, attempt)
+    for tries in range(ledger.rules.capacity + 1):
+        try:
+            with transaction(ledger.engine) as connection:
+                return attempt(connection, retried=tries > 0)
+        except IntegrityError:  # a racing request took the seat, or this form won elsewhere
+            continue
+    raise SlotUnavailable
+
+
+def _booking_with_uid(connection: Connection, uid: str) -> Booking | None:
+    row = connection.execute(core_select(BOOKING).where(BOOKING.c.uid == uid)).first()
+    return None if row is None else Booking(**row._mapping)
 
 
 def _until_no_conflict(ledger: Ledger, attempt: Callable[[Session], Booking]) -> Booking:
     """Run `attempt` in a transaction; when the unique index refuses it (another request took
-    the seat, or a double tap of the same form won), look again with fresh data: the next try
-    returns that booking or takes the next free seat. One try more than there are seats."""
+    the seat), look again with fresh data: the next try takes the next free seat. One try more
+    than there are seats."""
     for _ in range(ledger.rules.capacity + 1):
         try:
             with session_scope(ledger.engine) as session:
@@ -190,14 +254,14 @@ def reschedule(
             return booking  # a resubmitted form: already done
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingNotActive
-        booking.seat = _free_seat(session, ledger.rules, start, now)
+        booking.seat = _free_seat(session.connection(), ledger.rules, start, now)
         booking.starts_at = start
         booking.ends_at = start + ledger.rules.slot_length
         booking.sequence += 1
         booking.updated_at = now
         session.add(booking)
         session.flush()
-        on_moved(session, booking)
+        on_moved(session.connection(), booking)
         return booking
 
     return _until_no_conflict(ledger, attempt)
@@ -213,7 +277,7 @@ def cancel(
             booking.sequence += 1
             booking.updated_at = now
             session.add(booking)
-            on_cancelled(session, booking)
+            on_cancelled(session.connection(), booking)
         return booking
 
 

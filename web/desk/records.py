@@ -112,7 +112,7 @@ def set_status(
         if status == BookingStatus.CANCELLED:
             booking.cancel_reason = reason
         session.add(booking)
-        on_change(session, booking)
+        on_change(session.connection(), booking)
         record(
             session,
             coordinator=who,

@@ -261,10 +261,10 @@ async def change_status(request: Request) -> Response:
         reason=form.reason.data or None,
         who=_who(request),
         now=now,
-        on_change=lambda session, booking: (
-            notifier.cancelled(session, booking, by_clinic=True, now=now)
+        on_change=lambda connection, booking: (
+            notifier.cancelled(connection, booking, by_clinic=True, now=now)
             if booking.is_cancelled
-            else notifier.closed(session, booking)
+            else notifier.closed(connection, booking)
         ),
     )
     return RedirectResponse(f"/coordinator/bookings/{booking_id}", status_code=303)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, delete, insert
 
 from web.core import formats, i18n
 from web.core.bookings import hash_token, manage_token
@@ -48,6 +48,25 @@ def warn_if_links_lead_nowhere(public_url: str, *, sending: bool, local_default:
             "point there. Set PUBLIC_URL to the site's public address.",
             local_default,
         )
+
+
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+def _write(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(insert(OUTBOX), rows)
+
+
+def _drop_reminders(connection: Connection, booking: Booking) -> None:
+    """A reminder for a time that changed or was cancelled must never go out."""
+    connection.execute(
+        delete(OUTBOX).where(
+            OUTBOX.c.booking_id == booking.id,
+            OUTBOX.c.kind == "reminder",
+            OUTBOX.c.sent_at.is_(None),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -107,66 +126,61 @@ class Notifier:
         return self._environments[language]
 
     # --- Events: rows only, written in the caller's transaction -----------------------------
+    # Each event writes all its rows with one statement (one round trip).
 
-    def booked(self, session: Session, booking: Booking, *, now: datetime) -> None:
+    def booked(self, connection: Connection, booking: Booking, *, now: datetime) -> None:
+        rows = []
         if booking.email:
-            self._queue(session, booking, "confirmation", now=now)
-            self._queue_reminder(session, booking, now=now)
-        self._queue_alert(session, booking, "new", now=now)
+            rows.append(self._row(booking, "confirmation", now=now))
+            rows += self._reminder(booking, now=now)
+        rows.append(self._alert(booking, "new", now=now))
+        _write(connection, rows)
 
     def rescheduled(
-        self, session: Session, booking: Booking, *, now: datetime, previous_start: datetime
+        self, connection: Connection, booking: Booking, *, now: datetime, previous_start: datetime
     ) -> None:
-        self._drop_reminders(session, booking)
+        _drop_reminders(connection, booking)
         moved = {"previous_start": previous_start.isoformat()}
+        rows = []
         if booking.email:
-            self._queue(session, booking, "rescheduled", now=now, context=moved)
-            self._queue_reminder(session, booking, now=now)
-        self._queue_alert(session, booking, "rescheduled", now=now, context=moved)
+            rows.append(self._row(booking, "rescheduled", now=now, context=moved))
+            rows += self._reminder(booking, now=now)
+        rows.append(self._alert(booking, "rescheduled", now=now, context=moved))
+        _write(connection, rows)
 
     def cancelled(
-        self, session: Session, booking: Booking, *, by_clinic: bool, now: datetime
+        self, connection: Connection, booking: Booking, *, by_clinic: bool, now: datetime
     ) -> None:
         """When the clinic cancels, the patient's mail links the site to book again."""
-        self._drop_reminders(session, booking)
+        _drop_reminders(connection, booking)
+        rows = []
         if booking.email:
-            self._queue(session, booking, "cancelled", now=now, context={"by_clinic": by_clinic})
-        self._queue_alert(session, booking, "cancelled", now=now)
+            by = {"by_clinic": by_clinic}
+            rows.append(self._row(booking, "cancelled", now=now, context=by))
+        rows.append(self._alert(booking, "cancelled", now=now))
+        _write(connection, rows)
 
-    def closed(self, session: Session, booking: Booking) -> None:
+    def closed(self, connection: Connection, booking: Booking) -> None:
         """Marked done or no-show: a reminder still waiting would be about the past."""
-        self._drop_reminders(session, booking)
+        _drop_reminders(connection, booking)
 
-    def _queue_reminder(self, session: Session, booking: Booking, *, now: datetime) -> None:
+    def _reminder(self, booking: Booking, *, now: datetime) -> list[dict[str, Any]]:
         due = booking.start - REMINDER_BEFORE
         if due <= now:
             due = booking.start - LATE_REMINDER_BEFORE
-        if due > now:
-            self._queue(session, booking, "reminder", now=now, send_after=due)
+        if due <= now:
+            return []
+        return [self._row(booking, "reminder", now=now, send_after=due)]
 
-    def _drop_reminders(self, session: Session, booking: Booking) -> None:
-        """A reminder for a time that changed or was cancelled must never go out."""
-        pending = session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.booking_id == booking.id,
-                OutboxMessage.kind == "reminder",
-                col(OutboxMessage.sent_at).is_(None),
-            )
-        ).all()
-        for message in pending:
-            session.delete(message)
-
-    def _queue_alert(
+    def _alert(
         self,
-        session: Session,
         booking: Booking,
         change: str,
         *,
         now: datetime,
         context: dict[str, Any] | None = None,
-    ) -> None:
-        self._queue(
-            session,
+    ) -> dict[str, Any]:
+        return self._row(
             booking,
             "alert",
             now=now,
@@ -176,9 +190,8 @@ class Notifier:
             context={"change": change, **(context or {})},
         )
 
-    def _queue(
+    def _row(
         self,
-        session: Session,
         booking: Booking,
         kind: str,
         *,
@@ -188,29 +201,28 @@ class Notifier:
         reply_to: str | None = None,
         send_after: datetime | None = None,
         context: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> dict[str, Any]:
+        """One outbox row; every row has the same keys, so an event's rows go in one statement."""
         address = recipient or booking.email
         assert address, "patient e-mails go only to bookings with an address"
         language = language or booking.language
         domain = self.clinic.email.rsplit("@", 1)[-1]
-        session.add(
-            OutboxMessage(
-                kind=kind,
-                booking_id=booking.id,
-                recipient=address,
-                sender_name=self.clinic.localized(language).name,
-                # A patient's reply reaches the coordinator, not a no-reply box.
-                reply_to=reply_to if recipient else self.clinic.email,
-                subject="",  # rendered by the sender (render below)
-                body_text="",
-                body_html="",
-                context=json.dumps(context) if context else None,
-                message_id=f"<{uuid.uuid4().hex}@{domain}>",
-                created_at=now,
-                send_after=send_after or now,
-                next_attempt_at=send_after or now,
-            )
-        )
+        return {
+            "kind": kind,
+            "booking_id": booking.id,
+            "recipient": address,
+            "sender_name": self.clinic.localized(language).name,
+            # A patient's reply reaches the coordinator, not a no-reply box.
+            "reply_to": reply_to if recipient else self.clinic.email,
+            "subject": "",  # rendered by the sender (render below)
+            "body_text": "",
+            "body_html": "",
+            "context": json.dumps(context) if context else None,
+            "message_id": f"<{uuid.uuid4().hex}@{domain}>",
+            "created_at": now,
+            "send_after": send_after or now,
+            "next_attempt_at": send_after or now,
+        }
 
     # --- Rendering, by the sender -----------------------------------------------------------
 
