@@ -1,17 +1,22 @@
-"""Issue 15: the picker's facts are kept for a few seconds; a booking written by this process
-shows at once (its commit forgets them), one written elsewhere within the time-to-live."""
+"""Issue 15: the picker's facts, and its rendered answer, are kept for a few seconds; a booking
+written by this process shows at once (its commit forgets them), one written elsewhere within the
+time-to-live."""
 
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import event
 from sqlmodel import Session
 
 from tests.booking_helpers import book, offered_starts
 from web.core.models import Booking
 
 SLOTS = "/consultation/slots?day=2026-12-02"
+BROTLI = {"Accept-Encoding": "br"}
 
 
 def test_a_booking_through_this_process_disappears_at_once(client):
@@ -43,3 +48,87 @@ def test_a_booking_written_elsewhere_shows_within_the_time_to_live(client, engin
     availability.ttl = 0.2
     time.sleep(0.3)
     assert taken not in offered_starts(client, SLOTS)
+
+
+# --- The picker's answer, kept while its slots are current --------------------------------
+
+
+def varies(response) -> set[str]:
+    return {name.strip().lower() for name in response.headers["vary"].split(",")}
+
+
+@contextmanager
+def work_done(client):
+    """The queries and the templates a request costs the app."""
+    queries: list[str] = []
+    rendered: list[str] = []
+    engine = client.app.state.engine
+    listener = lambda *args: queries.append(args[2])  # noqa: E731
+    templates = client.app.state.templates
+    original = templates.TemplateResponse
+
+    def counting(*args, **kwargs):
+        rendered.append(args[1])
+        return original(*args, **kwargs)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    templates.TemplateResponse = counting
+    try:
+        yield queries, rendered
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+        del templates.TemplateResponse
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Target": "section#slots"}],
+    ids=["page", "picker", "slots"],
+)
+def test_the_picker_is_answered_from_memory_while_its_slots_are_current(client, headers):
+    client.app.state.availability.ttl = 60
+    first = client.get(SLOTS, headers={**BROTLI, **headers})
+    with work_done(client) as (queries, rendered):
+        again = client.get(SLOTS, headers={**BROTLI, **headers})
+    assert queries == [] and rendered == []  # neither the database nor a template
+    assert again.status_code == 200 and again.text == first.text
+    assert again.headers["content-encoding"] == "br"
+    # Still private to browsers and proxies, and the same headers as the first answer.
+    assert again.headers["cache-control"] == "no-store" and "set-cookie" not in again.headers
+    for name in ("content-security-policy", "content-language", "content-type"):
+        assert again.headers[name] == first.headers[name]
+    assert varies(again) == varies(first)
+    # A booking made through this process: the next answer is worked out afresh without it.
+    taken = offered_starts(client, SLOTS)[0]
+    assert book(client, taken).status_code == 303
+    with work_done(client) as (queries, rendered):
+        after = client.get(SLOTS, headers={**BROTLI, **headers})
+    assert queries and rendered and taken not in after.text
+
+
+def test_nothing_is_kept_without_a_time_to_live(client):
+    client.app.state.availability.ttl = 0
+    client.get(SLOTS)
+    with work_done(client) as (queries, rendered):
+        client.get(SLOTS)
+    assert queries and rendered
+
+
+def test_only_the_pickers_own_addresses_are_kept_and_only_so_many(client, monkeypatch):
+    client.app.state.availability.ttl = 60
+    kept = client.app.state.page_cache.by_address
+    before = len(kept)
+    for number in range(1, 29):  # valid days past the horizon, and made-up queries
+        assert client.get(f"/consultation/slots?day=2030-02-{number:02d}").status_code == 200
+        client.get(f"/consultation?utm_source=x{number}")
+        client.get(SLOTS, headers={"HX-Request": "true", "HX-Target": f"div#x{number}"})
+    assert len(kept) == before + 1  # the last line's one address: the whole picker's partial
+    monkeypatch.setattr("web.http.page_cache.MAX_KEPT_WHILE_CURRENT", before + 3)
+    for day in range(7, 12):
+        client.get(f"/consultation/slots?day=2026-12-{day:02d}")
+    assert len(kept) == before + 3
+    client.app.state.availability.ttl = 0  # all of them stale: dropped, and new ones kept
+    client.app.state.availability.ttl = 60
+    client.app.state.availability._forget()
+    client.get("/consultation/slots?day=2026-12-14")
+    assert len(kept) <= before + 1

@@ -11,7 +11,14 @@ from sqlalchemy import event, func
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from tests.booking_helpers import PATIENT, book, form_fields, offered_starts, open_form
+from tests.booking_helpers import (
+    PATIENT,
+    SLOT_VALUE,
+    book,
+    form_fields,
+    offered_starts,
+    open_form,
+)
 from tests.conftest import ENGLISH_FIRST_CLINIC, Clock, csrf_from, make_settings
 from web.app import create_app
 from web.core.bookings import hash_token
@@ -68,6 +75,23 @@ def test_day_list_is_a_partial_for_htmx_and_a_page_otherwise(client):
     page = client.get("/consultation/slots?day=2026-12-02")
     assert page.text.startswith("<!doctype html>") and "HX-Request" in page.headers["vary"]
     assert 'aria-current="date"' in page.text and "Wednesday 2 December" in page.text
+
+
+def test_choosing_a_day_sends_its_times_but_not_the_strip_again(client):
+    day = "/consultation/slots?day=2026-12-02"
+    slots = client.get(day, headers={**HX, "HX-Target": "section#slots"})
+    assert slots.status_code == 200
+    text = slots.text.lstrip()
+    assert text.startswith('<section id="slots"') and 'data-day="2026-12-02"' in text
+    assert 'class="days"' not in text and "day-2026-12-03" not in text
+    assert "HX-Target" in slots.headers["vary"]
+    # The live refresh (and any other target) gets the whole picker: strip and times.
+    whole = client.get(day, headers={**HX, "HX-Target": "div#picker"})
+    assert whole.text.lstrip().startswith('<div id="picker"') and 'class="days"' in whole.text
+    assert SLOT_VALUE.findall(slots.text) == SLOT_VALUE.findall(whole.text) != []
+    assert len(slots.content) * 3 < len(whole.content)
+    made_up = client.get(day, headers={**HX, "HX-Target": "div#anything"})
+    assert made_up.text == whole.text
 
 
 def test_empty_day_says_when_the_next_free_day_is(client):

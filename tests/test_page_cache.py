@@ -86,7 +86,7 @@ def test_static_files_come_precompressed_with_an_etag(site_client):
 def test_a_stored_address_is_answered_before_the_app_with_every_security_header(site_client):
     cache = site_client.app.state.page_cache
     first = site_client.get(f"{CONDITION}/diagnosis", headers={"Accept-Encoding": "br"})
-    assert (f"{CONDITION}/diagnosis", b"", False) in cache.by_address
+    assert (f"{CONDITION}/diagnosis", b"", None) in cache.by_address  # None: the full page
     calls = []
     original = cache.stored
     cache.stored = lambda key: calls.append(key) or original(key)  # the app's own lookup
@@ -104,6 +104,7 @@ def test_a_stored_address_is_answered_before_the_app_with_every_security_header(
     for number in range(20):  # made-up htmx header values add no addresses
         site_client.get(f"{CONDITION}/diagnosis", headers={"HX-Request": f"x{number}"})
         site_client.get(f"{CONDITION}/diagnosis", headers={**HX, "HX-Request-Type": f"y{number}"})
+        site_client.get(f"{CONDITION}/diagnosis", headers={**HX, "HX-Target": f"div#z{number}"})
     assert len(cache.by_address) <= before + 1  # at most the partial's own address
     https = site_client.get(f"https://testserver{CONDITION}/diagnosis")
     assert "strict-transport-security" in https.headers

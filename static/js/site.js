@@ -57,6 +57,20 @@
     var link = event.target.closest && event.target.closest("[data-focus-after]");
     pendingFocus = link ? link.getAttribute("data-focus-after") : null;
   });
+  // A day chosen in the strip brings only that day's times (#slots, which names its day): the
+  // strip itself is not sent again, so the chosen day is marked here.
+  function markChosenDay() {
+    var slots = document.querySelector("#slots[data-day]");
+    if (!slots) return;
+    var chosen = document.getElementById("day-" + slots.getAttribute("data-day"));
+    if (!chosen || chosen.classList.contains("day-current")) return;
+    document.querySelectorAll(".days .day").forEach(function (day) {
+      var current = day === chosen;
+      day.classList.toggle("day-current", current);
+      if (current) day.setAttribute("aria-current", "date");
+      else day.removeAttribute("aria-current");
+    });
+  }
   // The strip of days keeps the chosen day in view (a far day would sit off-screen on a phone).
   function centreChosenDay() {
     var current = document.querySelector(".days .day-current");
@@ -74,6 +88,7 @@
 
   document.addEventListener("htmx:after:swap", function () {
     addLocalTimes(document);
+    markChosenDay();
     centreChosenDay();
     focusFormMessage();
     if (!pendingFocus) return;

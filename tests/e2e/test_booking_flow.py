@@ -30,9 +30,13 @@ def choose_a_day_and_slot(page, live_url: str, *, javascript: bool) -> str:
     heading.filter(has_text=label).wait_for()
     page.wait_for_url(re.compile(r"/consultation/slots\?day="))
     if javascript:
-        # htmx swapped the picker in place and moved focus to the day's heading.
+        # htmx swapped the day's times in place and moved focus to the day's heading.
         assert page.evaluate("document.activeElement.id") == "slots-title"
         assert label in page.locator("#picker-status").inner_text()
+    # The strip marks the chosen day, whether it came again (no JavaScript) or not (htmx).
+    chosen = page.locator('.days a.day[aria-current="date"]')
+    assert chosen.count() == 1 and page.locator(".days .day-current").count() == 1
+    assert chosen.locator(".visually-hidden").inner_text().rstrip(", ") == label
     assert accessible(page, javascript)
     slot = page.locator("button.slot").first
     accessible_name = " ".join(slot.inner_text().split())

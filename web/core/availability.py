@@ -24,8 +24,25 @@ from web.core.schedule import Interval, Slot, SlotRules, horizon_interval, offer
 class _Facts:
     span: Interval
     fetched: float  # time.monotonic()
+    generation: int  # the Availability's generation when the queries began
     booked: dict[datetime, int]
     blocked: list[Interval]
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The free slots by day, and whether what they were worked out from is still current: an
+    answer built from them (a rendered picker) may be kept exactly as long."""
+
+    by_day: dict[date, list[Slot]]
+    _source: Availability
+    _generation: int
+    _fetched: float  # time.monotonic()
+
+    def is_current(self) -> bool:
+        source = self._source
+        fresh = time.monotonic() - self._fetched < source.ttl
+        return fresh and source.generation == self._generation
 
 
 def _fetch(engine: Engine, span: Interval) -> tuple[dict[datetime, int], list[Interval]]:
@@ -54,19 +71,26 @@ class Availability:
     def __init__(self, engine: Engine, *, ttl: float = 2.0) -> None:
         self.engine = engine
         self.ttl = ttl
+        self.generation = 0  # moves on at every commit: whatever was kept before is stale
         self._facts: _Facts | None = None
         event.listen(engine, "commit", self._forget)
 
     def _forget(self, *_: Any) -> None:
+        self.generation += 1
         self._facts = None
 
-    def by_day(self, rules: SlotRules, now: datetime) -> dict[date, list[Slot]]:
+    def offer(self, rules: SlotRules, now: datetime) -> Offer:
         span = horizon_interval(rules, now)
         facts = self._facts
         if facts is None or facts.span != span or time.monotonic() - facts.fetched > self.ttl:
-            fetched = time.monotonic()
+            generation, fetched = self.generation, time.monotonic()
             booked, blocked = _fetch(self.engine, span)
-            facts = _Facts(span, fetched, booked, blocked)
-            if self.ttl > 0:
+            facts = _Facts(span, fetched, generation, booked, blocked)
+            # A commit during the queries may not be in their answer: keep nothing then.
+            if self.ttl > 0 and generation == self.generation:
                 self._facts = facts
-        return offered_by_day(rules, now=now, blocked=facts.blocked, booked=facts.booked)
+        by_day = offered_by_day(rules, now=now, blocked=facts.blocked, booked=facts.booked)
+        return Offer(by_day, self, facts.generation, facts.fetched)
+
+    def by_day(self, rules: SlotRules, now: datetime) -> dict[date, list[Slot]]:
+        return self.offer(rules, now).by_day

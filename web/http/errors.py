@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from http import HTTPStatus
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -18,7 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from web.core import errors
 from web.core.i18n import N_
 from web.http.security import BASE_HEADERS
-from web.http.templating import is_partial_request, render
+from web.http.templating import is_partial_request, render, target_id
 
 log = logging.getLogger(__name__)
 SAFE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
@@ -151,11 +151,10 @@ def _htmx_error(
 ) -> Response:
     """htmx swaps error answers too: give it a fragment that fits where the content was going,
     and keep the failed address out of the browser's history (HX-Push-Url: false)."""
-    target = request.headers.get("hx-target", "")
-    target_id = unquote(target.partition("#")[2]) if "#" in target else None
+    target = target_id(request.headers.get("hx-target"))
     passing = status_code == 503 and request.method == "GET"
     context |= {
-        "target_id": target_id if target_id and SAFE_ID.fullmatch(target_id) else None,
+        "target_id": target if target and SAFE_ID.fullmatch(target) else None,
         "retry_url": request.url.path + ("?" + request.url.query if request.url.query else "")
         if passing
         else None,

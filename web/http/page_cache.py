@@ -1,16 +1,24 @@
-"""Pages that are the same for every visitor and never change after start-up (condition pages,
-their sections, the home page, the privacy notice) are rendered once per address and kept as
-compressed bytes. They carry no cookie, so browsers, nginx and CDNs may all keep them.
+"""Pages kept as compressed bytes and answered by ServeStoredPages, the outermost middleware,
+before any other work is done.
 
-The first request for an address goes through the app as usual and stores the page; later
-requests for exactly that address (path, no query or ?sections=all, and the htmx headers) are
-answered by ServeStoredPages, the outermost middleware, before any other work is done.
+Pages that are the same for every visitor and never change after start-up (condition pages,
+their sections, the home page, the privacy notice) are rendered once per address and kept for
+the life of the process. They carry no cookie, so browsers, nginx and CDNs may all keep them.
+
+Pages that are the same for every visitor but change with the data (the slot picker) are kept
+only while what they show is current (`keep_while_current`): they stay private (no-store) to
+browsers and proxies, and this process alone serves its copy, never older than the facts behind
+it (see core/availability.py).
+
+The first request for an address goes through the app as usual and keeps the page; later
+requests for exactly that address (path, query, and what htmx asks for) are served from memory.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Collection, Hashable
+from dataclasses import dataclass
 from functools import wraps
 
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.http.encoded import Encoded, request_headers
 from web.http.security import BASE_HEADERS, HSTS, wants_hsts
-from web.http.templating import is_partial
+from web.http.templating import is_partial, part_asked
 
 # Five minutes fresh; for a day after that a cache may serve its copy while it asks again.
 PUBLIC_PAGE = "public, max-age=300, stale-while-revalidate=86400"
@@ -31,21 +39,38 @@ STORED_QUERIES = frozenset({b"", b"sections=all"})
 SECURITY = [(name.encode(), value.encode()) for name, value in BASE_HEADERS.items()]
 HSTS_HEADER = (b"strict-transport-security", HSTS.encode())
 
-Address = tuple[str, bytes, bool]
+# Pages kept while current, at most this many at once (each day of the picker, per language and
+# per part, is one): past it, stale ones are dropped, and nothing more is kept until some are.
+MAX_KEPT_WHILE_CURRENT = 1000
+
+# The path, the query, and what htmx asks for: None for the full page, else the part (see
+# templating.part_asked: "" for the usual partial).
+Address = tuple[str, bytes, str | None]
 Handler = Callable[[Request], Response]
 
 
 def address_of(scope: Scope) -> Address:
-    """The path, the query and whether htmx asks for the partial: all a stored page depends on.
-    The htmx headers are reduced to that one flag (the rule the views use), so values a client
-    makes up cannot add addresses."""
-    hx = hx_type = None
+    """All a kept page depends on. The htmx headers are reduced by the rules the views use, so
+    values a client makes up cannot add addresses."""
+    hx = hx_type = hx_target = None
     for name, value in scope["headers"]:
         if name == b"hx-request":
             hx = value.decode("latin-1")
         elif name == b"hx-request-type":
             hx_type = value.decode("latin-1")
-    return scope["path"], scope.get("query_string", b""), is_partial(hx, hx_type)
+        elif name == b"hx-target":
+            hx_target = value.decode("latin-1")
+    part = part_asked(hx, hx_type, hx_target) if is_partial(hx, hx_type) else None
+    return scope["path"], scope.get("query_string", b""), part
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A page as bytes, how caches outside may keep it, and until when this process may."""
+
+    page: Encoded
+    cache_control: str
+    is_current: Callable[[], bool] | None = None  # None: for the life of the process
 
 
 class PageCache:
@@ -54,8 +79,9 @@ class PageCache:
 
     def __init__(self) -> None:
         self._pages: dict[Hashable, Encoded] = {}
-        self.by_address: dict[Address, Encoded] = {}
+        self.by_address: dict[Address, Kept] = {}
         self._lock = threading.Lock()
+        self._while_current = 0  # how many of by_address are kept only while current
 
     def stored(self, key: Hashable) -> Encoded | None:
         return self._pages.get(key)
@@ -74,10 +100,62 @@ class PageCache:
 
     def remember_address(self, scope: Scope, page: Encoded) -> None:
         if scope.get("query_string", b"") in STORED_QUERIES:
-            self.by_address[address_of(scope)] = page
+            self.by_address[address_of(scope)] = Kept(page, PUBLIC_PAGE)
+
+    def keep_while_current(
+        self, scope: Scope, response: Response, is_current: Callable[[], bool]
+    ) -> None:
+        with self._lock:
+            if self._while_current >= MAX_KEPT_WHILE_CURRENT:
+                self._drop_stale()
+            if self._while_current >= MAX_KEPT_WHILE_CURRENT:
+                return
+            headers = {
+                name: response.headers[name] for name in KEPT_HEADERS if name in response.headers
+            }
+            vary = response.headers.get("vary", "")
+            page = Encoded.of(bytes(response.body), headers, vary=vary, quick=True)
+            kept = Kept(page, response.headers["cache-control"], is_current)
+            if self.by_address.get(address_of(scope)) is None:
+                self._while_current += 1
+            self.by_address[address_of(scope)] = kept
+
+    def forget(self, address: Address, kept: Kept) -> None:
+        """Drop a page that is no longer current (unless a fresher one has replaced it)."""
+        with self._lock:
+            if self.by_address.get(address) is kept:
+                del self.by_address[address]
+                self._while_current -= 1
+
+    def _drop_stale(self) -> None:
+        for address, kept in list(self.by_address.items()):
+            if kept.is_current is not None and not kept.is_current():
+                del self.by_address[address]
+                self._while_current -= 1
 
     def __len__(self) -> int:
         return len(self._pages)
+
+
+def keep_while_current(
+    request: Request,
+    response: Response,
+    is_current: Callable[[], bool],
+    *,
+    queries: Collection[str],
+) -> None:
+    """Serve later requests for this address from memory while `is_current()` holds. Only a 200
+    to a GET whose query is one of `queries` (the view's own canonical ones, so that made-up
+    queries add no addresses), and only a page that is the same for every visitor: the view
+    vouches for that, as nothing of the session is in it."""
+    if (
+        request.method == "GET"
+        and response.status_code == 200
+        and request.url.query in queries
+        and is_current()
+    ):
+        cache: PageCache = request.app.state.page_cache
+        cache.keep_while_current(request.scope, response, is_current)
 
 
 def cached_page(
@@ -115,11 +193,15 @@ class ServeStoredPages:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and self.cache.by_address:
-            page = self.cache.by_address.get(address_of(scope))
-            if page is not None:
+            address = address_of(scope)
+            kept = self.cache.by_address.get(address)
+            if kept is not None and kept.is_current is not None and not kept.is_current():
+                self.cache.forget(address, kept)
+                kept = None
+            if kept is not None:
                 accept, if_none_match = request_headers(scope)
-                status, headers, body = page.answer(
-                    accept=accept, if_none_match=if_none_match, cache_control=PUBLIC_PAGE
+                status, headers, body = kept.page.answer(
+                    accept=accept, if_none_match=if_none_match, cache_control=kept.cache_control
                 )
                 headers = headers + SECURITY
                 if wants_hsts(scope, https_only=self.https_only):

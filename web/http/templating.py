@@ -7,6 +7,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -26,6 +27,9 @@ from web.http.i18n import absolute, localized_path, page_language, same_page_in
 
 # A cache keyed on the URL alone would hand an htmx fragment to a plain visit, or the reverse.
 VARY_HTMX = "HX-Request, HX-Request-Type"
+# The targets a view may answer with less than its usual partial (one day's times, not the
+# whole picker). Only these names count, so a made-up HX-Target adds no variants to a cache.
+SMALLER_PARTS = frozenset({"slots"})
 
 
 def is_partial(hx_request: str | None, hx_request_type: str | None) -> bool:
@@ -35,6 +39,21 @@ def is_partial(hx_request: str | None, hx_request_type: str | None) -> bool:
 
 def is_partial_request(request: Request) -> bool:
     return is_partial(request.headers.get("hx-request"), request.headers.get("hx-request-type"))
+
+
+def target_id(hx_target: str | None) -> str | None:
+    """The id of the element htmx swaps into: htmx 4 sends `tag#id`, older htmx the bare id."""
+    found = unquote((hx_target or "").rpartition("#")[2])
+    return found or None
+
+
+def part_asked(hx_request: str | None, hx_request_type: str | None, hx_target: str | None) -> str:
+    """What an htmx request asks for: "" for the page's usual partial, or one of SMALLER_PARTS
+    when it targets that element. Only meaningful for a partial request."""
+    if not is_partial(hx_request, hx_request_type):
+        return ""
+    wanted = target_id(hx_target)
+    return wanted if wanted in SMALLER_PARTS else ""
 
 
 @pass_context
@@ -162,13 +181,22 @@ def render(
     status_code: int = 200,
     cache_control: str = "no-store",
     headers: dict[str, str] | None = None,
+    parts: dict[str, str] | None = None,
 ) -> Response:
-    """Render `page`, or `partial` for an htmx request (the page includes the partial).
+    """Render `page`, or `partial` for an htmx request (the page includes the partial), or a
+    smaller part of it when htmx targets one of `parts` (by element id, see SMALLER_PARTS).
 
     Private by default: only pages that are the same for everyone pass a public cache_control.
     """
     templates: Jinja2Templates = request.app.state.templates
-    name = partial if partial and is_partial_request(request) else page
+    name = page
+    if partial and is_partial_request(request):
+        asked = part_asked(
+            request.headers.get("hx-request"),
+            request.headers.get("hx-request-type"),
+            request.headers.get("hx-target"),
+        )
+        name = (parts or {}).get(asked, partial)
     full = page_context(request, context)
     response = templates.TemplateResponse(
         request, name, full, status_code=status_code, headers=headers
@@ -176,5 +204,5 @@ def render(
     response.headers["cache-control"] = cache_control
     response.headers["content-language"] = full["lang"]
     if partial:
-        response.headers["vary"] = VARY_HTMX
+        response.headers["vary"] = VARY_HTMX + (", HX-Target" if parts else "")
     return response

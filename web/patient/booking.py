@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from web.core import bookings
-from web.core.availability import Availability
+from web.core.availability import Availability, Offer
 from web.core.clinic import Clinic
 from web.core.errors import BookingNotActive, DomainError, InvalidSlot, SlotUnavailable
 from web.core.formats import format_start, local_day, parse_day, parse_start
@@ -27,6 +27,7 @@ from web.core.models import Booking, BookingStatus
 from web.core.schedule import Slot, is_on_grid, next_day_with_slots
 from web.http.csrf import form_meta, posted_form
 from web.http.i18n import absolute, localized_path, page_language
+from web.http.page_cache import keep_while_current
 from web.http.ratelimit import enforce
 from web.http.responses import ics_response
 from web.http.templating import render
@@ -64,13 +65,24 @@ def _now(request: Request) -> datetime:
     return now
 
 
-def _free_slots(request: Request) -> dict[date, list[Slot]]:
+def _offer(request: Request) -> Offer:
     availability: Availability = request.app.state.availability
-    return availability.by_day(_clinic(request).rules, _now(request))
+    return availability.offer(_clinic(request).rules, _now(request))
 
 
-def _picker(request: Request, day: date | None, *, day_url: str, slot_action: str) -> Picker:
-    by_day = _free_slots(request)
+def _free_slots(request: Request) -> dict[date, list[Slot]]:
+    return _offer(request).by_day
+
+
+def _picker(
+    request: Request,
+    day: date | None,
+    *,
+    day_url: str,
+    slot_action: str,
+    by_day: dict[date, list[Slot]] | None = None,
+) -> Picker:
+    by_day = _free_slots(request) if by_day is None else by_day
     days = list(by_day)
     if day not in by_day:
         day = next((d for d, slots in by_day.items() if slots), days[0])
@@ -89,18 +101,39 @@ def _requested_day(request: Request) -> date | None:
     return None if raw is None else parse_day(raw)
 
 
-def _booking_picker(request: Request, day: date | None) -> Picker:
+def _booking_picker(
+    request: Request, day: date | None, by_day: dict[date, list[Slot]] | None = None
+) -> Picker:
     return _picker(
         request,
         day,
         day_url=localized_path(request, "consultation_slots"),
         slot_action=localized_path(request, "booking_form"),
+        by_day=by_day,
+    )
+
+
+# A day chosen in the strip asks for that day's times only (htmx targets #slots).
+PICKER_PARTS = {"slots": "_slots.html"}
+
+
+def _render_picker(
+    request: Request, page: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    return render(
+        request, page, context, partial="_picker.html", parts=PICKER_PARTS, status_code=status_code
     )
 
 
 def consultation(request: Request) -> Response:
-    picker = _booking_picker(request, _requested_day(request))
-    return render(request, "consultation.html", {"picker": picker}, partial="_picker.html")
+    """The picker is the same for every visitor: its answer is kept (and served from memory)
+    for as long as the free slots it shows are current."""
+    offer = _offer(request)
+    picker = _booking_picker(request, _requested_day(request), offer.by_day)
+    response = _render_picker(request, "consultation.html", {"picker": picker})
+    queries = {"", f"day={picker.day.isoformat()}"}
+    keep_while_current(request, response, offer.is_current, queries=queries)
+    return response
 
 
 def _slot_start(request: Request, raw: str | None) -> datetime:
@@ -120,7 +153,7 @@ def _slot_taken(request: Request, start: datetime) -> Response:
     """409 with the fresh slots of that day, so the patient can pick another at once."""
     day, slots_page = _slots_page(request, start)
     context = {"picker": _booking_picker(request, day), "message": TAKEN, "same_page": slots_page}
-    return render(request, "consultation.html", context, partial="_picker.html", status_code=409)
+    return _render_picker(request, "consultation.html", context, status_code=409)
 
 
 def booking_form(request: Request) -> Response:
@@ -218,7 +251,7 @@ async def submit_booking(request: Request) -> Response:
             start=start,
             patient=form.patient(page_language(request)),
             form_key=form.key.data,
-            on_booked=lambda session, booking: notifier.booked(session, booking, now=now),
+            on_booked=lambda connection, booking: notifier.booked(connection, booking, now=now),
         )
     except SlotUnavailable:
         return await run_in_threadpool(_taken_keep_details, request, form, start)
@@ -333,8 +366,8 @@ async def cancel(request: Request) -> Response:
         engine=request.app.state.engine,
         now=now,
         token=token,
-        on_cancelled=lambda session, booking: notifier.cancelled(
-            session, booking, by_clinic=False, now=now
+        on_cancelled=lambda connection, booking: notifier.cancelled(
+            connection, booking, by_clinic=False, now=now
         ),
     )
     url = localized_path(request, "booking_page", token=token) + "?done=cancelled"
@@ -357,9 +390,7 @@ def _render_reschedule(
     **extra: Any,
 ) -> Response:
     context = {"picker": _reschedule_picker(request, token, day), "booking": booking, **extra}
-    return render(
-        request, "reschedule.html", context, partial="_picker.html", status_code=status_code
-    )
+    return _render_picker(request, "reschedule.html", context, status_code)
 
 
 def _movable(request: Request) -> tuple[str, Booking] | Response:
@@ -413,8 +444,8 @@ async def reschedule(request: Request) -> Response:
             now=now,
             token=token,
             start=start,
-            on_moved=lambda session, booking: notifier.rescheduled(
-                session, booking, now=now, previous_start=old_start
+            on_moved=lambda connection, booking: notifier.rescheduled(
+                connection, booking, now=now, previous_start=old_start
             ),
         )
     except SlotUnavailable:
