@@ -166,6 +166,11 @@ def main() -> int:
     parser.add_argument(
         "--database-url", help="an empty PostgreSQL database to use instead of SQLite"
     )
+    parser.add_argument(
+        "--only",
+        choices=("pages", "booking", "horizons"),
+        help="run one part (while working on it; the README's table comes from a whole run)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
@@ -184,21 +189,30 @@ def main() -> int:
             "RATE_LIMIT_BOOKING": "100000000 per minute",
             "WEB_CONCURRENCY": "1",
         }
-        pages, rows = _compare_pages(url, env, directory, load)
-        rows.append(_compare_booking(url, env, directory, load, seed))
-        horizon = _horizons(directory, env, load, rng, pages)
+        wanted = {args.only} if args.only else {"pages", "booking", "horizons"}
+        rows, horizon = [], []
+        if "pages" in wanted:
+            rows += _compare_pages(url, env, directory, load)
+        if "booking" in wanted:
+            rows.append(_compare_booking(url, env, directory, load, seed))
+        if "horizons" in wanted:
+            horizon = _horizons(directory, env, load, rng)
     print_report(rows, horizon, args, seed, url.split(":", 1)[0])
     return 0
 
 
-def _compare_pages(url: str, env: dict, directory: Path, load: dict) -> tuple[dict, list]:
+def _second_day(base: str) -> str:
+    """Tomorrow in the strip: a day whose slots stay put while wrk runs."""
+    page = httpx.get(base + "/consultation").text
+    return sorted(set(re.findall(r"slots\?day=([0-9-]+)", page)))[1]
+
+
+def _compare_pages(url: str, env: dict, directory: Path, load: dict) -> list:
     floor_dir = directory / "floor"
     floor_dir.mkdir()
     rows = []
     with uvicorn_serving(url, env) as app:
-        day = sorted(
-            set(re.findall(r"slots\?day=([0-9-]+)", httpx.get(app.base + "/consultation").text))
-        )[1]
+        day = _second_day(app.base)
         targets = {
             "condition page, uk": ("/conditions/hemifacial-spasm", {}),
             "section partial (htmx), uk": ("/conditions/hemifacial-spasm/treatment", HX),
@@ -222,7 +236,7 @@ def _compare_pages(url: str, env: dict, directory: Path, load: dict) -> tuple[di
                 floor, f"/page/{number}", connections=GET_CONNECTIONS, env=_wrk_env(headers), **load
             )
             rows.append((name, len(captured[name]), measured[name], base))
-    return {"day": day}, rows
+    return rows
 
 
 def _wrk_env(headers: dict[str, str]) -> dict[str, str]:
@@ -240,17 +254,21 @@ def _compare_booking(url: str, env: dict, directory: Path, load: dict, seed: int
     return ("booking POST, 50 connections", 0, measured, base)
 
 
-def _horizons(directory: Path, env: dict, load: dict, rng: random.Random, pages: dict) -> list:
+def _horizons(directory: Path, env: dict, load: dict, rng: random.Random) -> list:
     rows = []
     for days in (21, 60, 180):
         for bookings in (0, 1000):
             url = fresh_sqlite(directory, f"horizon-{days}-{bookings}")
-            horizon_env = {**env, "CLINIC_FILE": str(clinic_profile(directory, horizon_days=days))}
+            horizon_env = {
+                **env,
+                "CLINIC_FILE": str(clinic_profile(directory, horizon_days=days)),
+                "AVAILABILITY_TTL": "0",  # the work itself, not a kept answer
+            }
             with uvicorn_serving(url, horizon_env) as app:
                 starts = free_starts(app.base, skip_days=0)
                 add_bookings(url, bookings, starts, rng)
                 result = wrk(
-                    app, f"/consultation/slots?day={pages['day']}",
+                    app, f"/consultation/slots?day={_second_day(app.base)}",
                     connections=GET_CONNECTIONS, env={"BENCH_HX": "1"}, **load,
                 )  # fmt: skip
             rows.append((days, bookings, result))
@@ -294,7 +312,15 @@ def print_report(rows: list, horizon: list, args: argparse.Namespace, seed: int,
         )
         if app.bad or floor.bad:
             print(f"| ↳ {app.bad} bad answers from the app, {floor.bad} from the floor | |||||||||")
-    print("\nThe day's slot list (htmx) by horizon and bookings already made:\n")
+    if horizon:
+        _print_horizons(horizon)
+
+
+def _print_horizons(horizon: list) -> None:
+    print(
+        "\nThe day's slot list (htmx) by horizon and bookings already made, worked out afresh "
+        "for every request (AVAILABILITY_TTL=0: nothing kept, no stored answer):\n"
+    )
     print("| horizon (days) | bookings | req/s | CPU ms/req | CPU µs per day of horizon |")
     print("|---|---|---|---|---|")
     for days, bookings, result in horizon:
