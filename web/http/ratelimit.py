@@ -1,13 +1,22 @@
 """Rate limits per client address for the actions people can abuse (booking, managing, login).
 
-In memory by default; in Redis when REDIS_URL is set, so that every worker shares one count.
+In Redis when REDIS_URL is set, so that every worker shares one count (the `limits` library's
+moving window). Without Redis, the same moving window in this process's memory: `InProcessWindow`
+rather than the library's memory storage, whose expiry thread walks every key a hundred times a
+second while requests come in (with a few thousand patients' addresses in a ten-minute window
+that was a tenth of a booking's CPU).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
@@ -26,9 +35,45 @@ DEFAULT_LIMITS = {
 }
 
 
+class Limiter(Protocol):
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool: ...
+
+
+class InProcessWindow:
+    """A moving window per key: the times of the hits still inside it, oldest first. Keys whose
+    last hit has left its window are dropped in one sweep a minute."""
+
+    SWEEP_EVERY = 60.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._hits: dict[str, tuple[float, deque[float]]] = {}  # key: (window, hit times)
+        self._lock = threading.Lock()
+        self._next_sweep = clock() + self.SWEEP_EVERY
+
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        key, window, now = item.key_for(*identifiers), float(item.get_expiry()), self._clock()
+        with self._lock:
+            if now >= self._next_sweep:
+                self._sweep(now)
+            hits = self._hits.setdefault(key, (window, deque()))[1]
+            while hits and hits[0] <= now - window:
+                hits.popleft()
+            if len(hits) >= item.amount:
+                return False
+            hits.append(now)
+            return True
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = now + self.SWEEP_EVERY
+        idle = [key for key, (window, hits) in self._hits.items() if hits[-1] <= now - window]
+        for key in idle:
+            del self._hits[key]
+
+
 @dataclass
 class RateLimits:
-    limiter: MovingWindowRateLimiter
+    limiter: Limiter
     items: dict[str, RateLimitItem]
     prefix: str
 
@@ -47,11 +92,13 @@ class RateLimits:
 def make_rate_limits(
     *, redis_url: str | None, overrides: dict[str, str], prefix: str = "clinic"
 ) -> RateLimits:
-    storage = storage_from_string(redis_url) if redis_url else storage_from_string("memory://")
     items = {
         action: parse(overrides.get(action) or text) for action, text in DEFAULT_LIMITS.items()
     }
-    return RateLimits(limiter=MovingWindowRateLimiter(storage), items=items, prefix=prefix)
+    limiter: Limiter = InProcessWindow()
+    if redis_url:
+        limiter = MovingWindowRateLimiter(storage_from_string(redis_url))
+    return RateLimits(limiter=limiter, items=items, prefix=prefix)
 
 
 UNKNOWN_ADDRESS = "unknown"
