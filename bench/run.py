@@ -44,6 +44,7 @@ LUA = Path(__file__).with_name("wrk_report.lua")
 GET_CONNECTIONS = 16
 POST_CONNECTIONS = 50
 HX = {"HX-Request": "true"}
+DAYS_TIMES = {**HX, "HX-Target": "section#slots"}  # a day chosen in the strip
 BROWSER = {"Accept-Encoding": "br, gzip"}
 KEPT = ("content-type", "content-encoding", "vary", "cache-control", "etag", "content-language")
 
@@ -186,7 +187,6 @@ def main() -> int:
         env = {
             "CLINIC_FILE": str(clinic_profile(directory, horizon_days=21)),
             "OUTBOX_IN_WEB": "false",
-            "RATE_LIMIT_BOOKING": "100000000 per minute",
             "WEB_CONCURRENCY": "1",
         }
         wanted = {args.only} if args.only else {"pages", "booking", "horizons"}
@@ -217,7 +217,7 @@ def _compare_pages(url: str, env: dict, directory: Path, load: dict) -> list:
             "condition page, uk": ("/conditions/hemifacial-spasm", {}),
             "section partial (htmx), uk": ("/conditions/hemifacial-spasm/treatment", HX),
             "picker, uk": ("/consultation", {}),
-            "day's slot list (htmx), uk": (f"/consultation/slots?day={day}", HX),
+            "day's slot list (htmx), uk": (f"/consultation/slots?day={day}", DAYS_TIMES),
         }
         captured = {}
         for number, (name, (path, headers)) in enumerate(targets.items()):
@@ -240,7 +240,10 @@ def _compare_pages(url: str, env: dict, directory: Path, load: dict) -> list:
 
 
 def _wrk_env(headers: dict[str, str]) -> dict[str, str]:
-    return {"BENCH_HX": "1"} if headers else {}
+    """What the wrk script sends besides Accept-Encoding: the htmx headers, if any."""
+    if not headers:
+        return {}
+    return {"BENCH_HX": "1", "BENCH_HX_TARGET": headers.get("HX-Target", "")}
 
 
 def _compare_booking(url: str, env: dict, directory: Path, load: dict, seed: int) -> tuple:
@@ -269,7 +272,7 @@ def _horizons(directory: Path, env: dict, load: dict, rng: random.Random) -> lis
                 add_bookings(url, bookings, starts, rng)
                 result = wrk(
                     app, f"/consultation/slots?day={_second_day(app.base)}",
-                    connections=GET_CONNECTIONS, env={"BENCH_HX": "1"}, **load,
+                    connections=GET_CONNECTIONS, env=_wrk_env(DAYS_TIMES), **load,
                 )  # fmt: skip
             rows.append((days, bookings, result))
     return rows
