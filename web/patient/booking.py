@@ -19,6 +19,7 @@ from starlette.routing import Route
 from web.core import bookings
 from web.core.availability import Availability, Offer
 from web.core.clinic import Clinic
+from web.core.db import write_in_thread
 from web.core.errors import BookingNotActive, DomainError, InvalidSlot, SlotUnavailable
 from web.core.formats import format_start, local_day, parse_day, parse_start
 from web.core.i18n import N_
@@ -243,15 +244,18 @@ async def submit_booking(request: Request) -> Response:
         return _render_form(request, form, start, status_code=422)
     now, notifier = _now(request), request.app.state.notifier
     ledger: bookings.Ledger = request.app.state.ledger
+    patient = form.patient(page_language(request))
     try:
-        booking = await run_in_threadpool(
-            bookings.book,
-            ledger=ledger,
-            now=now,
-            start=start,
-            patient=form.patient(page_language(request)),
-            form_key=form.key.data,
-            on_booked=lambda connection, booking: notifier.booked(connection, booking, now=now),
+        booking = await write_in_thread(
+            ledger.engine,
+            lambda: bookings.book(
+                ledger=ledger,
+                now=now,
+                start=start,
+                patient=patient,
+                form_key=form.key.data,
+                on_booked=lambda connection, booking: notifier.booked(connection, booking, now=now),
+            ),
         )
     except SlotUnavailable:
         return await run_in_threadpool(_taken_keep_details, request, form, start)
