@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.http.encoded import Encoded, request_headers
 from web.http.security import BASE_HEADERS, HSTS, wants_hsts
-from web.http.templating import is_partial, part_asked
+from web.http.templating import part_asked
 
 # Five minutes fresh; for a day after that a cache may serve its copy while it asks again.
 PUBLIC_PAGE = "public, max-age=300, stale-while-revalidate=86400"
@@ -60,8 +60,7 @@ def address_of(scope: Scope) -> Address:
             hx_type = value.decode("latin-1")
         elif name == b"hx-target":
             hx_target = value.decode("latin-1")
-    part = part_asked(hx, hx_type, hx_target) if is_partial(hx, hx_type) else None
-    return scope["path"], scope.get("query_string", b""), part
+    return scope["path"], scope.get("query_string", b""), part_asked(hx, hx_type, hx_target)
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,16 @@ class Kept:
     page: Encoded
     cache_control: str
     is_current: Callable[[], bool] | None = None  # None: for the life of the process
+
+    def is_stale(self) -> bool:
+        return self.is_current is not None and not self.is_current()
+
+
+def _encoded(response: Response, *, quick: bool = False) -> Encoded:
+    """The response's body and the headers a kept copy must repeat, compressed once."""
+    headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+    vary = response.headers.get("vary", "")
+    return Encoded.of(bytes(response.body), headers, vary=vary, quick=quick)
 
 
 class PageCache:
@@ -91,10 +100,7 @@ class PageCache:
         response = render()
         if response.status_code != 200:
             return response
-        headers = {
-            name: response.headers[name] for name in KEPT_HEADERS if name in response.headers
-        }
-        stored = Encoded.of(bytes(response.body), headers, vary=response.headers.get("vary", ""))
+        stored = _encoded(response)
         with self._lock:
             return self._pages.setdefault(key, stored)
 
@@ -110,15 +116,13 @@ class PageCache:
                 self._drop_stale()
             if self._while_current >= MAX_KEPT_WHILE_CURRENT:
                 return
-            headers = {
-                name: response.headers[name] for name in KEPT_HEADERS if name in response.headers
-            }
-            vary = response.headers.get("vary", "")
-            page = Encoded.of(bytes(response.body), headers, vary=vary, quick=True)
-            kept = Kept(page, response.headers["cache-control"], is_current)
-            if self.by_address.get(address_of(scope)) is None:
+            kept = Kept(
+                _encoded(response, quick=True), response.headers["cache-control"], is_current
+            )
+            address = address_of(scope)
+            if self.by_address.get(address) is None:
                 self._while_current += 1
-            self.by_address[address_of(scope)] = kept
+            self.by_address[address] = kept
 
     def forget(self, address: Address, kept: Kept) -> None:
         """Drop a page that is no longer current (unless a fresher one has replaced it)."""
@@ -129,7 +133,7 @@ class PageCache:
 
     def _drop_stale(self) -> None:
         for address, kept in list(self.by_address.items()):
-            if kept.is_current is not None and not kept.is_current():
+            if kept.is_stale():
                 del self.by_address[address]
                 self._while_current -= 1
 
@@ -195,7 +199,7 @@ class ServeStoredPages:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and self.cache.by_address:
             address = address_of(scope)
             kept = self.cache.by_address.get(address)
-            if kept is not None and kept.is_current is not None and not kept.is_current():
+            if kept is not None and kept.is_stale():
                 self.cache.forget(address, kept)
                 kept = None
             if kept is not None:

@@ -47,11 +47,13 @@ def target_id(hx_target: str | None) -> str | None:
     return found or None
 
 
-def part_asked(hx_request: str | None, hx_request_type: str | None, hx_target: str | None) -> str:
-    """What an htmx request asks for: "" for the page's usual partial, or one of SMALLER_PARTS
-    when it targets that element. Only meaningful for a partial request."""
+def part_asked(
+    hx_request: str | None, hx_request_type: str | None, hx_target: str | None
+) -> str | None:
+    """What a request asks for: None for the full page, "" for the page's usual partial, or one
+    of SMALLER_PARTS when htmx targets that element."""
     if not is_partial(hx_request, hx_request_type):
-        return ""
+        return None
     wanted = target_id(hx_target)
     return wanted if wanted in SMALLER_PARTS else ""
 
@@ -189,14 +191,12 @@ def render(
     Private by default: only pages that are the same for everyone pass a public cache_control.
     """
     templates: Jinja2Templates = request.app.state.templates
-    name = page
-    if partial and is_partial_request(request):
-        asked = part_asked(
-            request.headers.get("hx-request"),
-            request.headers.get("hx-request-type"),
-            request.headers.get("hx-target"),
-        )
-        name = (parts or {}).get(asked, partial)
+    asked = part_asked(
+        request.headers.get("hx-request"),
+        request.headers.get("hx-request-type"),
+        request.headers.get("hx-target"),
+    )
+    name = page if partial is None or asked is None else (parts or {}).get(asked, partial)
     full = page_context(request, context)
     response = templates.TemplateResponse(
         request, name, full, status_code=status_code, headers=headers
