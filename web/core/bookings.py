@@ -17,10 +17,11 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BindParameter,
@@ -44,6 +45,7 @@ from web.core.errors import BookingNotActive, BookingNotFound, SlotUnavailable
 from web.core.models import BlockedPeriod, Booking, BookingStatus
 from web.core.schedule import SlotRules, is_bookable_time
 
+Handle = TypeVar("Handle", Session, Connection)
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 
 
@@ -203,6 +205,8 @@ def book(
     statement = _insert_into_free_seat(ledger.rules.capacity)
 
     def attempt(connection: Connection, retried: bool) -> Booking:
+        # A retry follows a unique-index refusal: a racing request took the seat, or this same
+        # form's other request made the booking.
         earlier = _booking_with_uid(connection, uid) if retried else None
         if earlier is not None:
             return earlier
@@ -216,13 +220,7 @@ def book(
         on_booked(connection, booking)
         return booking
 
-    for tries in range(ledger.rules.capacity + 1):
-        try:
-            with transaction(ledger.engine) as connection:
-                return attempt(connection, retried=tries > 0)
-        except IntegrityError:  # a racing request took the seat, or this form won elsewhere
-            continue
-    raise SlotUnavailable
+    return _until_no_conflict(ledger, transaction, attempt)
 
 
 def _record(**columns: Any) -> Booking:
@@ -236,14 +234,18 @@ def _booking_with_uid(connection: Connection, uid: str) -> Booking | None:
     return None if row is None else _record(**row._mapping)
 
 
-def _until_no_conflict(ledger: Ledger, attempt: Callable[[Session], Booking]) -> Booking:
-    """Run `attempt` in a transaction; when the unique index refuses it (another request took
-    the seat), look again with fresh data: the next try takes the next free seat. One try more
-    than there are seats."""
-    for _ in range(ledger.rules.capacity + 1):
+def _until_no_conflict(
+    ledger: Ledger,
+    scope: Callable[[Engine], AbstractContextManager[Handle]],
+    attempt: Callable[[Handle, bool], Booking],
+) -> Booking:
+    """Run `attempt` in a transaction (`scope`: a session or a plain connection); when the
+    unique index refuses it, look again with fresh data (`attempt` is told it is a retry): the
+    next try takes the next free seat. One try more than there are seats."""
+    for tries in range(ledger.rules.capacity + 1):
         try:
-            with session_scope(ledger.engine) as session:
-                return attempt(session)
+            with scope(ledger.engine) as handle:
+                return attempt(handle, tries > 0)
         except IntegrityError:
             continue
     raise SlotUnavailable
@@ -254,7 +256,7 @@ def reschedule(
 ) -> Booking:
     """Move a booking; the old seat is freed in the same transaction that takes the new one."""
 
-    def attempt(session: Session) -> Booking:
+    def attempt(session: Session, _retried: bool) -> Booking:
         booking = get_booking(session, token)
         if booking.start == start and booking.status == BookingStatus.CONFIRMED:
             return booking  # a resubmitted form: already done
@@ -270,7 +272,7 @@ def reschedule(
         on_moved(session.connection(), booking)
         return booking
 
-    return _until_no_conflict(ledger, attempt)
+    return _until_no_conflict(ledger, session_scope, attempt)
 
 
 def cancel(
