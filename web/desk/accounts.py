@@ -81,10 +81,15 @@ def save_coordinator(*, engine: Engine, username: str, password: str, now: datet
         if existing:
             existing.password_hash = password_hash
             session.add(existing)
-            session.exec(delete(DeskSession).where(col(DeskSession.coordinator_id) == existing.id))
+            _end_sessions(session, existing.id)
             return False
         session.add(Coordinator(username=username, password_hash=password_hash, created_at=now))
         return True
+
+
+def _end_sessions(session: Session, coordinator_id: int | None) -> None:
+    """Every desk session of the account ends, wherever it is open."""
+    session.exec(delete(DeskSession).where(col(DeskSession.coordinator_id) == coordinator_id))
 
 
 def remove_coordinator(*, engine: Engine, username: str) -> bool:
@@ -93,7 +98,7 @@ def remove_coordinator(*, engine: Engine, username: str) -> bool:
         account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
         if account is None:
             return False
-        session.exec(delete(DeskSession).where(col(DeskSession.coordinator_id) == account.id))
+        _end_sessions(session, account.id)
         session.delete(account)
         return True
 
