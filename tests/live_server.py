@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx2 as httpx
 
@@ -30,7 +31,9 @@ def running_server(
     timeout: float = 30,
     env: dict[str, str] | None = None,
     extra_args: tuple[str, ...] = (),
+    log: Path | None = None,
 ) -> Iterator[str]:
+    """`log`: everything the server writes goes to this file, access log included."""
     port = free_port()
     generous = "1000 per minute"
     env = {
@@ -50,9 +53,13 @@ def running_server(
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--no-access-log", *extra_args,
+        *(("--log-level", "info") if log else ("--log-level", "warning", "--no-access-log")),
+        *extra_args,
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
+    output = log.open("ab") if log else None
+    process = subprocess.Popen(
+        command, env=env, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT if log else None
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -75,3 +82,5 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if output:
+            output.close()

@@ -11,7 +11,10 @@ from typing import Any, TypeVar
 
 from anyio import to_thread
 from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, create_engine
+
+import web.core.models  # noqa: F401  (every mapper exists before it is configured)
 
 T = TypeVar("T")
 
@@ -35,12 +38,21 @@ POOL_TIMEOUT = 3
 
 
 def make_engine(url: str) -> Engine:
+    """The process's engine, made at start-up. The ORM's mappers are configured here, once, in
+    the starting thread: left to the first query, configuration happens in whichever request
+    thread gets there first, and a booking read back without a query (a detached record) on a
+    fresh worker found its attributes not yet built (a 500). SQL parameters never appear in
+    errors or logs (`hide_parameters`): they hold patients' names, phones and notes."""
+    configure_mappers()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True
+        )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     return create_engine(
         url,
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.core.i18n import N_
+from web.http.access_log import mask_path
 from web.http.errors import error_page
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,10 @@ class Deadline:
         _abandoned.add(task)
         task.add_done_callback(_forget)
         log.warning(
-            "no answer within %.0f s for %s %s: 503", self.seconds, scope["method"], scope["path"]
+            "no answer within %.0f s for %s %s: 503",
+            self.seconds,
+            scope["method"],
+            mask_path(scope["path"]),
         )
         response = error_page(Request(scope), 503, TOO_SLOW, {"Retry-After": "30"})
         await response(scope, receive, send)

@@ -17,7 +17,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from web.core import errors
 from web.core.i18n import N_
-from web.http.security import BASE_HEADERS
+from web.http.access_log import mask_path
+from web.http.security import BASE_HEADERS, HSTS, wants_hsts
 from web.http.templating import is_partial_request, render, target_id
 
 log = logging.getLogger(__name__)
@@ -100,13 +101,18 @@ async def server_error(request: Request, exc: Exception) -> Response:
     response = error_page(request, 500, N_("Please try again in a few minutes, or call us."))
     for name, value in BASE_HEADERS.items():
         response.headers.setdefault(name, value)
+    if wants_hsts(request.scope, https_only=request.app.state.settings.https_only):
+        response.headers.setdefault("strict-transport-security", HSTS)
     return response
 
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:
     """The database is down or unreachable: say so kindly and offer the phone; never a 500."""
     log.warning(
-        "database unavailable (%s) for %s %s", type(exc).__name__, request.method, request.url.path
+        "database unavailable (%s) for %s %s",
+        type(exc).__name__,
+        request.method,
+        mask_path(request.url.path),
     )
     return error_page(
         request,
@@ -151,7 +157,7 @@ def _htmx_error(
 ) -> Response:
     """htmx swaps error answers too: give it a fragment that fits where the content was going,
     and keep the failed address out of the browser's history (HX-Push-Url: false)."""
-    target = target_id(request.headers.get("hx-target"))
+    target = target_id(request.headers.get("hx-target"))  # one value: see repeated_htmx_header
     passing = status_code == 503 and request.method == "GET"
     context |= {
         "target_id": target if target and SAFE_ID.fullmatch(target) else None,
