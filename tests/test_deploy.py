@@ -305,3 +305,34 @@ def test_public_pages_come_from_nginx_cache_and_private_ones_never(cluster):
         assert client.get("/coordinator/").headers.get("x-cache-status") != "HIT"
     token = booking_page.rsplit("/", 1)[1]
     assert token not in cluster.access_log.read_text(encoding="utf-8")  # masked in nginx's log
+
+
+REPEATED_HTMX_HEADERS = {
+    "/conditions/hemifacial-spasm/symptoms": [("HX-Request", "true"), ("HX-Request", "false")],
+    "/conditions/hemifacial-spasm/diagnosis": [("HX-Request", "false"), ("HX-Request", "true")],
+    "/uk/conditions/hemifacial-spasm/symptoms": [
+        ("HX-Request", "true"),
+        ("HX-Request-Type", "partial"),
+        ("HX-Request-Type", "full"),
+    ],
+    "/uk/conditions/hemifacial-spasm/diagnosis": [
+        ("HX-Request", "true"),
+        ("HX-Request-Type", "full"),
+        ("HX-Request-Type", "partial"),
+    ],
+}
+
+
+@pytest.mark.parametrize("path", REPEATED_HTMX_HEADERS)
+def test_a_repeated_htmx_header_through_nginx_poisons_nothing(cluster, path):
+    """Issue 21.1: nginx keys its cache on one value of each htmx header and sends the app that
+    same value, so the first request for a page, repeating a header, stores what its key says."""
+    with httpx.Client(base_url=cluster.nginx, timeout=30) as client:
+        client.get(path, headers=REPEATED_HTMX_HEADERS[path])
+        for _ in range(2):  # the second from nginx's cache
+            plain = client.get(path)
+            assert plain.status_code == 200 and "<html" in plain.text
+            fragment = client.get(path, headers={"HX-Request": "true"})
+            assert fragment.status_code == 200 and "<html" not in fragment.text
+        assert plain.headers.get("x-cache-status") == "HIT"
+        assert fragment.headers.get("x-cache-status") == "HIT"

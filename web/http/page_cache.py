@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.http.encoded import Encoded, request_headers
 from web.http.security import BASE_HEADERS, HSTS, wants_hsts
-from web.http.templating import part_asked
+from web.http.templating import part_asked_in, repeated_htmx_header
 
 # Five minutes fresh; for a day after that a cache may serve its copy while it asks again.
 PUBLIC_PAGE = "public, max-age=300, stale-while-revalidate=86400"
@@ -44,23 +44,15 @@ HSTS_HEADER = (b"strict-transport-security", HSTS.encode())
 MAX_KEPT_WHILE_CURRENT = 1000
 
 # The path, the query, and what htmx asks for: None for the full page, else the part (see
-# templating.part_asked: "" for the usual partial).
+# templating.part_asked_in: "" for the usual partial).
 Address = tuple[str, bytes, str | None]
 Handler = Callable[[Request], Response]
 
 
 def address_of(scope: Scope) -> Address:
-    """All a kept page depends on. The htmx headers are reduced by the rules the views use, so
-    values a client makes up cannot add addresses."""
-    hx = hx_type = hx_target = None
-    for name, value in scope["headers"]:
-        if name == b"hx-request":
-            hx = value.decode("latin-1")
-        elif name == b"hx-request-type":
-            hx_type = value.decode("latin-1")
-        elif name == b"hx-target":
-            hx_target = value.decode("latin-1")
-    return scope["path"], scope.get("query_string", b""), part_asked(hx, hx_type, hx_target)
+    """All a kept page depends on. What htmx asks for is read as render() reads it, and
+    reduced by the rules the views use, so values a client makes up cannot add addresses."""
+    return scope["path"], scope.get("query_string", b""), part_asked_in(scope)
 
 
 @dataclass(frozen=True)
@@ -196,6 +188,9 @@ class ServeStoredPages:
         self.https_only = https_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and repeated_htmx_header(scope):
+            await self._refuse(scope, send)
+            return
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and self.cache.by_address:
             address = address_of(scope)
             kept = self.cache.by_address.get(address)
@@ -214,3 +209,17 @@ class ServeStoredPages:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        """400 for a repeated htmx header: no browser sends one, so a plain answer will do."""
+        body = b"Bad request: an HX- header was sent more than once.\n"
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"),
+            *SECURITY,
+        ]
+        if wants_hsts(scope, https_only=self.https_only):
+            headers.append(HSTS_HEADER)
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -15,9 +15,11 @@ from babel.core import get_global
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
+from starlette.types import Scope
 
 from web.core import formats, i18n
 from web.core.clinic import Clinic
@@ -37,10 +39,6 @@ def is_partial(hx_request: str | None, hx_request_type: str | None) -> bool:
     return hx_request == "true" and hx_request_type != "full"
 
 
-def is_partial_request(request: Request) -> bool:
-    return is_partial(request.headers.get("hx-request"), request.headers.get("hx-request-type"))
-
-
 def target_id(hx_target: str | None) -> str | None:
     """The id of the element htmx swaps into: htmx 4 sends `tag#id`, older htmx the bare id."""
     found = unquote((hx_target or "").rpartition("#")[2])
@@ -56,6 +54,32 @@ def part_asked(
         return None
     wanted = target_id(hx_target)
     return wanted if wanted in SMALLER_PARTS else ""
+
+
+def repeated_htmx_header(scope: Scope) -> bool:
+    """Whether an htmx header comes more than once. Such a request is refused (400) before
+    anything reads it: readers that took the first value and readers that took the last once
+    disagreed on what was asked, and a fragment was kept as the full page."""
+    seen: set[bytes] = set()
+    for name, _ in scope["headers"]:
+        if name.startswith(b"hx-"):
+            if name in seen:
+                return True
+            seen.add(name)
+    return False
+
+
+def part_asked_in(scope: Scope) -> str | None:
+    """What this request asks for (see part_asked), read off its headers: the one reading that
+    render(), the error pages and the kept pages' addresses share."""
+    headers = Headers(scope=scope)
+    return part_asked(
+        headers.get("hx-request"), headers.get("hx-request-type"), headers.get("hx-target")
+    )
+
+
+def is_partial_request(request: Request) -> bool:
+    return part_asked_in(request.scope) is not None
 
 
 @pass_context
@@ -191,11 +215,7 @@ def render(
     Private by default: only pages that are the same for everyone pass a public cache_control.
     """
     templates: Jinja2Templates = request.app.state.templates
-    asked = part_asked(
-        request.headers.get("hx-request"),
-        request.headers.get("hx-request-type"),
-        request.headers.get("hx-target"),
-    )
+    asked = part_asked_in(request.scope)
     name = page if partial is None or asked is None else (parts or {}).get(asked, partial)
     full = page_context(request, context)
     response = templates.TemplateResponse(
