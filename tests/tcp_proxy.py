@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 
 from sqlalchemy.engine import make_url
 
@@ -21,6 +22,8 @@ class TcpProxy:
         self.running = True
         self.flowing = threading.Event()  # cleared: connections stay open, nothing is forwarded
         self.flowing.set()
+        # Client bytes holding this pattern are held back this long (e.g. a COMMIT on its way).
+        self.delayed: tuple[bytes, float] | None = None
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -44,13 +47,16 @@ class TcpProxy:
         upstream.settimeout(None)
         with self.lock:
             self.sockets += [client, upstream]
-        threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+        threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+        threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, from_client: bool) -> None:
         try:
             while data := source.recv(65536):
                 self.flowing.wait()
+                delayed = self.delayed
+                if from_client and delayed is not None and delayed[0] in data:
+                    time.sleep(delayed[1])
                 sink.sendall(data)
         except OSError:
             pass
@@ -72,6 +78,10 @@ class TcpProxy:
     def stall(self) -> None:
         """Keep every connection open, accept new ones, forward nothing."""
         self.flowing.clear()
+
+    def delay(self, pattern: bytes, seconds: float) -> None:
+        """Hold back what the client sends when it contains `pattern` (None: stop)."""
+        self.delayed = (pattern, seconds)
 
     def restore(self) -> None:
         self.up = True

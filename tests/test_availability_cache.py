@@ -4,7 +4,9 @@ time-to-live."""
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +14,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from tests.booking_helpers import book, offered_starts
+from tests.booking_helpers import book, form_fields, offered_starts, open_form
 from web.core.models import Booking
 
 SLOTS = "/consultation/slots?day=2026-12-02"
@@ -132,3 +134,34 @@ def test_only_the_pickers_own_addresses_are_kept_and_only_so_many(client, monkey
     client.app.state.availability._forget()
     client.get("/consultation/slots?day=2026-12-14")
     assert len(kept) <= before + 1
+
+
+# --- Issue 21.4: forgotten after the commit, not before ---------------------------------------
+
+
+def test_a_picker_read_while_a_commit_is_on_its_way_is_not_kept(client):
+    """The engine's commit event fires before the COMMIT reaches the database: a picker read
+    in between sees the slot still free. Its answer must not outlive the commit."""
+    client.app.state.availability.ttl = 60
+    taken = offered_starts(client, SLOTS)[0]
+    form = form_fields(open_form(client, taken))
+    committing, read_done = threading.Event(), threading.Event()
+
+    def hold_commit(_connection):  # listens after the Availability: runs after it has moved on
+        if not committing.is_set():
+            committing.set()
+            read_done.wait(10)
+
+    event.listen(client.app.state.engine, "commit", hold_commit)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            booked = pool.submit(client.post, "/consultation/book", data=form)
+            assert committing.wait(10)
+            assert taken in offered_starts(client, SLOTS)  # read before the COMMIT landed
+            read_done.set()
+            assert booked.result(timeout=30).status_code == 303
+    finally:
+        read_done.set()
+        event.remove(client.app.state.engine, "commit", hold_commit)
+    for headers in ({}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Target": "#slots"}):
+        assert taken not in client.get(SLOTS, headers=headers).text

@@ -6,6 +6,7 @@ machine's PostgreSQL service keeps running). SQLite is a local file and has no n
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -139,3 +140,42 @@ def test_postgresql_sessions_have_a_statement_timeout():
             assert connection.execute(text("SHOW statement_timeout")).scalar() == "5s"
     finally:
         engine.dispose()
+
+
+def test_a_booking_whose_commit_is_delayed_is_never_offered_again_by_the_same_worker(tmp_path):
+    """Issue 21.4: the COMMIT held 50 ms by the proxy while the picker is asked again and again:
+    once the booking is answered, the same worker's picker never offers its slot."""
+    need(TEST_DATABASE_URL, "delaying a COMMIT needs PostgreSQL (TEST_DATABASE_URL)")
+    url = fresh_database("postgresql", tmp_path)
+    migrate(url)
+    proxy, through_proxy = proxy_for(url)
+    proxy.delay(b"COMMIT", 0.05)
+    day = "/consultation/slots?day=2026-12-02"
+    offered_again = []
+    try:
+        with (
+            running_server(through_proxy, env={"AVAILABILITY_TTL": "60"}) as base,
+            httpx.Client(base_url=base, timeout=30) as client,
+            httpx.Client(base_url=base, timeout=30) as poller,
+        ):
+            for start in offered_starts(client, day)[:8]:
+                fields = form_fields(client.get(f"/consultation/book?start={start}").text)
+                booking_done = threading.Event()
+
+                def poll(booking_done=booking_done):
+                    while not booking_done.is_set():
+                        poller.get(day)
+
+                polling = threading.Thread(target=poll)
+                polling.start()
+                try:
+                    assert client.post("/consultation/book", data=fields).status_code == 303
+                finally:
+                    booking_done.set()
+                    polling.join()
+                if start in offered_starts(client, day):
+                    offered_again.append(start)
+    finally:
+        proxy.close()
+        drop_postgres_database(url)
+    assert offered_again == []

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Connection, Engine, event, func, select
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import col
 
 from web.core.models import BlockedPeriod, Booking, BookingStatus
 from web.core.schedule import Interval, Slot, SlotRules, horizon_interval, offered_by_day
+
+COMMITTED = "availability:committed"  # on a pooled connection whose commit is under way
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,33 @@ class Availability:
         self.ttl = ttl
         self.generation = 0  # moves on at every commit: whatever was kept before is stale
         self._facts: _Facts | None = None
-        event.listen(engine, "commit", self._forget)
+        # The engine's "commit" event fires before the COMMIT reaches the database: facts read
+        # between the two do not hold the write yet. So the generation moves on twice, before
+        # the commit and again when its connection goes back to the pool, after it.
+        event.listen(engine, "commit", self._committing)
+        event.listen(engine, "checkin", self._checked_in)
 
-    def _forget(self, *_: Any) -> None:
+    def _committing(self, connection: Connection) -> None:
+        connection.connection.info[COMMITTED] = True
+        self._forget()
+
+    def _checked_in(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        if record.info.pop(COMMITTED, False):
+            self._forget()
+
+    def _forget(self) -> None:
         self.generation += 1
         self._facts = None
 
     def offer(self, rules: SlotRules, now: datetime) -> Offer:
         span = horizon_interval(rules, now)
         facts = self._facts
-        if facts is None or facts.span != span or time.monotonic() - facts.fetched > self.ttl:
+        if (
+            facts is None
+            or facts.generation != self.generation  # kept just as a commit moved it on
+            or facts.span != span
+            or time.monotonic() - facts.fetched > self.ttl
+        ):
             generation, fetched = self.generation, time.monotonic()
             booked, blocked = _fetch(self.engine, span)
             facts = _Facts(span, fetched, generation, booked, blocked)
