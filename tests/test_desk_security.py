@@ -198,3 +198,73 @@ def test_signing_in_gives_a_new_session_id(app, coordinator, engine):
     with Session(engine) as session:
         hashes = session.exec(select(DeskSession.token_hash)).all()
     assert len(hashes) == 2 and desk_cookie(coordinator) != first  # one row per sign-in
+
+
+# --- Issue 21.3: a browser that has signed in before; IPv6 counted by /64 ---------------------
+
+
+def guess_from(app, address: str, password: str = "guess") -> int:  # noqa: S107
+    with TestClient(app, follow_redirects=False, client=(address, 40000)) as guesser:
+        return sign_in(guesser, password=password).status_code
+
+
+def test_distributed_guessing_does_not_keep_a_known_browser_out(app, coordinator, clock):
+    """Finding 3: 56 wrong passwords from 33 addresses, then a guess every 0.3 s. The account is
+    slowed for every new browser, but the coordinator's own browser (it signed in yesterday)
+    gets in at its first try, and is limited on its own."""
+    assert sign_in(coordinator).status_code == 303  # yesterday: the browser is now known
+    assert coordinator.cookies.get("desk_device")
+    desk = coordinator.get("/coordinator/")
+    coordinator.post("/coordinator/logout", data={"csrf_token": csrf_from(desk.text)})
+    clock.now += timedelta(hours=20)
+    addresses = [f"203.0.113.{number}" for number in range(1, 34)]
+    for number in range(56):
+        clock.now += timedelta(seconds=1)
+        assert guess_from(app, addresses[number % 33]) in (401, 429)
+    refused_new_browser = 0
+    for poll in range(30):
+        clock.now += timedelta(milliseconds=300)
+        guess_from(app, addresses[poll % 33])  # the attacker keeps polling
+        if poll % 10 == 9:
+            refused_new_browser += guess_from(app, "198.51.100.50", password=PASSWORD) == 429
+    assert refused_new_browser == 3  # a browser never seen before still meets the slowdown
+    assert sign_in(coordinator).status_code == 303  # the known one: first try
+
+
+def test_a_known_browser_is_limited_on_its_own(app, coordinator, clock):
+    assert sign_in(coordinator).status_code == 303
+    for _ in range(accounts.PER_DEVICE):
+        assert sign_in(coordinator, password="guess").status_code == 401
+    assert sign_in(coordinator).status_code == 429
+    clock.now += accounts.WINDOW
+    assert sign_in(coordinator).status_code == 303
+
+
+def test_a_device_cookie_is_for_its_account_and_cannot_be_made_up(app, coordinator, engine, clock):
+    save_coordinator(engine=engine, username="bohdan", password=PASSWORD, now=clock.now)
+    assert sign_in(coordinator).status_code == 303
+    cookie = coordinator.cookies.get("desk_device")
+    add_failures(engine, accounts.ACCOUNT_SLOWDOWN_AFTER, clock=clock, username="bohdan")
+    assert sign_in(coordinator, username="bohdan").status_code == 429  # anna's, not bohdan's
+    forged = TestClient(app, follow_redirects=False, client=STRANGER)
+    forged.cookies.set("desk_device", cookie[:-3] + "abc", path="/coordinator/login")
+    add_failures(engine, accounts.ACCOUNT_SLOWDOWN_AFTER, clock=clock)
+    assert sign_in(forged).status_code == 429
+
+
+def test_the_device_cookie_is_private_to_the_sign_in(coordinator):
+    set_cookie = [
+        line
+        for line in sign_in(coordinator).headers.get_list("set-cookie")
+        if line.startswith("desk_device=")
+    ][0].lower()
+    assert "httponly" in set_cookie and "samesite=strict" in set_cookie
+    assert "path=/coordinator/login" in set_cookie
+
+
+def test_ipv6_guessers_are_counted_by_their_64(app, coordinator):
+    for host in range(1, 6):
+        assert guess_from(app, f"2001:db8:1:2::{host:x}") == 401
+    assert guess_from(app, "2001:db8:1:2:ffff:ffff:ffff:ffff") == 429  # the same /64
+    assert guess_from(app, "2001:db8:1:3::1") == 401  # the next /64 is someone else
+    assert sign_in(coordinator).status_code == 303

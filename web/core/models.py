@@ -129,6 +129,8 @@ class LoginAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, index=True)
     address: str = Field(max_length=64, index=True)
+    # A browser that has signed in to this account before (desk/devices.py), if it was one.
+    device: str | None = Field(default=None, max_length=32, index=True)
     succeeded: bool
     attempted_at: datetime = Field(index=True)
 

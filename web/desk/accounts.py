@@ -30,6 +30,10 @@ PER_ACCOUNT_AND_ADDRESS = 5
 PER_ADDRESS = 20
 ACCOUNT_SLOWDOWN_AFTER = 50
 LONGEST_DELAY = timedelta(minutes=5)
+# A browser that has signed in to the account before (a signed device cookie, desk/devices.py)
+# is limited on its own, 5 wrong passwords in the window, and not by the address or the
+# account-wide slowdown: guessers elsewhere cannot keep the coordinator out of their own desk.
+PER_DEVICE = 5
 
 # A desk session ends after 8 hours unused or 12 hours after sign-in, whichever comes first.
 SESSION_IDLE = timedelta(hours=8)
@@ -115,9 +119,18 @@ def _failures(
     return count, last
 
 
-def _refusal(session: Session, *, username: str, address: str, now: datetime) -> LockedOut | None:
+def _refusal(
+    session: Session, *, username: str, address: str, device: str | None, now: datetime
+) -> LockedOut | None:
     """Why this try may not be checked, if it may not."""
     since = now - WINDOW
+    if device is not None:
+        by_device, last = _failures(
+            session, since, LoginAttempt.username == username, LoginAttempt.device == device
+        )
+        if by_device >= PER_DEVICE and last is not None:
+            return LockedOut(last + WINDOW - now, slowed=False)
+        return None
     by_pair, last = _failures(
         session, since, LoginAttempt.username == username, LoginAttempt.address == address
     )
@@ -143,10 +156,17 @@ def _verify(stored_hash: str | None, password: str) -> bool:
 
 
 def authenticate(
-    *, engine: Engine, username: str, password: str, address: str, now: datetime
+    *,
+    engine: Engine,
+    username: str,
+    password: str,
+    address: str,
+    now: datetime,
+    device: str | None = None,
 ) -> SignedIn | None:
     """The coordinator for a right password; None for a wrong one; LockedOut when the limits say
-    this try may not be checked at all (then even the right password is refused).
+    this try may not be checked at all (then even the right password is refused). `device` is
+    the browser's id when it has signed in to this account before (see PER_DEVICE).
 
     Counting the failures and writing this try happen in one serialised transaction, so that
     simultaneous tries cannot all see the same count: the try is written as a failure before the
@@ -155,13 +175,13 @@ def authenticate(
     """
     with session_scope(engine) as session:
         serialise(session, f"sign-in:account:{username}", f"sign-in:address:{address}")
-        refusal = _refusal(session, username=username, address=address, now=now)
+        refusal = _refusal(session, username=username, address=address, device=device, now=now)
         if refusal is not None:
             raise refusal
         account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
         stored_hash = account.password_hash if account else None
         attempt = LoginAttempt(
-            username=username, address=address, succeeded=False, attempted_at=now
+            username=username, address=address, device=device, succeeded=False, attempted_at=now
         )
         session.add(attempt)
         session.flush()

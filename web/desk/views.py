@@ -28,9 +28,11 @@ from web.core.i18n import N_
 from web.core.invites import build_feed
 from web.core.models import Booking, BookingStatus
 from web.desk import accounts, audit, records
+from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import BlockForm, LanguageForm, LoginForm, StatusForm
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.errors import error_page
+from web.http.i18n import absolute, localized_path
 from web.http.ratelimit import client_address, enforce
 from web.http.responses import ics_response
 from web.http.templating import render
@@ -115,19 +117,20 @@ def login_page(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    enforce(request, "login")
+    await enforce(request, "login")
     form, valid = await posted_form(request, LoginForm)
     context = {"form": form, "next": _safe_next(request.query_params.get("next"))}
     if not valid:
         return _page(request, "desk_login.html", context, status_code=422)
-    address = client_address(request)
+    device = trusted_device(request, form.username.data)
     try:
         signed_in = await run_in_threadpool(
             accounts.authenticate,
             engine=request.app.state.engine,
             username=form.username.data,
             password=form.password.data,
-            address=address,
+            address=client_address(request),
+            device=device,
             now=request.app.state.clock(),
         )
     except accounts.LockedOut as refusal:
@@ -148,7 +151,9 @@ async def login(request: Request) -> Response:
     request.session[DESK_SESSION] = token
     if signed_in.language:
         request.session["desk_language"] = signed_in.language
-    return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    response = RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    remember_device(response, request, username=signed_in.username, device=device)
+    return response
 
 
 def _refusal_message(refusal: accounts.LockedOut) -> tuple[str, dict[str, int]]:
@@ -328,7 +333,11 @@ async def remove_block(request: Request) -> Response:
 def calendar_page(request: Request) -> Response:
     with Session(request.app.state.engine) as session:
         secret = records.feed_secret(session)
-    feed_url = str(request.url_for("desk_feed", secret=secret)) if secret else None
+    # From PUBLIC_URL, never the request's Host header: a forged Host must not put another
+    # site's address (and this secret) into the coordinator's calendar.
+    feed_url = (
+        absolute(request, localized_path(request, "desk_feed", secret=secret)) if secret else None
+    )
     context = {"feed_url": feed_url}
     return _page(request, "desk_calendar.html", context)
 
@@ -353,7 +362,9 @@ def feed(request: Request) -> Response:
     body = build_feed(
         request.app.state.clinic,
         bookings,
-        desk_url=lambda b: str(request.url_for("desk_booking", booking_id=b.id)),
+        desk_url=lambda b: absolute(
+            request, localized_path(request, "desk_booking", booking_id=b.id)
+        ),
     )
     return ics_response(body)
 

@@ -13,14 +13,15 @@ import ipaddress
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -41,13 +42,21 @@ class Limiter(Protocol):
 
 class InProcessWindow:
     """A moving window per key: the times of the hits still inside it, oldest first. Keys whose
-    last hit has left its window are dropped in one sweep a minute."""
+    last hit has left its window are dropped in one sweep a minute, and at most `max_keys` are
+    kept: past that the key hit least recently is forgotten first, so a flood of made-up
+    addresses costs a bounded amount of memory (README: about 3 MB per worker at the default).
+    """
 
     SWEEP_EVERY = 60.0
+    MAX_KEYS = 10_000
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, *, max_keys: int = MAX_KEYS
+    ) -> None:
         self._clock = clock
-        self._hits: dict[str, tuple[float, deque[float]]] = {}  # key: (window, hit times)
+        self._max_keys = max_keys
+        # key: (window, hit times), least recently hit first
+        self._hits: OrderedDict[str, tuple[float, list[float]]] = OrderedDict()
         self._lock = threading.Lock()
         self._next_sweep = clock() + self.SWEEP_EVERY
 
@@ -56,34 +65,72 @@ class InProcessWindow:
         with self._lock:
             if now >= self._next_sweep:
                 self._sweep(now)
-            hits = self._hits.setdefault(key, (window, deque()))[1]
-            while hits and hits[0] <= now - window:
-                hits.popleft()
+            entry = self._hits.get(key)
+            if entry is None:
+                if len(self._hits) >= self._max_keys:
+                    self._hits.popitem(last=False)
+                entry = self._hits[key] = (window, [])
+            else:
+                self._hits.move_to_end(key)
+            hits = entry[1]
+            expired = 0
+            while expired < len(hits) and hits[expired] <= now - window:
+                expired += 1
+            del hits[:expired]
             if len(hits) >= item.amount:
                 return False
             hits.append(now)
             return True
 
+    def __len__(self) -> int:
+        return len(self._hits)
+
     def _sweep(self, now: float) -> None:
         self._next_sweep = now + self.SWEEP_EVERY
-        idle = [key for key, (window, hits) in self._hits.items() if hits[-1] <= now - window]
+        idle = [
+            key
+            for key, (window, hits) in self._hits.items()
+            if not hits or hits[-1] <= now - window
+        ]
         for key in idle:
             del self._hits[key]
 
 
+# Redis answers a rate-limit check in well under a millisecond; one that has not answered in a
+# quarter of a second is down or stalled, and the request goes on without it.
+REDIS_TIMEOUT = 0.25
+# After a Redis failure, this many seconds of counting in this process before asking it again:
+# a stalled Redis costs one request a quarter of a second, not every request.
+REDIS_RETRY_AFTER = 5.0
+
+
 @dataclass
 class RateLimits:
+    """The limits, counted in Redis when `shared` (all workers and hosts), else in this
+    process. While Redis fails, each process counts on its own (`local`) instead: patients can
+    still book, and a flood is still limited per worker."""
+
     limiter: Limiter
     items: dict[str, RateLimitItem]
     prefix: str
+    shared: bool = False
+    local: Limiter = field(default_factory=InProcessWindow)
+    _skip_shared_until: float = 0.0
 
     def allow(self, action: str, address: str) -> bool:
+        limiter = self.limiter
+        if self.shared and time.monotonic() < self._skip_shared_until:
+            limiter = self.local
         try:
-            return self.limiter.hit(self.items[action], self.prefix, action, address)
-        except Exception:
-            # A limiter outage (Redis down) must not lock patients out of booking: let it through.
-            log.warning("rate limiter unavailable; request allowed")
-            return True
+            return limiter.hit(self.items[action], self.prefix, action, address)
+        except Exception as error:
+            self._skip_shared_until = time.monotonic() + REDIS_RETRY_AFTER
+            log.warning(
+                "rate limiter unavailable (%s); counting in this process for %.0f s",
+                type(error).__name__,
+                REDIS_RETRY_AFTER,
+            )
+            return self.local.hit(self.items[action], self.prefix, action, address)
 
     def retry_after(self, action: str) -> int:
         return self.items[action].get_expiry()
@@ -95,26 +142,42 @@ def make_rate_limits(
     items = {
         action: parse(overrides.get(action) or text) for action, text in DEFAULT_LIMITS.items()
     }
-    limiter: Limiter = InProcessWindow()
-    if redis_url:
-        limiter = MovingWindowRateLimiter(storage_from_string(redis_url))
-    return RateLimits(limiter=limiter, items=items, prefix=prefix)
+    if not redis_url:
+        return RateLimits(limiter=InProcessWindow(), items=items, prefix=prefix)
+    storage = storage_from_string(
+        redis_url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+    )
+    return RateLimits(
+        limiter=MovingWindowRateLimiter(storage), items=items, prefix=prefix, shared=True
+    )
 
 
 UNKNOWN_ADDRESS = "unknown"
+# One IPv6 subscriber usually holds a whole /64 and can take any address in it: counting each
+# address on its own would give them 2**64 counts.
+IPV6_GROUP = 64
+
+
+def counted_address(host: str) -> str:
+    """What the limits count a caller by: an IPv4 address, or the /64 an IPv6 address is in.
+    A scope id (fe80::1%eth0) is dropped, an IPv4-mapped address counts as its IPv4 one, and
+    anything that is not an IP address (a forged or broken X-Forwarded-For passed on by a
+    trusted proxy) is "unknown": such callers share one count instead of choosing their own."""
+    try:
+        address = ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        return UNKNOWN_ADDRESS
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, IPV6_GROUP), strict=False))
+    return str(address)
 
 
 def client_address(request: Request) -> str:
-    """The caller's address; behind a proxy, uvicorn's --proxy-headers has already set it.
-
-    Anything that is not an IP address (a forged or broken X-Forwarded-For passed on by a trusted
-    proxy) is ignored: such callers share one "unknown" count instead of choosing their own key.
-    """
-    host = request.client.host if request.client else ""
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        return UNKNOWN_ADDRESS
+    """The caller, as the limits count it; behind a proxy, uvicorn's --proxy-headers has
+    already put the client's address in place of the proxy's."""
+    return counted_address(request.client.host if request.client else "")
 
 
 def warn_if_counted_per_worker(redis_url: str | None, workers: str | None) -> None:
@@ -128,9 +191,16 @@ def warn_if_counted_per_worker(redis_url: str | None, workers: str | None) -> No
     )
 
 
-def enforce(request: Request, action: str) -> None:
+async def enforce(request: Request, action: str) -> None:
+    """429 past the action's limit. A check in Redis is a network call: it runs in a worker
+    thread, never in the event loop, so a stalled Redis holds up no other request."""
     limits: RateLimits = request.app.state.rate_limits
-    if not limits.allow(action, client_address(request)):
+    address = client_address(request)
+    if limits.shared:
+        allowed = await run_in_threadpool(limits.allow, action, address)
+    else:
+        allowed = limits.allow(action, address)
+    if not allowed:
         raise HTTPException(
             429,
             N_(

@@ -233,7 +233,7 @@ async def _posted_booking_form(request: Request) -> tuple[BookingForm, bool]:
 
 async def submit_booking(request: Request) -> Response:
     try:
-        enforce(request, "booking")
+        await enforce(request, "booking")
     except HTTPException as limited:  # 429, with what the patient typed kept in the form
         return await _limited_keep_details(request, limited)
     form, valid = await _posted_booking_form(request)
@@ -362,7 +362,7 @@ def cancel_confirm(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    enforce(request, "manage")
+    await enforce(request, "manage")
     await posted_form(request, ConfirmForm)
     token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
     await run_in_threadpool(
@@ -435,7 +435,7 @@ def reschedule_confirm(request: Request) -> Response:
 
 
 async def reschedule(request: Request) -> Response:
-    enforce(request, "manage")
+    await enforce(request, "manage")
     form, _ = await posted_form(request, RescheduleForm)
     token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
     start = _slot_start(request, form.start.data)
