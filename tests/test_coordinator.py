@@ -18,6 +18,7 @@ from tests.booking_helpers import book, form_fields, offered_starts, open_form
 from tests.conftest import csrf_from
 from tests.ics_checks import check_raw_bytes, parse_all
 from web.core.models import AuditEvent, Booking, BookingStatus, Coordinator
+from web.desk import records
 from web.desk.accounts import save_coordinator
 from web.settings import PROJECT_ROOT
 
@@ -556,3 +557,28 @@ def test_the_desk_offers_only_status_changes_that_follow(desk, engine):
     assert only_booking(engine).status == "done"
     fixed = desk.post(f"{path}/status", data={"csrf_token": csrf, "status": "no_show"})
     assert fixed.status_code == 303 and only_booking(engine).status == "no_show"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ';=HYPERLINK("http://evil.example")',
+        "\uff1dSUM(A1)",  # fullwidth equals sign
+        "\u200b=1+1",  # zero-width space first
+        "\u2060@SUM(A1)",  # word joiner first
+        " ,+cmd",
+        "\ufe62cmd",  # small plus sign
+    ],
+)
+def test_the_formula_guard_sees_through_hidden_and_fullwidth_starts(value):
+    assert records.spreadsheet_safe(value) == "'" + value
+    assert records.spreadsheet_safe("Олена; 12:00") == "Олена; 12:00"
+
+
+def test_desk_links_come_from_public_url_not_the_host_header(desk, engine):
+    rotate(desk)
+    page = desk.get("/coordinator/calendar", headers={"Host": "evil.example"}).text
+    assert "evil.example" not in page and "http://testserver/coordinator/feed/" in page
+    token_of(book(desk, "2026-12-01T08:30:00Z"))
+    feed = desk.get(feed_path(desk), headers={"Host": "evil.example"}).text
+    assert "evil.example" not in feed and "http://testserver/coordinator/bookings/" in feed

@@ -88,3 +88,26 @@ def test_purge_removes_old_patient_data_only(client, engine, clock):
         assert session.exec(select(func.count()).select_from(OutboxMessage)).one() == 3
     assert client.get(old.headers["location"]).status_code == 404
     assert client.get(recent.headers["location"]).status_code == 200
+
+
+def test_a_crash_under_https_only_still_gets_hsts(engine, database_url):
+    app = create_app(make_settings(database_url, https_only=True), clock=Clock())
+
+    def broken(request):
+        raise RuntimeError("boom")
+
+    app.add_route("/boom", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_a_post_without_a_body_is_told_so_not_too_large(client):
+    page = client.get("/consultation/book?start=2026-12-01T08:00:00Z")
+    assert page.status_code == 200
+    request = client.build_request("POST", "/consultation/book")
+    del request.headers["content-length"]  # as `curl -X POST` sends it
+    response = client.send(request)
+    assert response.status_code == 400 and "arrived empty" in response.text
+    assert "too large" not in response.text

@@ -4,6 +4,7 @@ access log of a real server (the Procfile's uvicorn command) holds no bearer sec
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from web.cli import migrate
 from web.desk.accounts import save_coordinator
 from web.http.access_log import mask_path
 from web.http.ratelimit import client_address, warn_if_counted_per_worker
-from web.settings import PROJECT_ROOT
+from web.settings import PROJECT_ROOT, SettingsError, load_settings
 
 
 def test_head_answers_like_get_without_a_body_and_uses_no_limit(engine, database_url):
@@ -53,7 +54,7 @@ class FakeRequest:
     ("host", "address"),
     [
         ("203.0.113.9", "203.0.113.9"),
-        ("2001:db8::1", "2001:db8::1"),
+        ("2001:db8::1", "2001:db8::/64"),  # IPv6 by the /64 one subscriber holds
         ("x" * 100, "unknown"),
         ("'; DROP TABLE", "unknown"),
         ("1.2.3.4, 5.6.7.8", "unknown"),
@@ -201,3 +202,46 @@ def test_each_input_the_attack_found_answers_4xx(engine, database_url):
             )
             assert response.status_code == 404
     app.state.engine.dispose()
+
+
+# --- Issue 21.7: SECRET_KEY is required for a public site -----------------------------------
+
+
+def test_two_public_hosts_without_a_secret_key_refuse_to_start(tmp_path):
+    """Each host would make its own key: the other's e-mails would carry no manage link and
+    forms posted across hosts would be refused. They say so and stop instead."""
+    url = f"sqlite:///{tmp_path / 'no-key.db'}"
+    migrate(url)
+    env = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
+    env |= {"DATABASE_URL": url, "PUBLIC_URL": "https://clinic.example", "WEB_CONCURRENCY": "1"}
+    for _host in range(2):
+        started = subprocess.run(
+            [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--port", "0"],
+            env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert started.returncode != 0
+        assert "SECRET_KEY is not set" in started.stderr and "token_urlsafe" in started.stderr
+
+
+@pytest.mark.parametrize(
+    ("public_url", "https_only", "refused"),
+    [
+        ("http://127.0.0.1:8000", False, False),
+        ("http://localhost:8000", False, False),
+        ("http://[::1]:8000", False, False),
+        ("http://127.0.0.1:8000", True, True),
+        ("https://clinic.example", False, True),
+        ("http://10.0.0.5:8000", False, True),
+    ],
+)
+def test_only_a_local_run_may_do_without_a_secret_key(monkeypatch, public_url, https_only, refused):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("PUBLIC_URL", public_url)
+    monkeypatch.setenv("HTTPS_ONLY", "true" if https_only else "false")
+    if refused:
+        with pytest.raises(SettingsError, match="SECRET_KEY is not set"):
+            load_settings(env_file=None)
+    else:
+        assert load_settings(env_file=None).secret_key
+    monkeypatch.setenv("SECRET_KEY", "set")
+    assert load_settings(env_file=None).secret_key == "set"

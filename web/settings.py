@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.config import Config
 
@@ -92,17 +94,52 @@ def _moment(value: str) -> datetime | None:
     return moment
 
 
+class SettingsError(ValueError):
+    """A setting that makes the site unsafe or broken: the process refuses to start."""
+
+
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _secret_key(config: Config, *, public_url: str, https_only: bool) -> str:
+    """SECRET_KEY from the environment. Only a local run may do without: a per-checkout key on
+    disk is right for one host, but two hosts of a public site would each make their own (the
+    other's e-mails would carry no manage link, forms posted across hosts would be refused)."""
+    key: str = config("SECRET_KEY", default="")
+    if key:
+        return key
+    if https_only or not is_loopback_url(public_url):
+        raise SettingsError(
+            f"SECRET_KEY is not set, and PUBLIC_URL ({public_url}) is a public site. Every host "
+            f"and worker must share one key: make one with `{MAKE_A_KEY}` and set SECRET_KEY to "
+            "it in each host's environment."
+        )
+    return _dev_secret_key()
+
+
 def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
     config = Config(env_file if env_file and env_file.exists() else None)
     database_url = config("DATABASE_URL", default=f"sqlite:///{DEFAULT_SQLITE_PATH}")
+    public_url = config("PUBLIC_URL", default=DEFAULT_PUBLIC_URL).rstrip("/")
+    https_only = config("HTTPS_ONLY", cast=bool, default=False)
     return Settings(
         database_url=normalise_database_url(database_url),
-        secret_key=config("SECRET_KEY", default="") or _dev_secret_key(),
+        secret_key=_secret_key(config, public_url=public_url, https_only=https_only),
         clinic_file=Path(config("CLINIC_FILE", default=str(PROJECT_ROOT / "clinic.toml"))),
         content_dir=Path(config("CONTENT_DIR", default=str(PROJECT_ROOT / "content"))),
-        https_only=config("HTTPS_ONLY", cast=bool, default=False),
+        https_only=https_only,
         debug=config("DEBUG", cast=bool, default=False),
-        public_url=config("PUBLIC_URL", default=DEFAULT_PUBLIC_URL).rstrip("/"),
+        public_url=public_url,
         smtp=_smtp(config),
         outbox_in_web=config("OUTBOX_IN_WEB", cast=bool, default=True),
         outbox_interval=config("OUTBOX_INTERVAL", cast=float, default=30.0),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -243,6 +244,9 @@ def feed_bookings(
 
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# ...also when invisible characters or separators come first, or the sign is a fullwidth one
+# (＝, ＋): spreadsheets skip the first and fold the second.
+SKIPPED_BEFORE_FORMULA = frozenset(" ;,\u00a0")
 CSV_HEADER = [
     "start (clinic time)",
     "end",
@@ -256,9 +260,20 @@ CSV_HEADER = [
 ]
 
 
+def _visible_start(text: str) -> str:
+    """The text as a spreadsheet reads its start: compatibility forms folded (＝ is =), and
+    format characters (zero-width space and joiners), spaces and separators skipped."""
+    folded = unicodedata.normalize("NFKC", text)
+    for index, char in enumerate(folded):
+        if char not in SKIPPED_BEFORE_FORMULA and unicodedata.category(char) not in ("Cf", "Zs"):
+            return folded[index:]
+    return ""
+
+
 def spreadsheet_safe(value: object) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    risky = text.startswith(FORMULA_PREFIXES) or _visible_start(text).startswith(FORMULA_PREFIXES)
+    return "'" + text if risky else text
 
 
 def export_csv(
