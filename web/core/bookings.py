@@ -40,8 +40,9 @@ from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from web.core.consent import PRIVACY_NOTICE_VERSION, ConsentGiven
 from web.core.db import session_scope, transaction
-from web.core.errors import BookingNotActive, BookingNotFound, SlotUnavailable
+from web.core.errors import BookingChanged, BookingNotActive, BookingNotFound, SlotUnavailable
 from web.core.models import BlockedPeriod, Booking, BookingStatus
 from web.core.schedule import SlotRules, is_bookable_time
 
@@ -175,8 +176,12 @@ def book(
     patient: PatientDetails,
     form_key: str,
     on_booked: OnChange = no_follow_up,
+    booked_by: str | None = None,
 ) -> Booking:
     """Create a booking, or return the one this same form (same key) already created.
+
+    `booked_by` is the desk account that took the patient's call (None: the patient online);
+    then the patient's consent was given by phone and recorded by that account.
 
     The common case is two statements and a commit: the row, inserted into the lowest free seat
     by one INSERT ... SELECT, and its e-mails (see `on_booked`). Looking for the form's earlier
@@ -184,6 +189,7 @@ def book(
     if not is_bookable_time(ledger.rules, start, now):
         raise SlotUnavailable
     uid = booking_uid(ledger.secret, form_key)
+    consent = ConsentGiven.ONLINE if booked_by is None else ConsentGiven.BY_PHONE
     values: dict[str, Any] = {
         "uid": uid,
         "starts_at": start,
@@ -197,6 +203,13 @@ def book(
         "language": patient.language,
         "cancel_reason": None,
         "consent_at": now,
+        "consent_given": consent.value,
+        "consent_notice": PRIVACY_NOTICE_VERSION,
+        "consent_recorded_by": booked_by,
+        "booked_by": booked_by,
+        "name_folded": patient.name.casefold(),
+        "call_patient": None,
+        "call_patient_since": None,
         "token_hash": hash_token(manage_token(ledger.secret, uid)),
         "sequence": 0,
         "created_at": now,
@@ -254,10 +267,51 @@ def _until_no_conflict(
 def reschedule(
     *, ledger: Ledger, now: datetime, token: str, start: datetime, on_moved: OnChange = no_follow_up
 ) -> Booking:
+    """The patient moves their own booking (found by its manage token)."""
+    return _move(ledger, now, start, lambda session: get_booking(session, token), on_moved)
+
+
+def move(
+    *,
+    ledger: Ledger,
+    now: datetime,
+    booking_id: int,
+    start: datetime,
+    seen_sequence: int,
+    on_moved: OnChange = no_follow_up,
+) -> Booking:
+    """The clinic moves a booking, as the coordinator saw it (`seen_sequence`): BookingChanged
+    when it changed meanwhile. A patient without an e-mail hears of it from nobody, so the
+    booking gets a "call the patient" task."""
+
+    def find(session: Session) -> Booking:
+        booking = session.get(Booking, booking_id)
+        if booking is None:
+            raise BookingNotFound
+        if booking.sequence != seen_sequence:
+            session.expunge(booking)  # as it is now, still readable after the rollback
+            raise BookingChanged(booking)
+        return booking
+
+    def then(connection: Connection, booking: Booking) -> None:
+        if not booking.email:
+            booking.call_patient, booking.call_patient_since = "moved", now
+        on_moved(connection, booking)
+
+    return _move(ledger, now, start, find, then)
+
+
+def _move(
+    ledger: Ledger,
+    now: datetime,
+    start: datetime,
+    find: Callable[[Session], Booking],
+    on_moved: OnChange,
+) -> Booking:
     """Move a booking; the old seat is freed in the same transaction that takes the new one."""
 
-    def attempt(session: Session, _retried: bool) -> Booking:
-        booking = get_booking(session, token)
+    def attempt(session: Session, retried: bool) -> Booking:
+        booking = find(session)
         if booking.start == start and booking.status == BookingStatus.CONFIRMED:
             return booking  # a resubmitted form: already done
         if booking.status != BookingStatus.CONFIRMED:
@@ -269,7 +323,7 @@ def reschedule(
         booking.updated_at = now
         session.add(booking)
         session.flush()
-        on_moved(session.connection(), booking)
+        on_moved(session.connection(), booking)  # changes it makes are flushed at the commit
         return booking
 
     return _until_no_conflict(ledger, session_scope, attempt)

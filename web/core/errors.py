@@ -43,6 +43,15 @@ class SlotUnavailable(DomainError):
     """The slot cannot be booked now: taken, blocked, too soon or outside the horizon."""
 
 
+class BookingChanged(DomainError):
+    """Someone changed the booking since the coordinator opened it (another coordinator, or the
+    patient): the desk shows it as it is now, with what was typed, instead of acting on it."""
+
+    def __init__(self, booking: object) -> None:
+        super().__init__("booking changed meanwhile")
+        self.booking = booking
+
+
 class BookingNotActive(DomainError):
     """The booking was cancelled or has ended, so it cannot be moved or changed that way."""
 

@@ -65,10 +65,16 @@ def local_day(moment: datetime, zone: ZoneInfo) -> date:
 LONG_DATE = {"en": "EEEE d MMMM", "uk": "EEEE, d MMMM"}
 LONG_DATE_YEAR = {"en": "EEEE d MMMM y", "uk": "EEEE, d MMMM y"}
 SHORT_DATE = {"en": "EEE d MMM", "uk": "EEE, d MMM"}
+CALENDAR_DATE = {"en": "d MMMM y", "uk": "d MMMM y 'р.'"}
 
 
 # Babel parses its locale and pattern on every call; a picker names ~50 days and slots, so the
 # few thousand (day, language) pairs a site shows are formatted once.
+def calendar_date(day: date, language: str) -> str:
+    """7 December 2026 / 7 грудня 2026 р.: a date that names no weekday (a document's date)."""
+    return format_date(day, CALENDAR_DATE.get(language, "long"), locale=language)
+
+
 @lru_cache(maxsize=8192)
 def long_date(day: date, language: str) -> str:
     """Tuesday 1 December / вівторок, 1 грудня."""

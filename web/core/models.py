@@ -56,7 +56,7 @@ class Booking(SQLModel, table=True):
     seat: int = 0
     status: str = Field(default=BookingStatus.CONFIRMED, max_length=16)
     patient_name: str = Field(max_length=NAME_MAX)
-    phone: str = Field(max_length=PHONE_MAX)
+    phone: str = Field(max_length=PHONE_MAX, index=True)  # E.164: the desk finds by it
     email: str | None = Field(default=None, max_length=EMAIL_MAX)
     channel: str = Field(max_length=CHANNEL_MAX)
     note: str | None = Field(default=None, max_length=NOTE_MAX)
@@ -66,6 +66,24 @@ class Booking(SQLModel, table=True):
     # Set when the clinic cancels; a patient's own cancellation leaves it empty.
     cancel_reason: str | None = Field(default=None, max_length=200)
     consent_at: datetime
+    # How consent was given (core/consent.py), which privacy notice it was given to, and for
+    # consent given by phone the desk account that recorded it.
+    consent_given: str = Field(
+        default="online", max_length=16, sa_column_kwargs={"server_default": "online"}
+    )
+    consent_notice: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    consent_recorded_by: str | None = Field(default=None, max_length=80)
+    # Who made the booking: None for the patient online, else the desk account.
+    booked_by: str | None = Field(default=None, max_length=80)
+    # The name folded for search (str.casefold: Cyrillic too, which SQL's lower() is not on
+    # SQLite), written with the name.
+    name_folded: str = Field(
+        default="", max_length=NAME_MAX, index=True, sa_column_kwargs={"server_default": ""}
+    )
+    # A patient the clinic could not tell by e-mail of a change it made: the desk shows "call the
+    # patient" (what changed: "moved" or "cancelled") until a coordinator marks the call done.
+    call_patient: str | None = Field(default=None, max_length=16, index=True)
+    call_patient_since: datetime | None = None
     # sha256 of the manage token; the token itself is only ever in the patient's link.
     token_hash: str = Field(max_length=64, unique=True, index=True)
     # The invite's UID: random, so it reveals nothing and one calendar never merges two clinics.
@@ -85,6 +103,19 @@ class Booking(SQLModel, table=True):
     @property
     def is_cancelled(self) -> bool:
         return self.status == BookingStatus.CANCELLED
+
+
+class BookingNote(SQLModel, table=True):
+    """A clinic-only note on a booking ("prefers Viber after 12:00"): shown on the desk only,
+    never in a patient page, e-mail, invite or the calendar feed."""
+
+    __tablename__ = "booking_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", index=True)
+    author: str = Field(max_length=80)
+    created_at: datetime
+    text: str = Field(max_length=NOTE_MAX)
 
 
 class BlockedPeriod(SQLModel, table=True):

@@ -34,3 +34,18 @@ def contact_plan(channel: str, *, has_email: bool) -> str:
     if channel in VIDEO_LINK_CHANNELS:
         return VIDEO_BY_EMAIL if has_email else VIDEO_BY_PHONE
     return MESSENGER
+
+
+# The coordinator opens a chat with the patient's number straight from the desk. The number is
+# all these addresses carry (never a name or a note).
+CHAT_ADDRESSES = {
+    "Viber": "viber://chat?number=%2B{digits}",
+    "Telegram": "https://t.me/+{digits}",
+    "WhatsApp": "https://wa.me/{digits}",
+}
+
+
+def chat_url(channel: str, e164: str) -> str | None:
+    """The address that opens a chat in the patient's messenger, if the channel is one."""
+    address = CHAT_ADDRESSES.get(channel)
+    return address.format(digits=e164.removeprefix("+")) if address else None

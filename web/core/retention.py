@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, update
 from sqlmodel import col, select
 
 from web.core.db import session_scope
-from web.core.models import Booking, LoginAttempt, OutboxMessage
+from web.core.models import AuditEvent, Booking, BookingNote, LoginAttempt, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,15 @@ def purge_old_bookings(*, engine: Engine, now: datetime, older_than_days: int) -
             if ids
             else 0
         )
+        if ids:
+            # Clinic-only notes are patient data too: they go, and so does their text in the
+            # audit log (the line that a note was written stays).
+            session.exec(delete(BookingNote).where(col(BookingNote.booking_id).in_(ids)))
+            session.exec(
+                update(AuditEvent)
+                .where(col(AuditEvent.booking_id).in_(ids), col(AuditEvent.action) == "note")
+                .values(detail="")
+            )
         bookings = (
             session.exec(delete(Booking).where(col(Booking.id).in_(ids))).rowcount if ids else 0
         )

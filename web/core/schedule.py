@@ -8,7 +8,7 @@ which is what the database stores and the calendar invites carry.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -28,6 +28,11 @@ class SlotRules:
     @property
     def slot_length(self) -> timedelta:
         return timedelta(minutes=self.slot_minutes)
+
+    def for_desk(self) -> SlotRules:
+        """The coordinator books callers inside the minimum notice (at 13:40 for 14:00), never
+        a time that has begun; blocks, seats and the horizon apply as to patients."""
+        return replace(self, minimum_notice=timedelta(0))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ the core's exceptions, which `web.http.errors` turns into pages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -25,10 +24,11 @@ from web.core.formats import format_start, local_day, parse_day, parse_start
 from web.core.i18n import N_
 from web.core.invites import build_invite, google_calendar_link, invite_filename, outlook_link
 from web.core.models import Booking, BookingStatus
-from web.core.schedule import Slot, is_on_grid, next_day_with_slots
+from web.core.schedule import Slot, is_on_grid
 from web.http.csrf import form_meta, posted_form
 from web.http.i18n import absolute, localized_path, page_language
 from web.http.page_cache import keep_while_current
+from web.http.picker import PICKER_PARTS, Picker, make_picker
 from web.http.ratelimit import enforce
 from web.http.responses import ics_response
 from web.http.templating import render
@@ -42,18 +42,6 @@ TAKEN_KEEP_DETAILS = N_(
     "Sorry, that time is no longer free: someone may have just booked it. Your details are kept "
     "below: choose one of the nearest free times and book again."
 )
-
-
-@dataclass(frozen=True)
-class Picker:
-    """What the slot picker shows: the days strip, one chosen day and its free slots."""
-
-    days: list[tuple[date, int]]
-    day: date
-    slots: list[Slot]
-    next_free: date | None
-    day_url: str  # the URL a day link points at, without ?day=
-    slot_action: str  # where choosing a time goes (a GET: the form, or the move's confirmation)
 
 
 def _clinic(request: Request) -> Clinic:
@@ -84,17 +72,7 @@ def _picker(
     by_day: dict[date, list[Slot]] | None = None,
 ) -> Picker:
     by_day = _free_slots(request) if by_day is None else by_day
-    days = list(by_day)
-    if day not in by_day:
-        day = next((d for d, slots in by_day.items() if slots), days[0])
-    return Picker(
-        days=[(d, len(slots)) for d, slots in by_day.items()],
-        day=day,
-        slots=by_day[day],
-        next_free=next_day_with_slots(by_day, day),
-        day_url=day_url,
-        slot_action=slot_action,
-    )
+    return make_picker(by_day, day, day_url=day_url, slot_action=slot_action)
 
 
 def _requested_day(request: Request) -> date | None:
@@ -112,10 +90,6 @@ def _booking_picker(
         slot_action=localized_path(request, "booking_form"),
         by_day=by_day,
     )
-
-
-# A day chosen in the strip asks for that day's times only (htmx targets #slots).
-PICKER_PARTS = {"slots": "_slots.html"}
 
 
 def _render_picker(

@@ -1,0 +1,19 @@
+"""How a patient's consent to the processing of their health information was given.
+
+Online, the patient ticks the box on the booking form; by phone, the coordinator who takes the
+call records that the patient agreed. Either way the booking keeps when, how, who recorded it and
+which version of the privacy notice the patient was told about.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# The date the privacy notice (templates/privacy.html) last changed in substance; raise it with
+# every such change, so each booking says which text its patient agreed to.
+PRIVACY_NOTICE_VERSION = "2026-12-07"
+
+
+class ConsentGiven(StrEnum):
+    ONLINE = "online"  # the patient ticked the box on the booking form
+    BY_PHONE = "phone"  # told to the coordinator, who recorded it (consent_recorded_by)
