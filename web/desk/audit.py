@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Connection, insert
 from sqlmodel import Session, col, func, select
 
 from web.core.models import AuditEvent
 
+AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+
 
 def record(
-    session: Session,
+    session: Session | Connection,
     *,
     coordinator: str,
     action: str,
@@ -18,15 +22,19 @@ def record(
     booking_id: int | None = None,
     detail: str = "",
 ) -> None:
-    session.add(
-        AuditEvent(
-            at=now,
-            coordinator=coordinator,
-            action=action,
-            booking_id=booking_id,
-            detail=detail[:500],
-        )
-    )
+    """One line, in the transaction of the change: an ORM session's, or a plain connection's
+    (the booking writes in core/bookings.py run on one)."""
+    values: dict[str, Any] = {
+        "at": now,
+        "coordinator": coordinator,
+        "action": action,
+        "booking_id": booking_id,
+        "detail": detail[:500],
+    }
+    if isinstance(session, Connection):
+        session.execute(insert(AUDIT).values(**values))
+    else:
+        session.add(AuditEvent(**values))
 
 
 def recent_events(session: Session, *, page: int, per_page: int) -> tuple[list[AuditEvent], int]:

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
     StringField,
+    TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from web.core.bookings import is_token
 from web.core.formats import FIRST_YEAR, LAST_YEAR
 from web.core.i18n import N_
-from web.core.models import BookingStatus
+from web.core.models import NOTE_MAX, BookingStatus
 from web.core.schedule import Interval, SlotRules, day_bounds
 from web.http.csrf import SecureForm
-from web.http.fields import PlainText, strip
+from web.http.fields import PlainText, empty_to_none, strip
+from web.http.patient_details import PatientDetailsForm
 
 
 class LoginForm(SecureForm):
@@ -103,3 +109,70 @@ def _at(day: date, wall: time, rules: SlotRules) -> datetime:
 class LanguageForm(SecureForm):
     language = HiddenField()
     next = HiddenField()
+
+
+class SeenForm(SecureForm):
+    """A change to a booking as the coordinator saw it: its invite sequence (every change moves
+    it on), status and time then, to say what changed if it changed meanwhile."""
+
+    seen = IntegerField(validators=[Optional()])  # absent: a hand-made post, nothing to compare
+    seen_status = HiddenField()
+    seen_start = HiddenField()
+
+
+class ChangeStatusForm(SeenForm, StatusForm):
+    pass
+
+
+class CallerForm(PatientDetailsForm):
+    """A caller booked by the coordinator: the patient's details, the language of their messages,
+    and their consent as told on the phone (recorded as given to this coordinator)."""
+
+    language = RadioField(N_("Language of the patient's e-mails"), validate_choice=True)
+    consent = BooleanField(
+        N_(
+            "The patient agreed on the phone that the clinic may process their health "
+            "information to arrange and hold this consultation, as the privacy notice says."
+        ),
+        validators=[DataRequired(N_("Please ask the patient for their consent first."))],
+    )
+    start = HiddenField()
+    key = HiddenField()
+
+    def __init__(self, *args: Any, languages: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name.label.text = N_("Patient's name")
+        self.channel.label.text = N_("How the consultation will happen")
+        self.note.label.text = N_("What the patient wants the doctor to know (optional)")
+        self.language.choices = [SelectChoice(code, name) for code, name in languages.items()]
+        if not self.language.data:
+            self.language.data = next(iter(languages))
+
+    @property
+    def has_valid_key(self) -> bool:
+        return is_token(self.key.data or "")
+
+
+class MoveForm(SeenForm):
+    start = HiddenField()
+    message = TextAreaField(
+        N_("Message to the patient (optional, in the e-mail)"),
+        filters=[empty_to_none],
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=N_("Please keep the message under 500 characters.")),
+            PlainText(multiline=True),
+        ],
+    )
+
+
+class NoteForm(SecureForm):
+    text = TextAreaField(
+        N_("Clinic-only note"),
+        filters=[strip],
+        validators=[
+            DataRequired(N_("Please write the note.")),
+            Length(max=NOTE_MAX, message=N_("Please keep the note under 500 characters.")),
+            PlainText(multiline=True),
+        ],
+    )

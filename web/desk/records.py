@@ -19,6 +19,7 @@ from web.core.bookings import OnChange, no_follow_up
 from web.core.db import session_scope
 from web.core.errors import (
     BlockNotFound,
+    BookingChanged,
     BookingNotActive,
     BookingNotFound,
     FeedNotFound,
@@ -47,7 +48,7 @@ class BookingPage:
     pages: int
 
 
-def _start_of_today(rules: SlotRules, now: datetime) -> datetime:
+def start_of_today(rules: SlotRules, now: datetime) -> datetime:
     """Midnight in the clinic, where the desk's and the feed's "from today on" begin."""
     return day_bounds(rules, local_today(rules, now)).start
 
@@ -70,7 +71,7 @@ def list_bookings(
 ) -> BookingPage:
     """One day's bookings, or all from today on; optionally of one status; 25 a page."""
     if day is None:
-        query = select(Booking).where(Booking.starts_at >= _start_of_today(rules, now))
+        query = select(Booking).where(Booking.starts_at >= start_of_today(rules, now))
     else:
         span = day_bounds(rules, day)
         query = select(Booking).where(Booking.starts_at >= span.start, Booking.starts_at < span.end)
@@ -96,13 +97,19 @@ def set_status(
     who: str,
     now: datetime,
     on_change: OnChange = no_follow_up,
+    seen_sequence: int | None = None,
 ) -> Booking:
     """Change the status if NEXT_STATUSES allows it; `on_change` runs in the same transaction
-    (the e-mails of a cancellation, or dropping a reminder that is no longer wanted)."""
+    (the e-mails of a cancellation, or dropping a reminder that is no longer wanted).
+    `seen_sequence`: the booking as the coordinator saw it (BookingChanged if it moved on).
+    A patient without an e-mail whose booking the clinic cancels gets a "call" task."""
     with session_scope(engine) as session:
         booking = get_booking(session, booking_id)
         if booking.status == status:
             return booking
+        if seen_sequence is not None and booking.sequence != seen_sequence:
+            session.expunge(booking)  # as it is now, still readable after the rollback
+            raise BookingChanged(booking)
         if booking.status == BookingStatus.CANCELLED:
             raise BookingNotActive
         if status not in NEXT_STATUSES[booking.status]:
@@ -112,6 +119,8 @@ def set_status(
         booking.updated_at = now
         if status == BookingStatus.CANCELLED:
             booking.cancel_reason = reason
+            if not booking.email:
+                booking.call_patient, booking.call_patient_since = "cancelled", now
         session.add(booking)
         on_change(session.connection(), booking)
         record(
@@ -146,7 +155,7 @@ def undelivered_mail(
 def upcoming_undelivered_mail(
     session: Session, *, rules: SlotRules, now: datetime
 ) -> list[tuple[OutboxMessage, Booking]]:
-    return undelivered_mail(session, since=_start_of_today(rules, now))
+    return undelivered_mail(session, since=start_of_today(rules, now))
 
 
 def bookings_in(session: Session, interval: Interval) -> list[Booking]:
@@ -236,7 +245,7 @@ def feed_bookings(
         session.exec(
             select(Booking)
             .where(Booking.status != BookingStatus.CANCELLED)
-            .where(Booking.starts_at >= _start_of_today(rules, now))
+            .where(Booking.starts_at >= start_of_today(rules, now))
             .order_by(col(Booking.starts_at))
         ).all()
     )

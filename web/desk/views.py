@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -26,12 +25,12 @@ from web.core.errors import InvalidInput
 from web.core.formats import parse_day
 from web.core.i18n import N_
 from web.core.invites import build_feed
-from web.core.models import Booking, BookingStatus
-from web.desk import accounts, audit, records
+from web.core.models import Booking
+from web.desk import accounts, audit, front_office, records
 from web.desk.devices import remember_device, trusted_device
-from web.desk.forms import BlockForm, LanguageForm, LoginForm, StatusForm
-from web.http.csrf import SecureForm, form_meta, posted_form
-from web.http.errors import error_page
+from web.desk.forms import BlockForm, LanguageForm, LoginForm
+from web.desk.front_office import KEPT, kept_fields, query_page, return_path, who
+from web.http.csrf import SecureForm, form_meta, posted_form, read_form
 from web.http.i18n import absolute, localized_path
 from web.http.ratelimit import client_address, enforce
 from web.http.responses import ics_response
@@ -39,22 +38,6 @@ from web.http.templating import render
 
 DESK_HOME = "/coordinator/"
 DESK_SESSION = "desk_session"  # the session cookie's key for the desk session id
-
-
-class RowIdConvertor(Convertor[int]):
-    """A table row's number: ASCII digits that fit a 32-bit column, else the route does not match
-    (a 404, never a database error about an out-of-range integer)."""
-
-    regex = "[1-9][0-9]{0,8}"
-
-    def convert(self, value: str) -> int:
-        return int(value)
-
-    def to_string(self, value: int) -> str:
-        return str(value)
-
-
-register_url_convertor("row_id", RowIdConvertor())
 
 
 class CoordinatorOnly:
@@ -85,22 +68,37 @@ class CoordinatorOnly:
                 target = "/coordinator/login?next=" + quote(request.url.path)
                 response: Response = RedirectResponse(target, status_code=303)
             else:
-                response = error_page(request, 403, N_("Please sign in to the coordinator's desk."))
+                response = await _session_ended(request)
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["coordinator"] = signed_in
         await self.app(scope, receive, send)
 
 
-def _who(request: Request) -> str:
-    signed_in: accounts.SignedIn = request.state.coordinator
-    return signed_in.username
-
-
 def _page(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
     return render(request, template, context, status_code=status_code)
+
+
+async def _session_ended(request: Request) -> Response:
+    """A desk form posted after the session ended: the sign-in page, saying so, with what was
+    typed carried through it (hidden fields), back to the page the form was on."""
+    try:
+        posted = await read_form(request)
+    except HTTPException:
+        posted = None
+    fields = {k: v for k, v in (posted or {}).items() if isinstance(v, str)}
+    context = {
+        "form": LoginForm(meta=form_meta(request)),
+        "next": return_path(request.url.path, fields),
+        "error": N_(
+            "Your session has ended. Please sign in again: what you typed is kept and will be "
+            "back on the page."
+        ),
+        "kept": kept_fields(fields),
+    }
+    return render(request, "desk_login.html", context, status_code=401)
 
 
 def _safe_next(value: str | None) -> str:
@@ -151,7 +149,17 @@ async def login(request: Request) -> Response:
     request.session[DESK_SESSION] = token
     if signed_in.language:
         request.session["desk_language"] = signed_in.language
-    response = RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    back_to = _safe_next(request.query_params.get("next"))
+    kept = kept_fields(
+        {
+            name.removeprefix("kept-"): value
+            for name, value in (await request.form()).items()
+            if name.startswith("kept-") and isinstance(value, str)
+        }
+    )
+    if kept:  # typed before the session ended: shown again on the page it was typed on
+        request.session[KEPT] = {"path": back_to.partition("?")[0], "fields": kept}
+    response = RedirectResponse(back_to, status_code=303)
     remember_device(response, request, username=signed_in.username, device=device)
     return response
 
@@ -192,89 +200,6 @@ async def logout(request: Request) -> Response:
     return RedirectResponse("/coordinator/login", status_code=303)
 
 
-def _query_day(request: Request) -> date | None:
-    """The desk's day filter: empty means "from today on"."""
-    raw = request.query_params.get("day") or None
-    return None if raw is None else parse_day(raw)
-
-
-def _query_page(request: Request) -> int:
-    """A page number in ASCII digits (isdigit() alone also accepts "²", which int() refuses);
-    one past the end shows the last page."""
-    raw = request.query_params.get("page") or "1"
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
-        raise InvalidInput(raw)
-    return max(1, int(raw))
-
-
-STATUSES = [s.value for s in BookingStatus]
-
-
-def bookings_page(request: Request) -> Response:
-    day = _query_day(request)
-    status = request.query_params.get("status") or None
-    if status is not None and status not in STATUSES:
-        raise InvalidInput(status)
-    clinic = request.app.state.clinic
-    with Session(request.app.state.engine) as session:
-        listing = records.list_bookings(
-            session,
-            rules=clinic.rules,
-            now=request.app.state.clock(),
-            day=day,
-            status=status,
-            page=_query_page(request),
-        )
-        undelivered = records.upcoming_undelivered_mail(
-            session, rules=clinic.rules, now=request.app.state.clock()
-        )
-    context = {
-        "listing": listing,
-        "day": day,
-        "status": status,
-        "statuses": STATUSES,
-        "undelivered": undelivered,
-    }
-    return _page(request, "desk_bookings.html", context)
-
-
-def booking_detail(
-    request: Request, form: StatusForm | None = None, status_code: int = 200
-) -> Response:
-    with Session(request.app.state.engine) as session:
-        booking = records.get_booking(session, request.path_params["booking_id"])
-        history = audit.events_for_booking(session, request.path_params["booking_id"])
-        undelivered = records.undelivered_mail(session, booking_id=booking.id)
-    form = form or StatusForm(meta=form_meta(request))
-    allowed = records.NEXT_STATUSES[booking.status]
-    form.status.choices = [c for c in form.status.choices if c.value in allowed]
-    context = {"booking": booking, "form": form, "history": history, "undelivered": undelivered}
-    return _page(request, "desk_booking.html", context, status_code=status_code)
-
-
-async def change_status(request: Request) -> Response:
-    form, valid = await posted_form(request, StatusForm)
-    if not valid:
-        return await run_in_threadpool(booking_detail, request, form, 422)
-    booking_id = request.path_params["booking_id"]
-    now, notifier = request.app.state.clock(), request.app.state.notifier
-    await run_in_threadpool(
-        records.set_status,
-        engine=request.app.state.engine,
-        booking_id=booking_id,
-        status=BookingStatus(form.status.data),
-        reason=form.reason.data or None,
-        who=_who(request),
-        now=now,
-        on_change=lambda connection, booking: (
-            notifier.cancelled(connection, booking, by_clinic=True, now=now)
-            if booking.is_cancelled
-            else notifier.closed(connection, booking)
-        ),
-    )
-    return RedirectResponse(f"/coordinator/bookings/{booking_id}", status_code=303)
-
-
 def blocks_page(
     request: Request,
     form: BlockForm | None = None,
@@ -312,7 +237,7 @@ async def add_block(request: Request) -> Response:
         engine=engine,
         interval=interval,
         reason=form.reason.data,
-        who=_who(request),
+        who=who(request),
         now=request.app.state.clock(),
     )
     return RedirectResponse("/coordinator/blocks", status_code=303)
@@ -324,7 +249,7 @@ async def remove_block(request: Request) -> Response:
         records.remove_block,
         engine=request.app.state.engine,
         block_id=request.path_params["block_id"],
-        who=_who(request),
+        who=who(request),
         now=request.app.state.clock(),
     )
     return RedirectResponse("/coordinator/blocks", status_code=303)
@@ -347,7 +272,7 @@ async def rotate_feed(request: Request) -> Response:
     await run_in_threadpool(
         records.rotate_feed_secret,
         engine=request.app.state.engine,
-        who=_who(request),
+        who=who(request),
         now=request.app.state.clock(),
     )
     return RedirectResponse("/coordinator/calendar", status_code=303)
@@ -393,7 +318,7 @@ async def export_csv(request: Request) -> Response:
         rules=clinic.rules,
         first=first,
         last=last,
-        who=_who(request),
+        who=who(request),
         now=request.app.state.clock(),
     )
     filename = f"bookings-{first}-to-{last}.csv"
@@ -408,7 +333,7 @@ async def export_csv(request: Request) -> Response:
 
 
 def audit_page(request: Request) -> Response:
-    page = _query_page(request)
+    page = query_page(request)
     with Session(request.app.state.engine) as session:
         events, total = audit.recent_events(session, page=page, per_page=50)
     context = {"events": events, "page": page, "pages": max(1, -(-total // 50))}
@@ -423,14 +348,7 @@ routes = [
     Mount(
         "/coordinator",
         routes=[
-            Route("/", bookings_page, name="desk"),
-            Route("/bookings/{booking_id:row_id}", booking_detail, name="desk_booking"),
-            Route(
-                "/bookings/{booking_id:row_id}/status",
-                change_status,
-                name="desk_status",
-                methods=["POST"],
-            ),
+            *front_office.routes,
             Route("/blocks", blocks_page, name="desk_blocks", methods=["GET"]),
             Route("/blocks", add_block, name="desk_add_block", methods=["POST"]),
             Route(

@@ -23,7 +23,7 @@ from starlette.types import Scope
 
 from web.core import formats, i18n
 from web.core.clinic import Clinic
-from web.core.next_steps import contact_plan
+from web.core.next_steps import chat_url, contact_plan
 from web.http.csrf import SecureForm, form_meta
 from web.http.i18n import absolute, localized_path, page_language, same_page_in
 
@@ -136,6 +136,14 @@ def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         return formats.short_date(day, context["lang"])
 
     @pass_context
+    def notice_date(context: Context, version: str) -> str:
+        """A privacy notice's version (its ISO date) as a date people read."""
+        try:
+            return formats.calendar_date(date.fromisoformat(version), context["lang"])
+        except ValueError:
+            return version
+
+    @pass_context
     def when(context: Context, moment: datetime) -> str:
         return formats.day_and_time(moment, zone, context["lang"])
 
@@ -144,6 +152,7 @@ def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         "long_date": long_date,
         "long_date_year": long_date_year,
         "short_date": short_date,
+        "notice_date": notice_date,
         "when": when,
     }
 
@@ -168,6 +177,7 @@ def make_templates(
         language_name=language_name,
         og_locale=og_locale,
         contact_plan=contact_plan,
+        chat_url=chat_url,
     )
     env.filters.update(
         _language_filters(zone),

@@ -12,7 +12,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +120,13 @@ class Notifier:
                 phone=formats.readable_phone,
             )
             env.globals.update(
-                clinic=self.clinic.localized(language), lang=language, contact_plan=contact_plan
+                clinic=self.clinic.localized(language),
+                lang=language,
+                contact_plan=contact_plan,
+                privacy_url=f"{self.public_url}{self.clinic.path_prefix(language)}/privacy",
+                notice_date=lambda version: formats.calendar_date(
+                    date.fromisoformat(version), language
+                ),
             )
             self._environments[language] = env
         return self._environments[language]
@@ -137,10 +143,20 @@ class Notifier:
         _write(connection, rows)
 
     def rescheduled(
-        self, connection: Connection, booking: Booking, *, now: datetime, previous_start: datetime
+        self,
+        connection: Connection,
+        booking: Booking,
+        *,
+        now: datetime,
+        previous_start: datetime,
+        by_clinic: bool = False,
+        message: str | None = None,
     ) -> None:
+        """`by_clinic`: the desk moved it, with an optional `message` to the patient."""
         _drop_reminders(connection, booking)
-        moved = {"previous_start": previous_start.isoformat()}
+        moved: dict[str, Any] = {"previous_start": previous_start.isoformat()}
+        if by_clinic:
+            moved |= {"moved_by_clinic": True, "message": message}
         rows = []
         if booking.email:
             rows.append(self._row(booking, "rescheduled", now=now, context=moved))
@@ -244,6 +260,8 @@ class Notifier:
         context: dict[str, Any] = {
             "booking": booking,
             "previous_start": datetime.fromisoformat(previous) if previous else None,
+            "moved_by_clinic": bool(extra.get("moved_by_clinic")),
+            "clinic_message": extra.get("message"),
         }
         if message.kind == "alert":
             language = self.clinic.default_language

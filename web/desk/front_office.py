@@ -1,0 +1,589 @@
+"""The coordinator's front office: the day and the week, finding a patient, a booking's page
+(its notes, the "call the patient" task, the same patient's other bookings), booking a caller
+and moving a booking. Each handler parses, calls desk/front_desk.py or the core, renders one
+template; the data work is there.
+
+What the coordinator typed is never lost: a booking changed meanwhile (by another coordinator or
+by the patient) answers with the booking as it is now and the form as it was sent, and a session
+that ended keeps the typed text through the sign-in (see `kept_fields`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from web.core import bookings
+from web.core.clinic import Clinic
+from web.core.errors import BookingChanged, InvalidInput, InvalidSlot, SlotUnavailable
+from web.core.formats import format_start, parse_day, parse_start
+from web.core.i18n import N_
+from web.core.models import Booking, BookingStatus
+from web.core.schedule import Slot, is_on_grid, local_today
+from web.desk import agenda, audit, convertors, front_desk, records
+from web.desk.forms import CallerForm, ChangeStatusForm, MoveForm, NoteForm, SeenForm
+from web.http.csrf import SecureForm, form_meta, posted_form
+from web.http.fields import SINGLE_LINE_CONTROLS
+from web.http.i18n import absolute
+from web.http.picker import PICKER_PARTS, make_picker
+from web.http.templating import language_name, render
+
+TAKEN = N_("That time is no longer free: someone has just booked it. Please choose another.")
+FORM_REFUSED = N_("This form could not be accepted. Please open it again from the day view.")
+# Where a POST that could not be carried out (a session that ended) sends the coordinator back
+# to: the page its form was on.
+KEPT = "desk_kept"
+KEPT_FIELDS_MAX = 20
+KEPT_VALUE_MAX = 600
+
+
+def who(request: Request) -> str:
+    username: str = request.state.coordinator.username
+    return username
+
+
+def _clinic(request: Request) -> Clinic:
+    clinic: Clinic = request.app.state.clinic
+    return clinic
+
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock()
+    return now
+
+
+def _day_param(request: Request) -> date:
+    raw = request.query_params.get("day")
+    return local_today(_clinic(request).rules, _now(request)) if not raw else parse_day(raw)
+
+
+# --- The day and the week ---------------------------------------------------------------------
+
+
+def day_view(request: Request) -> Response:
+    """The clinic's day (today by default): every slot, who is next, what needs an outcome."""
+    day = _day_param(request)
+    clinic = _clinic(request)
+    with Session(request.app.state.engine) as session:
+        (shown,) = agenda.days(session, rules=clinic.rules, now=_now(request), wanted=[day])
+        calls = front_desk.calls_to_make(session)
+        undelivered = records.upcoming_undelivered_mail(
+            session, rules=clinic.rules, now=_now(request)
+        )
+    context = {
+        **_agenda_context(request, "day", day, step=timedelta(days=1)),
+        "agenda": [shown],
+        "calls": calls,
+        "undelivered": undelivered,
+    }
+    return render(request, "desk_day.html", context, partial="_agenda.html")
+
+
+def _agenda_context(request: Request, view: str, day: date, *, step: timedelta) -> dict[str, Any]:
+    return {
+        "view": view,
+        "day": day,
+        "previous": day - step,
+        "following": day + step,
+        "today": local_today(_clinic(request).rules, _now(request)),
+        "now": _now(request),
+    }
+
+
+def week_view(request: Request) -> Response:
+    day = _day_param(request)
+    clinic = _clinic(request)
+    week = agenda.week_of(day)
+    with Session(request.app.state.engine) as session:
+        days = agenda.days(session, rules=clinic.rules, now=_now(request), wanted=week)
+    context = {
+        **_agenda_context(request, "week", day, step=timedelta(days=7)),
+        "agenda": [d for d in days if d.is_working or d.booked],
+        "calls": [],
+        "undelivered": [],
+    }
+    return render(request, "desk_day.html", context, partial="_agenda.html")
+
+
+# --- Finding a patient ------------------------------------------------------------------------
+
+STATUSES = [s.value for s in BookingStatus]
+
+
+def query_page(request: Request) -> int:
+    """A page number in ASCII digits (isdigit() alone also accepts "²", which int() refuses)."""
+    raw = request.query_params.get("page") or "1"
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+        raise InvalidInput(raw)
+    return max(1, int(raw))
+
+
+def _search(request: Request) -> front_desk.Search:
+    params = request.query_params
+    status = params.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(status)
+    first = parse_day(params["from"]) if params.get("from") else None
+    last = parse_day(params["to"]) if params.get("to") else None
+    # "day" is the older filter of this page: one day is a range of one.
+    if params.get("day"):
+        first = last = parse_day(params["day"])
+    text = (params.get("q") or "").strip()[:120]
+    if SINGLE_LINE_CONTROLS.search(text):  # never a thing anyone searches for; NUL breaks SQL
+        raise InvalidInput(text)
+    return front_desk.Search(text=text, first=first, last=last, status=status)
+
+
+def find_page(request: Request) -> Response:
+    search = _search(request)
+    clinic = _clinic(request)
+    with Session(request.app.state.engine) as session:
+        listing = front_desk.find(
+            session,
+            rules=clinic.rules,
+            now=_now(request),
+            search=search,
+            phone_region=clinic.phone_region,
+            page=query_page(request),
+        )
+    context = {"listing": listing, "search": search, "statuses": STATUSES}
+    return render(request, "desk_bookings.html", context)
+
+
+# --- A booking's page -------------------------------------------------------------------------
+
+
+def _kept(request: Request) -> dict[str, str]:
+    """What the coordinator had typed when their session ended, for this page (once)."""
+    kept = request.session.get(KEPT)
+    if not isinstance(kept, dict) or kept.get("path") != request.url.path:
+        return {}
+    request.session.pop(KEPT, None)
+    fields = kept.get("fields")
+    return {str(k): str(v) for k, v in fields.items()} if isinstance(fields, dict) else {}
+
+
+def _seen(form: SeenForm, booking: Booking) -> None:
+    """The booking as this page shows it, to compare with when the form comes back."""
+    form.seen.data = booking.sequence
+    form.seen.raw_data = [str(booking.sequence)]  # what the field renders when it was posted
+    form.seen_status.data = booking.status
+    form.seen_start.data = format_start(booking.start)
+
+
+def _changes(form: SeenForm, booking: Booking) -> list[dict[str, Any]]:
+    """What changed between the page the coordinator saw and the booking now."""
+    found: list[dict[str, Any]] = []
+    if form.seen_status.data and form.seen_status.data != booking.status:
+        found.append({"what": "status", "before": form.seen_status.data, "now": booking.status})
+    try:
+        before = parse_start(form.seen_start.data) if form.seen_start.data else None
+    except InvalidInput:
+        before = None
+    if before is not None and before != booking.start:
+        found.append({"what": "time", "before": before, "now": booking.start})
+    return found
+
+
+def booking_page(
+    request: Request,
+    *,
+    status_form: ChangeStatusForm | None = None,
+    note_form: NoteForm | None = None,
+    changed: list[dict[str, Any]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    booking_id: int = request.path_params["booking_id"]
+    with Session(request.app.state.engine) as session:
+        booking = records.get_booking(session, booking_id)
+        history = audit.events_for_booking(session, booking_id)
+        undelivered = records.undelivered_mail(session, booking_id=booking.id)
+        notes = front_desk.notes_for(session, booking_id)
+        others = front_desk.same_patient(session, booking)
+    kept = _kept(request)
+    if status_form is None:
+        status_form = ChangeStatusForm(meta=form_meta(request), data=kept or None)
+    if note_form is None:
+        note_form = NoteForm(meta=form_meta(request), data={"text": kept.get("text")})
+    if changed is not None or status_form.seen.data is None:
+        _seen(status_form, booking)  # a conflict shows the booking now: the next save is on it
+    allowed = records.NEXT_STATUSES[booking.status]
+    status_form.status.choices = [c for c in status_form.status.choices if c.value in allowed]
+    ledger: bookings.Ledger = request.app.state.ledger
+    manage_path = _clinic(request).path_prefix(booking.language) + request.app.url_path_for(
+        "booking_page", token=ledger.manage_token(booking)
+    )
+    context = {
+        "booking": booking,
+        "form": status_form,
+        "note_form": note_form,
+        "history": history,
+        "undelivered": undelivered,
+        "notes": notes,
+        "others": others,
+        "changed": changed,
+        "kept": bool(kept),
+        "saved": request.query_params.get("saved"),
+        "manage_url": absolute(request, manage_path),
+        "can_move": booking.status == BookingStatus.CONFIRMED and booking.ends_at > _now(request),
+    }
+    return render(request, "desk_booking.html", context, status_code=status_code)
+
+
+def _saved(request: Request, booking_id: int, what: str) -> Response:
+    """After a save: the booking's page, with focus on the "saved" message."""
+    return RedirectResponse(f"/coordinator/bookings/{booking_id}?saved={what}", status_code=303)
+
+
+async def change_status(request: Request) -> Response:
+    form, valid = await posted_form(request, ChangeStatusForm)
+    if not valid:
+        return await run_in_threadpool(booking_page, request, status_form=form, status_code=422)
+    booking_id = request.path_params["booking_id"]
+    now, notifier = _now(request), request.app.state.notifier
+    try:
+        await run_in_threadpool(
+            records.set_status,
+            engine=request.app.state.engine,
+            booking_id=booking_id,
+            status=BookingStatus(form.status.data),
+            reason=form.reason.data or None,
+            who=who(request),
+            now=now,
+            seen_sequence=form.seen.data,
+            on_change=lambda connection, booking: (
+                notifier.cancelled(connection, booking, by_clinic=True, now=now)
+                if booking.is_cancelled
+                else notifier.closed(connection, booking)
+            ),
+        )
+    except BookingChanged as changed:
+        return await run_in_threadpool(_conflict, request, form, changed)
+    return _saved(request, booking_id, "status")
+
+
+def _conflict(request: Request, form: ChangeStatusForm, changed: BookingChanged) -> Response:
+    booking = changed.booking
+    assert isinstance(booking, Booking)
+    return booking_page(request, status_form=form, changed=_changes(form, booking), status_code=409)
+
+
+async def add_note(request: Request) -> Response:
+    form, valid = await posted_form(request, NoteForm)
+    booking_id = request.path_params["booking_id"]
+    if not valid:
+        return await run_in_threadpool(booking_page, request, note_form=form, status_code=422)
+    await run_in_threadpool(
+        front_desk.add_note,
+        engine=request.app.state.engine,
+        booking_id=booking_id,
+        text=form.text.data,
+        who=who(request),
+        now=_now(request),
+    )
+    return _saved(request, booking_id, "note")
+
+
+async def patient_called(request: Request) -> Response:
+    await posted_form(request, SecureForm)
+    booking_id = request.path_params["booking_id"]
+    await run_in_threadpool(
+        front_desk.patient_called,
+        engine=request.app.state.engine,
+        booking_id=booking_id,
+        who=who(request),
+        now=_now(request),
+    )
+    return _saved(request, booking_id, "called")
+
+
+# --- Booking a caller -------------------------------------------------------------------------
+
+
+def _desk_slots(request: Request) -> dict[date, list[Slot]]:
+    """The free slots by the desk's rules: inside the minimum notice too, never begun."""
+    rules = _clinic(request).rules.for_desk()
+    by_day: dict[date, list[Slot]] = request.app.state.availability.by_day(rules, _now(request))
+    return by_day
+
+
+def _slot_start(request: Request, raw: str | None) -> datetime:
+    start = parse_start(raw)
+    if not is_on_grid(_clinic(request).rules, start):
+        raise InvalidSlot(raw)
+    return start
+
+
+def _day_of(request: Request, start: datetime) -> date:
+    return start.astimezone(_clinic(request).rules.time_zone).date()
+
+
+def new_booking(
+    request: Request, *, day: date | None = None, message: str | None = None, status_code: int = 200
+) -> Response:
+    """Step 1: a free time, from the same picker the patients use."""
+    raw = request.query_params.get("day")
+    picker = make_picker(
+        _desk_slots(request),
+        day or (parse_day(raw) if raw else None),
+        day_url=request.app.url_path_for("desk_new"),
+        slot_action=request.app.url_path_for("desk_new_form"),
+    )
+    context = {"picker": picker, "message": message}
+    return render(
+        request,
+        "desk_new.html",
+        context,
+        partial="_picker.html",
+        parts=PICKER_PARTS,
+        status_code=status_code,
+    )
+
+
+def _caller_form(request: Request, formdata: Any = None, **data: Any) -> CallerForm:
+    clinic = _clinic(request)
+    return CallerForm(
+        formdata,
+        meta=form_meta(request),
+        channels=clinic.channels,
+        phone_region=clinic.phone_region,
+        languages={code: language_name(code) for code in clinic.languages},
+        data=data or None,
+    )
+
+
+def _render_caller_form(
+    request: Request,
+    form: CallerForm,
+    start: datetime,
+    *,
+    status_code: int = 200,
+    message: str | None = None,
+) -> Response:
+    context = {
+        "form": form,
+        "start": start,
+        "end": start + _clinic(request).rules.slot_length,
+        "message": message,
+        "kept": False,
+    }
+    return render(request, "desk_new_form.html", context, status_code=status_code)
+
+
+def new_booking_form(request: Request) -> Response:
+    """Step 2: the caller's details, for a time that is free now."""
+    start = _slot_start(request, request.query_params.get("start"))
+    free = any(slot.start == start for slots in _desk_slots(request).values() for slot in slots)
+    if not free:
+        return new_booking(request, day=_day_of(request, start), message=TAKEN, status_code=409)
+    kept = _kept(request)
+    form = _caller_form(request, **{k: v for k, v in kept.items() if k not in ("start", "key")})
+    form.start.data = format_start(start)
+    form.key.data = kept.get("key") or bookings.new_token()
+    response = _render_caller_form(request, form, start)
+    return response
+
+
+async def book_caller(request: Request) -> Response:
+    clinic = _clinic(request)
+    form, valid = await posted_form(
+        request,
+        CallerForm,
+        channels=clinic.channels,
+        phone_region=clinic.phone_region,
+        languages={code: language_name(code) for code in clinic.languages},
+    )
+    start = _slot_start(request, form.start.data)
+    if not form.has_valid_key:
+        raise HTTPException(400, FORM_REFUSED)
+    if not valid:
+        return _render_caller_form(request, form, start, status_code=422)
+    ledger: bookings.Ledger = request.app.state.ledger
+    now, notifier = _now(request), request.app.state.notifier
+    patient = form.patient(form.language.data)
+    try:
+        booking = await run_in_threadpool(
+            front_desk.book_caller,
+            ledger=ledger,
+            now=now,
+            start=start,
+            patient=patient,
+            form_key=form.key.data,
+            who=who(request),
+            on_booked=lambda connection, booking: notifier.booked(connection, booking, now=now),
+        )
+    except SlotUnavailable:
+        return _render_caller_form(request, form, start, status_code=409, message=TAKEN)
+    assert booking.id is not None
+    return _saved(request, booking.id, "booked")
+
+
+# --- Moving a booking -------------------------------------------------------------------------
+
+
+def _movable(request: Request) -> Booking:
+    with Session(request.app.state.engine) as session:
+        return records.get_booking(session, request.path_params["booking_id"])
+
+
+def move_page(
+    request: Request, *, day: date | None = None, message: str | None = None, status_code: int = 200
+) -> Response:
+    """Step 1 of a move: the new time, from the same picker."""
+    booking = _movable(request)
+    booking_id = request.path_params["booking_id"]
+    raw = request.query_params.get("day")
+    wanted = day or (parse_day(raw) if raw else _day_of(request, booking.start))
+    picker = make_picker(
+        _desk_slots(request),
+        wanted,
+        day_url=request.app.url_path_for("desk_move", booking_id=booking_id),
+        slot_action=request.app.url_path_for("desk_move_confirm", booking_id=booking_id),
+    )
+    context = {"picker": picker, "booking": booking, "message": message}
+    return render(
+        request,
+        "desk_move.html",
+        context,
+        partial="_picker.html",
+        parts=PICKER_PARTS,
+        status_code=status_code,
+    )
+
+
+def move_confirm(
+    request: Request,
+    *,
+    form: MoveForm | None = None,
+    changed: list[dict[str, Any]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Step 2: the old and the new time side by side, an optional message, and confirm."""
+    booking = _movable(request)
+    if form is None:
+        start = _slot_start(request, request.query_params.get("start"))
+        form = MoveForm(meta=form_meta(request), data=_kept(request) or None)
+        form.start.data = format_start(start)
+    else:
+        start = _slot_start(request, form.start.data)
+    if form.seen.data is None or changed is not None:
+        _seen(form, booking)
+    context = {
+        "booking": booking,
+        "form": form,
+        "start": start,
+        "end": start + _clinic(request).rules.slot_length,
+        "changed": changed,
+    }
+    return render(request, "desk_move_confirm.html", context, status_code=status_code)
+
+
+async def move_booking(request: Request) -> Response:
+    form, valid = await posted_form(request, MoveForm)
+    start = _slot_start(request, form.start.data)
+    if not valid or form.seen.data is None:
+        return await run_in_threadpool(move_confirm, request, form=form, status_code=422)
+    booking_id = request.path_params["booking_id"]
+    now, notifier = _now(request), request.app.state.notifier
+    before = await run_in_threadpool(_movable, request)
+    try:
+        await run_in_threadpool(
+            front_desk.move_booking,
+            ledger=request.app.state.ledger,
+            now=now,
+            booking_id=booking_id,
+            start=start,
+            seen_sequence=form.seen.data,
+            who=who(request),
+            on_moved=lambda connection, booking: notifier.rescheduled(
+                connection,
+                booking,
+                now=now,
+                previous_start=before.start,
+                by_clinic=True,
+                message=form.message.data,
+            ),
+        )
+    except BookingChanged as changed:
+        booking = changed.booking
+        assert isinstance(booking, Booking)
+        found = _changes(form, booking)
+        return await run_in_threadpool(
+            move_confirm, request, form=form, changed=found, status_code=409
+        )
+    except SlotUnavailable:
+        day = _day_of(request, start)
+        return await run_in_threadpool(move_page, request, day=day, message=TAKEN, status_code=409)
+    return _saved(request, booking_id, "moved")
+
+
+# --- A session that ended ---------------------------------------------------------------------
+
+
+def kept_fields(fields: dict[str, str]) -> dict[str, str]:
+    """The typed values worth keeping through a sign-in (never a token or a password)."""
+    kept: dict[str, str] = {}
+    for name, value in fields.items():
+        if name in ("csrf_token", "password", "username") or len(kept) >= KEPT_FIELDS_MAX:
+            continue
+        kept[name[:40]] = value[:KEPT_VALUE_MAX]
+    return kept
+
+
+def return_path(path: str, fields: dict[str, str]) -> str:
+    """The page a desk form was on, from the address it posted to."""
+    parts = path.rstrip("/").split("/")
+    # /coordinator/bookings/<id>/<action>: the booking's page (a move: its confirmation page)
+    if len(parts) == 5 and parts[2] == "bookings" and parts[3].isdigit():
+        if parts[4] == "move" and fields.get("start"):
+            return f"/coordinator/bookings/{parts[3]}/move/confirm?start={fields['start']}"
+        return f"/coordinator/bookings/{parts[3]}"
+    if path.rstrip("/") == "/coordinator/new" and fields.get("start"):
+        return f"/coordinator/new/details?start={fields['start']}"
+    return "/coordinator/"
+
+
+assert convertors  # registers {booking_id:row_id}
+
+routes = [
+    Route("/", day_view, name="desk"),
+    Route("/week", week_view, name="desk_week"),
+    Route("/bookings", find_page, name="desk_find"),
+    Route("/bookings/{booking_id:row_id}", booking_page, name="desk_booking"),
+    Route(
+        "/bookings/{booking_id:row_id}/status",
+        change_status,
+        name="desk_status",
+        methods=["POST"],
+    ),
+    Route("/bookings/{booking_id:row_id}/notes", add_note, name="desk_note", methods=["POST"]),
+    Route(
+        "/bookings/{booking_id:row_id}/called",
+        patient_called,
+        name="desk_called",
+        methods=["POST"],
+    ),
+    Route("/bookings/{booking_id:row_id}/move", move_page, name="desk_move", methods=["GET"]),
+    Route(
+        "/bookings/{booking_id:row_id}/move",
+        move_booking,
+        name="desk_move_submit",
+        methods=["POST"],
+    ),
+    Route(
+        "/bookings/{booking_id:row_id}/move/confirm",
+        move_confirm,
+        name="desk_move_confirm",
+        methods=["GET"],
+    ),
+    Route("/new", new_booking, name="desk_new", methods=["GET"]),
+    Route("/new", book_caller, name="desk_book", methods=["POST"]),
+    Route("/new/details", new_booking_form, name="desk_new_form", methods=["GET"]),
+]
