@@ -39,6 +39,7 @@ from bench.server import Served, uvicorn_serving  # noqa: E402
 from web.cli import migrate  # noqa: E402
 from web.core.db import make_engine  # noqa: E402
 from web.core.models import Booking, BookingStatus  # noqa: E402
+from web.desk.accounts import save_coordinator  # noqa: E402
 
 LUA = Path(__file__).with_name("wrk_report.lua")
 GET_CONNECTIONS = 16
@@ -74,7 +75,7 @@ def clinic_profile(directory: Path, *, horizon_days: int) -> Path:
 
 def wrk(served: Served, path: str, *, connections: int, duration: int, env: dict) -> Result:
     command = [
-        "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+        "wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
         "-s", str(LUA), served.base + path,
     ]  # fmt: skip
     before = served.cpu_seconds()
@@ -155,6 +156,76 @@ def add_bookings(url: str, count: int, starts: list[str], rng: random.Random) ->
     engine.dispose()
 
 
+DESK_BOOKINGS = 100_000
+DESK_PASSWORD = "a long benchmark password"  # noqa: S105  (a throwaway benchmark account)
+FIRST_NAMES = ["Олена", "Ганна", "Петро", "Ярина", "Остап", "Iryna", "Taras", "Mykola", "Софія"]
+LAST_NAMES = ["Коваленко", "Шевчук", "Бондар", "Ткаченко", "Kovalchuk", "Melnyk", "Мороз"]
+
+
+def add_desk_history(url: str, count: int, rng: random.Random, now: datetime) -> None:
+    """`count` bookings as the clinic would hold them (one per slot, weekdays 09:30-15:00 Kyiv):
+    every slot of the next three weeks booked, and the rest spread over the years before, as
+    far back as it takes; varied names, phones and outcomes."""
+    engine = make_engine(url)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    slots_of = [(7, 30), (8, 0), (8, 30), (9, 0), (9, 30), (10, 0), (10, 30), (11, 0), (11, 30),
+                (12, 0), (12, 30)]  # UTC in winter; near enough for a benchmark  # fmt: skip
+    starts: list[datetime] = []
+    day = today + timedelta(days=21)
+    while len(starts) < count:
+        if day.weekday() < 5:
+            starts += [day.replace(hour=h, minute=m) for h, m in slots_of]
+        day -= timedelta(days=1)
+    statuses = [BookingStatus.DONE.value] * 8 + [BookingStatus.CANCELLED.value, "no_show"]
+    rows = []
+    for start in starts[:count]:
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        status = rng.choice(statuses) if start < now else BookingStatus.CONFIRMED.value
+        rows.append(
+            {
+                "starts_at": start, "ends_at": start + timedelta(minutes=30), "seat": 0,
+                "status": status, "patient_name": name, "name_folded": name.casefold(),
+                "phone": f"+38067{rng.randrange(10**7):07d}", "channel": "Zoom", "language": "uk",
+                "consent_at": now, "token_hash": secrets.token_hex(32),
+                "uid": secrets.token_hex(16), "sequence": 0, "created_at": now, "updated_at": now,
+            }
+        )  # fmt: skip
+    with engine.begin() as connection:
+        for chunk in range(0, len(rows), 5000):
+            connection.execute(insert(Booking), rows[chunk : chunk + 5000])
+    save_coordinator(engine=engine, username="bench", password=DESK_PASSWORD, now=now)
+    engine.dispose()
+
+
+def desk_cookie(base: str) -> str:
+    with httpx.Client(base_url=base) as desk:
+        page = desk.get("/coordinator/login").text
+        csrf = re.search(r'name="csrf_token" [^>]*value="([^"]+)"', page).group(1)
+        signed = desk.post(
+            "/coordinator/login",
+            data={"csrf_token": csrf, "username": "bench", "password": DESK_PASSWORD},
+        )
+        assert signed.status_code == 303, signed.status_code
+        return "; ".join(f"{name}={value}" for name, value in desk.cookies.items())
+
+
+def _desk_views(url: str, env: dict, load: dict, rng: random.Random) -> list:
+    """One coordinator (one connection) on a database holding DESK_BOOKINGS bookings."""
+    add_desk_history(url, DESK_BOOKINGS, rng, datetime.now(UTC))
+    targets = {
+        "day view": "/coordinator/",
+        "week view": "/coordinator/week",
+        "search by a part of a name": "/coordinator/bookings?q=%D0%BA%D0%BE%D0%B2%D0%B0%D0%BB",
+        "search by a phone number": "/coordinator/bookings?q=067+123+45+67",
+    }
+    with uvicorn_serving(url, env) as app:
+        cookie = {"BENCH_COOKIE": desk_cookie(app.base)}
+        return [
+            (name, wrk(app, path, connections=1, env=cookie, **load))
+            for name, path in targets.items()
+        ]
+
+
 def fresh_sqlite(directory: Path, name: str) -> str:
     url = f"sqlite:///{directory / f'{name}.db'}"
     migrate(url)
@@ -169,7 +240,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--only",
-        choices=("pages", "booking", "horizons"),
+        choices=("pages", "booking", "horizons", "desk"),
         help="run one part (while working on it; the README's table comes from a whole run)",
     )
     args = parser.parse_args()
@@ -189,15 +260,20 @@ def main() -> int:
             "OUTBOX_IN_WEB": "false",
             "WEB_CONCURRENCY": "1",
         }
-        wanted = {args.only} if args.only else {"pages", "booking", "horizons"}
-        rows, horizon = [], []
+        wanted = {args.only} if args.only else {"pages", "booking", "horizons", "desk"}
+        rows, horizon, desk = [], [], []
         if "pages" in wanted:
             rows += _compare_pages(url, env, directory, load)
         if "booking" in wanted:
             rows.append(_compare_booking(url, env, directory, load, seed))
         if "horizons" in wanted:
             horizon = _horizons(directory, env, load, rng)
+        if "desk" in wanted:
+            desk_url = fresh_sqlite(directory, "desk") if not args.database_url else url
+            desk = _desk_views(desk_url, env, load, rng)
     print_report(rows, horizon, args, seed, url.split(":", 1)[0])
+    if desk:
+        _print_desk(desk)
     return 0
 
 
@@ -337,6 +413,26 @@ def _print_horizons(horizon: list) -> None:
         f"\nCPU at 180 days / at 21 days: {long / short:.2f} (linear would be at most "
         f"{180 / 21:.2f}): {'linear' if long / short <= 180 / 21 else 'worse than linear'}"
     )
+
+
+DESK_GOAL_MS = 20.0
+
+
+def _print_desk(desk: list) -> None:
+    print(
+        f"\nThe desk for one coordinator (one connection) with {DESK_BOOKINGS:,} bookings stored "
+        f"(goal: at most {DESK_GOAL_MS:g} ms a request):\n"
+    )
+    print("| view | req/s | mean ms | p50 / p95 / p99 ms | CPU ms/req | met |")
+    print("|---|---|---|---|---|---|")
+    for name, result in desk:
+        mean = 1000 / result.rps if result.rps else float("inf")
+        print(
+            f"| {name} | {result.rps:,.0f} | {mean:.1f} | {result.p50:.1f} / {result.p95:.1f} / "
+            f"{result.p99:.1f} | {result.cpu_ms:.2f} | {'yes' if mean <= DESK_GOAL_MS else 'no'} |"
+        )
+        if result.bad:
+            print(f"| ↳ {result.bad} bad answers | |||||")
 
 
 if __name__ == "__main__":

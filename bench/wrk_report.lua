@@ -51,6 +51,9 @@ request = function()
     local start = starts[math.random(1, #starts)]
     return wrk.format("POST", nil, headers, prefix .. "&start=" .. start .. "&key=" .. token())
   end
+  if cookie then
+    headers["Cookie"] = cookie  -- a signed-in coordinator's desk session
+  end
   return wrk.format("GET", nil, headers, nil)
 end
 

@@ -47,12 +47,29 @@ def every_page(client) -> dict[str, str]:
         "/coordinator/login",
         data={"csrf_token": csrf_from(login), "username": "vnu", "password": "a long password!"},
     )
-    grab("desk-bookings", "/coordinator/")
-    grab(
-        "desk-booking",
-        "/coordinator/bookings/"
-        + re.search(r"/coordinator/bookings/(\d+)", pages["desk-bookings"]).group(1),
+    day = start[:10]
+    grab("desk-day", f"/coordinator/?day={day}")
+    grab("desk-today", "/coordinator/")
+    grab("desk-week", f"/coordinator/week?day={day}")
+    grab("desk-bookings", "/coordinator/bookings")
+    grab("desk-find", "/coordinator/bookings?q=kov&from=2026-11-01&to=2026-12-31")
+    booking = "/coordinator/bookings/" + re.search(
+        r"/coordinator/bookings/(\d+)", pages["desk-day"]
+    ).group(1)
+    page = grab("desk-booking", booking)
+    client.post(f"{booking}/notes", data={"csrf_token": csrf_from(page), "text": "Viber"})
+    grab("desk-booking-saved", f"{booking}?saved=note")
+    free = re.findall(r'name="start" value="([^"]+)"', grab("desk-new", "/coordinator/new"))[0]
+    new_form = grab("desk-new-form", f"/coordinator/new/details?start={free}")
+    errors = client.post(
+        "/coordinator/new",
+        data={"csrf_token": csrf_from(new_form), "start": free, "key": "k" * 43},
     )
+    assert errors.status_code == 422
+    pages["desk-new-form-errors"] = errors.text
+    grab("desk-move", f"{booking}/move")
+    later = re.findall(r'name="start" value="([^"]+)"', pages["desk-move"])[-1]
+    grab("desk-move-confirm", f"{booking}/move/confirm?start={later}")
     blocks = grab("desk-blocks", "/coordinator/blocks")
     warning = client.post(
         "/coordinator/blocks",

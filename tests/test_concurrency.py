@@ -15,7 +15,14 @@ import httpx2 as httpx
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.conftest import BACKENDS, DEFAULT_NOW, csrf_from, drop_postgres_database, fresh_database
+from tests.conftest import (
+    BACKENDS,
+    DEFAULT_NOW,
+    csrf_from,
+    drop_postgres_database,
+    fresh_database,
+    hidden_value,
+)
 from tests.live_server import running_server
 from web.cli import migrate
 from web.core.db import make_engine
@@ -176,3 +183,90 @@ def test_twenty_simultaneous_wrong_passwords_check_at_most_the_limit(server):
         for client in clients:
             client.close()
         engine.dispose()
+
+
+# --- Issue 22: the desk races the patients through the same unique index ----------------------
+
+
+def signed_in_desk(base: str, url: str) -> httpx.Client:
+    engine = make_engine(url)
+    save_coordinator(engine=engine, username="desk", password=DESK_PASSWORD, now=DEFAULT_NOW)
+    engine.dispose()
+    desk = httpx.Client(base_url=base, timeout=60)
+    page = desk.get("/coordinator/login").text
+    signed = desk.post(
+        "/coordinator/login",
+        data={"csrf_token": csrf_from(page), "username": "desk", "password": DESK_PASSWORD},
+    )
+    assert signed.status_code == 303
+    return desk
+
+
+def desk_form(desk: httpx.Client, start: str) -> dict[str, str]:
+    html = desk.get(f"/coordinator/new/details?start={start}").text
+    return {
+        "csrf_token": csrf_from(html),
+        "key": hidden_value(html, "key"),
+        "start": start,
+        "name": "Desk Caller",
+        "phone": "0671234567",
+        "channel": "Zoom",
+        "language": "en",
+        "consent": "y",
+    }
+
+
+def test_a_desk_booking_and_twenty_patients_race_for_the_last_seat(server):
+    base, url = server
+    desk = signed_in_desk(base, url)
+    clients = [httpx.Client(base_url=base, timeout=60) for _ in range(RACERS)]
+    try:
+        start = slots_ahead(clients[0], 1)[0]
+        forms = [booking_form(client, start) for client in clients]
+        desk_fields = desk_form(desk, start)
+        calls = [lambda: desk.post("/coordinator/new", data=desk_fields)]
+        calls += [
+            lambda c=client, f=form: c.post(
+                "/consultation/book", data={**f, "key": secrets.token_urlsafe(32)}
+            )
+            for client, form in zip(clients, forms, strict=True)
+        ]
+        responses = race(calls)
+    finally:
+        for client in [desk, *clients]:
+            client.close()
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [303] + [409] * RACERS, statuses
+    assert count_active(url, start) == 1 and count_active(url) == 1
+
+
+def test_a_desk_move_and_a_patient_booking_race_for_one_seat(server):
+    base, url = server
+    desk = signed_in_desk(base, url)
+    patient = httpx.Client(base_url=base, timeout=60)
+    try:
+        start, target = slots_ahead(patient, 2)
+        made = desk.post("/coordinator/new", data=desk_form(desk, start))
+        booking_path = made.headers["location"].partition("?")[0]
+        confirm = desk.get(f"{booking_path}/move/confirm?start={target}").text
+        move = {
+            "csrf_token": csrf_from(confirm),
+            "start": target,
+            "seen": hidden_value(confirm, "seen"),
+        }
+        form = {**booking_form(patient, target), "key": secrets.token_urlsafe(32)}
+        responses = race(
+            [
+                lambda: desk.post(f"{booking_path}/move", data=move),
+                lambda: patient.post("/consultation/book", data=form),
+            ]
+        )
+    finally:
+        desk.close()
+        patient.close()
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [303, 409], statuses
+    assert count_active(url, target) == 1
+    desk_won = responses[0].status_code == 303
+    assert count_active(url, start) == (0 if desk_won else 1)  # moved, or left where it was
+    assert count_active(url) == (1 if desk_won else 2)

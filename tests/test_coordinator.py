@@ -25,6 +25,9 @@ from web.settings import PROJECT_ROOT
 PASSWORD = "correct horse battery staple"
 GET_ROUTES = [
     "/coordinator/",
+    "/coordinator/week",
+    "/coordinator/bookings",
+    "/coordinator/new",
     "/coordinator/bookings/1",
     "/coordinator/blocks",
     "/coordinator/calendar",
@@ -32,6 +35,10 @@ GET_ROUTES = [
 ]
 POST_ROUTES = [
     "/coordinator/bookings/1/status",
+    "/coordinator/bookings/1/notes",
+    "/coordinator/bookings/1/called",
+    "/coordinator/bookings/1/move",
+    "/coordinator/new",
     "/coordinator/blocks",
     "/coordinator/blocks/1/delete",
     "/coordinator/calendar/rotate",
@@ -98,7 +105,9 @@ def test_every_desk_page_sends_anonymous_visitors_to_sign_in(client, path):
 def test_every_desk_action_refuses_anonymous_posts(client, path):
     page = client.get("/coordinator/login")
     response = client.post(path, data={"csrf_token": csrf_from(page.text), "status": "done"})
-    assert response.status_code == 403
+    # The desk's sign-in page, saying the session has ended; nothing was done.
+    assert response.status_code == 401 and "Your session has ended" in response.text
+    assert 'action="/coordinator/login?next=' in response.text
 
 
 def test_wrong_password_is_refused(client, account, engine):
@@ -186,14 +195,15 @@ def test_create_coordinator_command(database_url, engine):
 
 def test_desk_lists_bookings_with_contact_details(desk, engine):
     token_of(book(desk, "2026-12-01T08:30:00Z"))
-    page = desk.get("/coordinator/")
-    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
-    text = page.text
-    assert "Olena Kovalenko" in text
-    assert 'href="tel:+380671234567"' in text and "+380 67 123 4567" in text
-    assert "olena@example.com" in text and "Viber" in text
-    assert "Twitching around the left eye" in text and "confirmed" in text
-    assert "Tue 1 Dec 10:30" in text  # clinic time
+    for path in ("/coordinator/?day=2026-12-01", "/coordinator/bookings"):
+        page = desk.get(path)
+        assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+        text = page.text
+        assert "Olena Kovalenko" in text
+        assert 'href="tel:+380671234567"' in text and "+380 67 123 4567" in text
+        assert "olena@example.com" in text and "Viber" in text
+        assert "Twitching around the left eye" in text and "10:30" in text  # clinic time
+    assert "Tue 1 Dec 10:30" in text
 
 
 def test_desk_filters_by_day_and_status_and_pages_long_lists(desk, engine, clock):
@@ -212,18 +222,19 @@ def test_desk_filters_by_day_and_status_and_pages_long_lists(desk, engine, clock
                 )
             )  # fmt: skip
         session.commit()
-    first = desk.get("/coordinator/").text
+    first = desk.get("/coordinator/bookings").text
     assert "30 bookings from today on" in first and "Page 1 of 2" in first
     assert "Patient 00" in first and "Patient 29" not in first
-    second = desk.get("/coordinator/?page=2").text
+    second = desk.get("/coordinator/bookings?page=2").text
     assert "Patient 29" in second and "Patient 00" not in second
-    day = desk.get("/coordinator/?day=2026-12-02").text
-    assert "10 bookings on Wednesday 2 December" in day
+    day = desk.get("/coordinator/bookings?from=2026-12-02&to=2026-12-02").text
+    assert "10 bookings found" in day
     assert "Patient 10" in day and "Patient 09" not in day and "Patient 20" not in day
-    done = desk.get("/coordinator/?status=done").text
+    done = desk.get("/coordinator/bookings?status=done").text
     assert "1 booking from today on" in done and "Patient 03" in done
+    assert desk.get("/coordinator/bookings?from=nonsense").status_code == 400
+    assert desk.get("/coordinator/bookings?status=lost").status_code == 400
     assert desk.get("/coordinator/?day=nonsense").status_code == 400
-    assert desk.get("/coordinator/?status=lost").status_code == 400
 
 
 @pytest.mark.parametrize("status", ["done", "no_show"])

@@ -139,8 +139,12 @@ def test_a_cookie_copied_before_sign_out_no_longer_opens_the_desk(app, coordinat
     thief = replay(app, copied)
     assert signed_out(thief.get("/coordinator/"))
     assert signed_out(thief.get("/coordinator/calendar"))
-    export = thief.post("/coordinator/export.csv", data={"csrf_token": csrf_from(page)})
-    assert export.status_code == 403
+    export = thief.post(
+        "/coordinator/export.csv",
+        data={"csrf_token": csrf_from(page), "from": "2026-12-01", "to": "2026-12-31"},
+    )
+    assert export.status_code == 401 and "Your session has ended" in export.text  # no CSV
+    assert "text/csv" not in export.headers["content-type"]
 
 
 def test_a_new_password_ends_every_session(app, coordinator, engine, clock):

@@ -61,9 +61,21 @@ def test_typed_text_is_escaped_on_every_page_partial_and_email(client, engine, c
     with Session(engine) as session:
         booking_id = session.exec(select(Booking.id)).one()
     detail = f"/coordinator/bookings/{booking_id}"
-    assert_escaped(client.get("/coordinator/").text, ["name", "note", "username"], "desk list")
+    day = client.get("/coordinator/?day=2026-12-01").text
+    assert_escaped(day, ["name", "note", "username"], "desk day")
+    week = client.get("/coordinator/week?day=2026-12-01").text
+    assert_escaped(week, ["name", "note"], "desk week")
+    found = client.get("/coordinator/bookings", params={"q": "script"}).text
+    assert_escaped(found, ["name", "note"], "desk search")
     page = client.get(detail).text
     assert_escaped(page, ["name", "note", "username"], "desk booking")
+    noted = client.post(
+        f"{detail}/notes", data={"csrf_token": csrf_from(page), "text": payload("internal")}
+    )
+    assert noted.status_code == 303
+    page = client.get(detail).text
+    assert_escaped(page, ["internal"], "desk booking notes")
+    assert_escaped(client.get("/coordinator/audit").text, ["internal"], "audit log (note)")
 
     cancelled = client.post(
         f"{detail}/status",

@@ -52,8 +52,12 @@ QUERY_TARGETS = [
     ("/consultation/book", "start"),
     ("/coordinator/login", "next"),
     ("/coordinator/", "day"),
-    ("/coordinator/", "status"),
-    ("/coordinator/", "page"),
+    ("/coordinator/week", "day"),
+    ("/coordinator/bookings", "q"),
+    ("/coordinator/bookings", "from"),
+    ("/coordinator/bookings", "status"),
+    ("/coordinator/bookings", "page"),
+    ("/coordinator/new", "day"),
     ("/coordinator/audit", "page"),
 ]
 PATH_TARGETS = [

@@ -317,7 +317,8 @@ def test_the_desk_is_ukrainian_by_default_and_remembers_a_coordinators_choice(
 
     sign_in()
     desk = uk_client.get("/coordinator/").text
-    assert '<html lang="uk"' in desk and "Записи" in desk
+    assert '<html lang="uk"' in desk and "Сьогодні" in desk
+    assert "Пошук" in desk
     chosen = uk_client.post(
         "/coordinator/language",
         data={"csrf_token": csrf_from(desk), "language": "en", "next": "/coordinator/blocks"},

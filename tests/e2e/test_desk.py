@@ -38,9 +38,9 @@ def test_sign_in_find_the_booking_and_mark_it_done(browser, live_url, live_datab
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/coordinator/$"))
     assert axe_violations(page) == []
-    row = page.locator("tr", has_text="Browser Patient")
-    assert "Confirmed" in row.inner_text()
-    row.locator("a").first.click()
+    card = page.locator("article.booking-card", has_text="Browser Patient")
+    assert "Next" in card.text_content()  # today's first consultation
+    card.get_by_role("link", name="Browser Patient").click()
     page.wait_for_url(re.compile(r"/coordinator/bookings/\d+$"))
     assert axe_violations(page) == []
     page.get_by_label("Done: the consultation took place").check()
