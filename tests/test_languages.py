@@ -318,7 +318,7 @@ def test_the_desk_is_ukrainian_by_default_and_remembers_a_coordinators_choice(
     sign_in()
     desk = uk_client.get("/coordinator/").text
     assert '<html lang="uk"' in desk and "Сьогодні" in desk
-    assert "Пошук" in desk
+    assert "Знайти" in desk and "Новий запис" in desk
     chosen = uk_client.post(
         "/coordinator/language",
         data={"csrf_token": csrf_from(desk), "language": "en", "next": "/coordinator/blocks"},

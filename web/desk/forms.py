@@ -172,7 +172,7 @@ class NoteForm(SecureForm):
         filters=[strip],
         validators=[
             DataRequired(N_("Please write the note.")),
-            Length(max=NOTE_MAX, message=N_("Please keep the note under 500 characters.")),
+            Length(max=NOTE_MAX, message=N_("Please keep the clinic-only note to 500 characters.")),
             PlainText(multiline=True),
         ],
     )

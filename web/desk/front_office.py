@@ -21,18 +21,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from web.core import bookings
-from web.core.clinic import Clinic
-from web.core.errors import BookingChanged, InvalidInput, InvalidSlot, SlotUnavailable
+from web.core.errors import BookingChanged, InvalidInput, SlotUnavailable
 from web.core.formats import format_start, parse_day, parse_start
 from web.core.i18n import N_
 from web.core.models import Booking, BookingStatus
-from web.core.schedule import Slot, is_on_grid, local_today
+from web.core.schedule import Slot, local_today
 from web.desk import agenda, audit, convertors, front_desk, records
 from web.desk.forms import CallerForm, ChangeStatusForm, MoveForm, NoteForm, SeenForm
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
 from web.http.i18n import absolute
-from web.http.picker import PICKER_PARTS, make_picker
+from web.http.picker import PICKER_PARTS, chosen_start, clinic_of, make_picker, now_of
 from web.http.templating import language_name, render
 
 TAKEN = N_("That time is no longer free: someone has just booked it. Please choose another.")
@@ -49,19 +48,9 @@ def who(request: Request) -> str:
     return username
 
 
-def _clinic(request: Request) -> Clinic:
-    clinic: Clinic = request.app.state.clinic
-    return clinic
-
-
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock()
-    return now
-
-
 def _day_param(request: Request) -> date:
     raw = request.query_params.get("day")
-    return local_today(_clinic(request).rules, _now(request)) if not raw else parse_day(raw)
+    return local_today(clinic_of(request).rules, now_of(request)) if not raw else parse_day(raw)
 
 
 # --- The day and the week ---------------------------------------------------------------------
@@ -70,12 +59,12 @@ def _day_param(request: Request) -> date:
 def day_view(request: Request) -> Response:
     """The clinic's day (today by default): every slot, who is next, what needs an outcome."""
     day = _day_param(request)
-    clinic = _clinic(request)
+    clinic = clinic_of(request)
     with Session(request.app.state.engine) as session:
-        (shown,) = agenda.days(session, rules=clinic.rules, now=_now(request), wanted=[day])
+        (shown,) = agenda.days(session, rules=clinic.rules, now=now_of(request), wanted=[day])
         calls = front_desk.calls_to_make(session)
         undelivered = records.upcoming_undelivered_mail(
-            session, rules=clinic.rules, now=_now(request)
+            session, rules=clinic.rules, now=now_of(request)
         )
     context = {
         **_agenda_context(request, "day", day, step=timedelta(days=1)),
@@ -92,17 +81,17 @@ def _agenda_context(request: Request, view: str, day: date, *, step: timedelta) 
         "day": day,
         "previous": day - step,
         "following": day + step,
-        "today": local_today(_clinic(request).rules, _now(request)),
-        "now": _now(request),
+        "today": local_today(clinic_of(request).rules, now_of(request)),
+        "now": now_of(request),
     }
 
 
 def week_view(request: Request) -> Response:
     day = _day_param(request)
-    clinic = _clinic(request)
+    clinic = clinic_of(request)
     week = agenda.week_of(day)
     with Session(request.app.state.engine) as session:
-        days = agenda.days(session, rules=clinic.rules, now=_now(request), wanted=week)
+        days = agenda.days(session, rules=clinic.rules, now=now_of(request), wanted=week)
     context = {
         **_agenda_context(request, "week", day, step=timedelta(days=7)),
         "agenda": [d for d in days if d.is_working or d.booked],
@@ -143,12 +132,12 @@ def _search(request: Request) -> front_desk.Search:
 
 def find_page(request: Request) -> Response:
     search = _search(request)
-    clinic = _clinic(request)
+    clinic = clinic_of(request)
     with Session(request.app.state.engine) as session:
         listing = front_desk.find(
             session,
             rules=clinic.rules,
-            now=_now(request),
+            now=now_of(request),
             search=search,
             phone_region=clinic.phone_region,
             page=query_page(request),
@@ -217,7 +206,7 @@ def booking_page(
     allowed = records.NEXT_STATUSES[booking.status]
     status_form.status.choices = [c for c in status_form.status.choices if c.value in allowed]
     ledger: bookings.Ledger = request.app.state.ledger
-    manage_path = _clinic(request).path_prefix(booking.language) + request.app.url_path_for(
+    manage_path = clinic_of(request).path_prefix(booking.language) + request.app.url_path_for(
         "booking_page", token=ledger.manage_token(booking)
     )
     context = {
@@ -232,7 +221,7 @@ def booking_page(
         "kept": bool(kept),
         "saved": request.query_params.get("saved"),
         "manage_url": absolute(request, manage_path),
-        "can_move": booking.status == BookingStatus.CONFIRMED and booking.ends_at > _now(request),
+        "can_move": booking.status == BookingStatus.CONFIRMED and booking.ends_at > now_of(request),
     }
     return render(request, "desk_booking.html", context, status_code=status_code)
 
@@ -247,7 +236,7 @@ async def change_status(request: Request) -> Response:
     if not valid:
         return await run_in_threadpool(booking_page, request, status_form=form, status_code=422)
     booking_id = request.path_params["booking_id"]
-    now, notifier = _now(request), request.app.state.notifier
+    now, notifier = now_of(request), request.app.state.notifier
     try:
         await run_in_threadpool(
             records.set_status,
@@ -286,7 +275,7 @@ async def add_note(request: Request) -> Response:
         booking_id=booking_id,
         text=form.text.data,
         who=who(request),
-        now=_now(request),
+        now=now_of(request),
     )
     return _saved(request, booking_id, "note")
 
@@ -299,7 +288,7 @@ async def patient_called(request: Request) -> Response:
         engine=request.app.state.engine,
         booking_id=booking_id,
         who=who(request),
-        now=_now(request),
+        now=now_of(request),
     )
     return _saved(request, booking_id, "called")
 
@@ -309,20 +298,13 @@ async def patient_called(request: Request) -> Response:
 
 def _desk_slots(request: Request) -> dict[date, list[Slot]]:
     """The free slots by the desk's rules: inside the minimum notice too, never begun."""
-    rules = _clinic(request).rules.for_desk()
-    by_day: dict[date, list[Slot]] = request.app.state.availability.by_day(rules, _now(request))
+    rules = clinic_of(request).rules.for_desk()
+    by_day: dict[date, list[Slot]] = request.app.state.availability.by_day(rules, now_of(request))
     return by_day
 
 
-def _slot_start(request: Request, raw: str | None) -> datetime:
-    start = parse_start(raw)
-    if not is_on_grid(_clinic(request).rules, start):
-        raise InvalidSlot(raw)
-    return start
-
-
 def _day_of(request: Request, start: datetime) -> date:
-    return start.astimezone(_clinic(request).rules.time_zone).date()
+    return start.astimezone(clinic_of(request).rules.time_zone).date()
 
 
 def new_booking(
@@ -348,7 +330,7 @@ def new_booking(
 
 
 def _caller_form(request: Request, formdata: Any = None, **data: Any) -> CallerForm:
-    clinic = _clinic(request)
+    clinic = clinic_of(request)
     return CallerForm(
         formdata,
         meta=form_meta(request),
@@ -370,7 +352,7 @@ def _render_caller_form(
     context = {
         "form": form,
         "start": start,
-        "end": start + _clinic(request).rules.slot_length,
+        "end": start + clinic_of(request).rules.slot_length,
         "message": message,
         "kept": False,
     }
@@ -379,7 +361,7 @@ def _render_caller_form(
 
 def new_booking_form(request: Request) -> Response:
     """Step 2: the caller's details, for a time that is free now."""
-    start = _slot_start(request, request.query_params.get("start"))
+    start = chosen_start(request, request.query_params.get("start"))
     free = any(slot.start == start for slots in _desk_slots(request).values() for slot in slots)
     if not free:
         return new_booking(request, day=_day_of(request, start), message=TAKEN, status_code=409)
@@ -392,7 +374,7 @@ def new_booking_form(request: Request) -> Response:
 
 
 async def book_caller(request: Request) -> Response:
-    clinic = _clinic(request)
+    clinic = clinic_of(request)
     form, valid = await posted_form(
         request,
         CallerForm,
@@ -400,13 +382,13 @@ async def book_caller(request: Request) -> Response:
         phone_region=clinic.phone_region,
         languages={code: language_name(code) for code in clinic.languages},
     )
-    start = _slot_start(request, form.start.data)
+    start = chosen_start(request, form.start.data)
     if not form.has_valid_key:
         raise HTTPException(400, FORM_REFUSED)
     if not valid:
         return _render_caller_form(request, form, start, status_code=422)
     ledger: bookings.Ledger = request.app.state.ledger
-    now, notifier = _now(request), request.app.state.notifier
+    now, notifier = now_of(request), request.app.state.notifier
     patient = form.patient(form.language.data)
     try:
         booking = await run_in_threadpool(
@@ -468,18 +450,18 @@ def move_confirm(
     """Step 2: the old and the new time side by side, an optional message, and confirm."""
     booking = _movable(request)
     if form is None:
-        start = _slot_start(request, request.query_params.get("start"))
+        start = chosen_start(request, request.query_params.get("start"))
         form = MoveForm(meta=form_meta(request), data=_kept(request) or None)
         form.start.data = format_start(start)
     else:
-        start = _slot_start(request, form.start.data)
+        start = chosen_start(request, form.start.data)
     if form.seen.data is None or changed is not None:
         _seen(form, booking)
     context = {
         "booking": booking,
         "form": form,
         "start": start,
-        "end": start + _clinic(request).rules.slot_length,
+        "end": start + clinic_of(request).rules.slot_length,
         "changed": changed,
     }
     return render(request, "desk_move_confirm.html", context, status_code=status_code)
@@ -487,11 +469,11 @@ def move_confirm(
 
 async def move_booking(request: Request) -> Response:
     form, valid = await posted_form(request, MoveForm)
-    start = _slot_start(request, form.start.data)
+    start = chosen_start(request, form.start.data)
     if not valid or form.seen.data is None:
         return await run_in_threadpool(move_confirm, request, form=form, status_code=422)
     booking_id = request.path_params["booking_id"]
-    now, notifier = _now(request), request.app.state.notifier
+    now, notifier = now_of(request), request.app.state.notifier
     before = await run_in_threadpool(_movable, request)
     try:
         await run_in_threadpool(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from web.core.bookings import OnChange, no_follow_up
 from web.core.db import session_scope
@@ -58,34 +58,6 @@ def get_booking(session: Session, booking_id: int) -> Booking:
     if booking is None:
         raise BookingNotFound
     return booking
-
-
-def list_bookings(
-    session: Session,
-    *,
-    rules: SlotRules,
-    now: datetime,
-    day: date | None,
-    status: str | None,
-    page: int,
-) -> BookingPage:
-    """One day's bookings, or all from today on; optionally of one status; 25 a page."""
-    if day is None:
-        query = select(Booking).where(Booking.starts_at >= start_of_today(rules, now))
-    else:
-        span = day_bounds(rules, day)
-        query = select(Booking).where(Booking.starts_at >= span.start, Booking.starts_at < span.end)
-    if status:
-        query = query.where(Booking.status == status)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(page, 1), pages)
-    rows = session.exec(
-        query.order_by(col(Booking.starts_at), col(Booking.id))
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
-    return BookingPage(bookings=list(rows), total=total, page=page, pages=pages)
 
 
 def set_status(

@@ -5,9 +5,14 @@ it, each with its own addresses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from web.core.schedule import Slot, next_day_with_slots
+from starlette.requests import Request
+
+from web.core.clinic import Clinic
+from web.core.errors import InvalidSlot
+from web.core.formats import parse_start
+from web.core.schedule import Slot, is_on_grid, next_day_with_slots
 
 # A day chosen in the strip asks for that day's times only (htmx targets #slots).
 PICKER_PARTS = {"slots": "_slots.html"}
@@ -40,3 +45,22 @@ def make_picker(
         day_url=day_url,
         slot_action=slot_action,
     )
+
+
+def clinic_of(request: Request) -> Clinic:
+    clinic: Clinic = request.app.state.clinic
+    return clinic
+
+
+def now_of(request: Request) -> datetime:
+    """The app's idea of now (tests and servers under test give it a fixed clock)."""
+    now: datetime = request.app.state.clock()
+    return now
+
+
+def chosen_start(request: Request, raw: str | None) -> datetime:
+    """A slot start from a form or a link: one of the clinic's consultation times, or 400."""
+    start = parse_start(raw)
+    if not is_on_grid(clinic_of(request).rules, start):
+        raise InvalidSlot(raw)
+    return start

@@ -17,18 +17,17 @@ from starlette.routing import Route
 
 from web.core import bookings
 from web.core.availability import Availability, Offer
-from web.core.clinic import Clinic
 from web.core.db import write_in_thread
-from web.core.errors import BookingNotActive, DomainError, InvalidSlot, SlotUnavailable
+from web.core.errors import BookingNotActive, DomainError, SlotUnavailable
 from web.core.formats import format_start, local_day, parse_day, parse_start
 from web.core.i18n import N_
 from web.core.invites import build_invite, google_calendar_link, invite_filename, outlook_link
 from web.core.models import Booking, BookingStatus
-from web.core.schedule import Slot, is_on_grid
+from web.core.schedule import Slot
 from web.http.csrf import form_meta, posted_form
 from web.http.i18n import absolute, localized_path, page_language
 from web.http.page_cache import keep_while_current
-from web.http.picker import PICKER_PARTS, Picker, make_picker
+from web.http.picker import PICKER_PARTS, Picker, chosen_start, clinic_of, make_picker, now_of
 from web.http.ratelimit import enforce
 from web.http.responses import ics_response
 from web.http.templating import render
@@ -44,19 +43,9 @@ TAKEN_KEEP_DETAILS = N_(
 )
 
 
-def _clinic(request: Request) -> Clinic:
-    clinic: Clinic = request.app.state.clinic
-    return clinic
-
-
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock()
-    return now
-
-
 def _offer(request: Request) -> Offer:
     availability: Availability = request.app.state.availability
-    return availability.offer(_clinic(request).rules, _now(request))
+    return availability.offer(clinic_of(request).rules, now_of(request))
 
 
 def _free_slots(request: Request) -> dict[date, list[Slot]]:
@@ -111,16 +100,9 @@ def consultation(request: Request) -> Response:
     return response
 
 
-def _slot_start(request: Request, raw: str | None) -> datetime:
-    start = parse_start(raw)
-    if not is_on_grid(_clinic(request).rules, start):
-        raise InvalidSlot(raw)
-    return start
-
-
 def _slots_page(request: Request, start: datetime) -> tuple[date, str]:
     """The clinic day of `start` and its slots page (unprefixed): where a lost time leads."""
-    day = local_day(start, _clinic(request).rules.time_zone)
+    day = local_day(start, clinic_of(request).rules.time_zone)
     return day, f"{request.app.url_path_for('consultation_slots')}?day={day.isoformat()}"
 
 
@@ -132,7 +114,7 @@ def _slot_taken(request: Request, start: datetime) -> Response:
 
 
 def booking_form(request: Request) -> Response:
-    start = _slot_start(request, request.query_params.get("start"))
+    start = chosen_start(request, request.query_params.get("start"))
     by_day = _free_slots(request)
     if not any(slot.start == start for slots in by_day.values() for slot in slots):
         own = _own_booking(request, start)
@@ -146,7 +128,7 @@ def booking_form(request: Request) -> Response:
 
 
 def _blank_form(request: Request) -> BookingForm:
-    clinic = _clinic(request)
+    clinic = clinic_of(request)
     return BookingForm(
         meta=form_meta(request), channels=clinic.channels, phone_region=clinic.phone_region
     )
@@ -167,7 +149,7 @@ def _render_form(
     context = {
         "form": form,
         "start": start,
-        "end": start + _clinic(request).rules.slot_length,
+        "end": start + clinic_of(request).rules.slot_length,
         "message": message,
         "alternatives": alternatives or [],
         "same_page": same_page or form_page,
@@ -199,7 +181,7 @@ def nearest_free(by_day: dict[date, list[Slot]], wanted: datetime, count: int) -
 
 
 async def _posted_booking_form(request: Request) -> tuple[BookingForm, bool]:
-    clinic = _clinic(request)
+    clinic = clinic_of(request)
     return await posted_form(
         request, BookingForm, channels=clinic.channels, phone_region=clinic.phone_region
     )
@@ -211,12 +193,12 @@ async def submit_booking(request: Request) -> Response:
     except HTTPException as limited:  # 429, with what the patient typed kept in the form
         return await _limited_keep_details(request, limited)
     form, valid = await _posted_booking_form(request)
-    start = _slot_start(request, form.start.data)
+    start = chosen_start(request, form.start.data)
     if form.is_bot or not form.has_valid_key:
         raise HTTPException(400, FORM_REFUSED)  # nothing a person could fix in a field
     if not valid:
         return _render_form(request, form, start, status_code=422)
-    now, notifier = _now(request), request.app.state.notifier
+    now, notifier = now_of(request), request.app.state.notifier
     ledger: bookings.Ledger = request.app.state.ledger
     patient = form.patient(page_language(request))
     try:
@@ -243,7 +225,7 @@ async def _limited_keep_details(request: Request, limited: HTTPException) -> Res
     plain 429 page."""
     try:
         form, _ = await _posted_booking_form(request)
-        start = _slot_start(request, form.start.data)
+        start = chosen_start(request, form.start.data)
     except (HTTPException, DomainError):
         raise limited from None
     message, headers = str(limited.detail), dict(limited.headers or {})
@@ -286,7 +268,7 @@ def _manage_url(request: Request, token: str) -> str:
 
 def _calendar_links(request: Request, booking: Booking, token: str) -> dict[str, str]:
     """The .ics (ours) carries the manage link; links to Google and Microsoft never do."""
-    clinic = _clinic(request)
+    clinic = clinic_of(request)
     return {
         "ics": localized_path(request, "booking_invite", token=token),
         "google": google_calendar_link(clinic, booking),
@@ -318,7 +300,7 @@ def booking_page(request: Request) -> Response:
 
 def booking_invite(request: Request) -> Response:
     token, booking = _booking(request)
-    clinic = _clinic(request)
+    clinic = clinic_of(request)
     body = build_invite(clinic, booking, manage_url=_manage_url(request, token))
     return ics_response(
         body,
@@ -338,7 +320,7 @@ def cancel_confirm(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     await enforce(request, "manage")
     await posted_form(request, ConfirmForm)
-    token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
+    token, now, notifier = request.path_params["token"], now_of(request), request.app.state.notifier
     await run_in_threadpool(
         bookings.cancel,
         engine=request.app.state.engine,
@@ -394,14 +376,14 @@ def reschedule_confirm(request: Request) -> Response:
     if isinstance(movable, Response):
         return movable
     token, booking = movable
-    start = _slot_start(request, request.query_params.get("start"))
+    start = chosen_start(request, request.query_params.get("start"))
     form = RescheduleForm(meta=form_meta(request), data={"start": format_start(start)})
-    day = local_day(start, _clinic(request).rules.time_zone)
+    day = local_day(start, clinic_of(request).rules.time_zone)
     context = {
         "booking": booking,
         "token": token,
         "start": start,
-        "end": start + _clinic(request).rules.slot_length,
+        "end": start + clinic_of(request).rules.slot_length,
         "form": form,
         "day": day,
     }
@@ -411,8 +393,8 @@ def reschedule_confirm(request: Request) -> Response:
 async def reschedule(request: Request) -> Response:
     await enforce(request, "manage")
     form, _ = await posted_form(request, RescheduleForm)
-    token, now, notifier = request.path_params["token"], _now(request), request.app.state.notifier
-    start = _slot_start(request, form.start.data)
+    token, now, notifier = request.path_params["token"], now_of(request), request.app.state.notifier
+    start = chosen_start(request, form.start.data)
     _, before = await run_in_threadpool(_booking, request)
     old_start = before.start
     try:
@@ -436,7 +418,7 @@ async def reschedule(request: Request) -> Response:
 
 def _reschedule_taken(request: Request, token: str, start: datetime) -> Response:
     _, booking = _booking(request)
-    day = local_day(start, _clinic(request).rules.time_zone)
+    day = local_day(start, clinic_of(request).rules.time_zone)
     page = f"{request.app.url_path_for('reschedule', token=token)}?day={day.isoformat()}"
     return _render_reschedule(request, token, booking, day, 409, message=TAKEN, same_page=page)
 
