@@ -292,3 +292,59 @@ def test_the_day_marks_next_and_needs_an_outcome_without_sideways_scroll(browser
     problems = page.problems.messages
     context.close()
     assert problems == []
+
+
+def test_nothing_typed_is_lost_when_the_booking_changed_or_the_session_ended(browser, office):
+    base, _, _ = office
+    first, page = new_page(browser, DESKTOP)
+    sign_in(page, base)
+    page.goto(base + "/coordinator/new/details?start=2026-12-02T08:00:00Z")
+    page.get_by_label("Patient's name").fill("Марта Конфлікт")
+    page.get_by_label("Phone number").fill("0631234567")
+    page.get_by_label("Zoom").check()
+    page.get_by_label(re.compile("The patient agreed on the phone")).check()
+    page.get_by_role("button", name="Book", exact=True).click()
+    page.wait_for_url(re.compile(r"\?saved=booked"))
+    booking_url = page.url.partition("?")[0]
+    page.goto(booking_url)
+
+    # Another coordinator, on a phone, moves it while this page is open.
+    second, other = new_page(browser, PHONE)
+    sign_in(other, base)
+    other.goto(booking_url + "/move/confirm?start=2026-12-02T09:00:00Z")
+    other.get_by_role("button", name="Move the booking").click()
+    other.wait_for_url(re.compile(r"\?saved=moved"))
+
+    page.get_by_label("Cancelled by the clinic").check()
+    page.get_by_label(re.compile("Reason")).fill("Doctor is ill that day")
+    page.get_by_role("button", name="Save status").click()
+    page.wait_for_load_state()
+    notice = page.locator("#form-message")
+    assert "changed while you had it open" in notice.inner_text()
+    assert "Time: was" in notice.inner_text()
+    assert page.get_by_label(re.compile("Reason")).input_value() == "Doctor is ill that day"
+    assert page.evaluate("document.activeElement.id") == "form-message"
+    check_page(page, "booking changed meanwhile")
+
+    # The session ends (signed out elsewhere), then a note is saved: nothing typed is lost.
+    page.get_by_role("textbox", name="Clinic-only note").fill("Call after 16:00, works mornings")
+    first.clear_cookies()  # as if the session ran out
+    page.get_by_role("button", name="Add the note").click()
+    page.wait_for_load_state()
+    assert "Your session has ended" in page.content()
+    check_page(page, "session ended: sign-in")
+    page.get_by_label("Username").fill("olha")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(rf"{re.escape(booking_url)}$"))
+    assert "You were signed out before this was saved" in page.content()
+    note = page.get_by_role("textbox", name="Clinic-only note")
+    assert note.input_value() == "Call after 16:00, works mornings"
+    check_page(page, "back after sign-in, text kept")
+    page.get_by_role("button", name="Add the note").click()
+    page.wait_for_url(re.compile(r"\?saved=note"))
+    assert "Call after 16:00" in page.locator("#notes").inner_text()
+    problems = page.problems.messages + other.problems.messages
+    first.close()
+    second.close()
+    assert problems == []
