@@ -336,3 +336,22 @@ def test_a_repeated_htmx_header_through_nginx_poisons_nothing(cluster, path):
             assert fragment.status_code == 200 and "<html" not in fragment.text
         assert plain.headers.get("x-cache-status") == "HIT"
         assert fragment.headers.get("x-cache-status") == "HIT"
+
+
+@pytest.mark.parametrize(
+    "targets", [("section#slots", "div#picker"), ("div#picker", "section#slots")]
+)
+def test_a_repeated_htmx_target_through_nginx_leaves_the_picker_right(cluster, targets):
+    """The picker is never cached by nginx; nginx sends the app one HX-Target, so whichever
+    worker kept the picker kept what that one value asked for."""
+    day = "/consultation/slots?day=2026-12-04"
+    attack = [("HX-Request", "true"), *(("HX-Target", target) for target in targets)]
+    with httpx.Client(base_url=cluster.nginx, timeout=30) as client:
+        for _ in range(4):  # reach every worker of both hosts, likely
+            assert client.get(day, headers=attack).status_code == 200
+        for _ in range(4):
+            whole = client.get(day, headers={"HX-Request": "true", "HX-Target": "div#picker"})
+            assert 'id="picker"' in whole.text and "<html" not in whole.text
+            times = client.get(day, headers={"HX-Request": "true", "HX-Target": "section#slots"})
+            assert 'id="slots"' in times.text and 'id="picker"' not in times.text
+            assert "<html" in client.get(day).text
