@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -67,6 +68,8 @@ class Clinic:
     # Optional, per language: shown to patients only when clinic.toml gives them.
     consultants: Mapping[str, str] = field(default_factory=dict)
     prices: Mapping[str, str] = field(default_factory=dict)
+    # The coordinators' calendar feed names patients by initials unless the clinic says otherwise.
+    feed_full_names: bool = False
 
     @property
     def default_language(self) -> str:
@@ -176,6 +179,9 @@ class _Profile(_Strict):
     phone_region: StrictStr = "UA"
     channels: list[NonEmpty] = Field(min_length=1)
     reception: _Reception
+    # Calendars that subscribe to the desk's feed are often a phone synced to a personal cloud:
+    # patients are named there by initials unless this is true.
+    feed_full_names: StrictBool = False
 
     @field_validator("languages")
     @classmethod
@@ -245,7 +251,9 @@ def parse_clinic(data: dict[str, Any]) -> Clinic:
         minimum_notice=timedelta(hours=reception.minimum_notice_hours),
         horizon_days=reception.horizon_days,
     )
-    texts = profile.model_dump(include={"coordinator_phone", "email", "phone_region"})
+    texts = profile.model_dump(
+        include={"coordinator_phone", "email", "phone_region", "feed_full_names"}
+    )
     return Clinic(
         **texts,
         names=profile.name,

@@ -72,13 +72,23 @@ def plain(text: str) -> str:
     return _CONTROL.sub("", text.replace("\t", " "))
 
 
-def _event(clinic: Clinic, booking: Booking, *, summary: str, description: str, url: str) -> Event:
-    """One VEVENT in UTC with the booking's stable UID, its SEQUENCE and STATUS.
+def _event(
+    clinic: Clinic,
+    booking: Booking,
+    *,
+    summary: str,
+    description: str,
+    url: str,
+    language: str | None = None,
+) -> Event:
+    """One VEVENT in UTC with the booking's stable UID, its SEQUENCE and STATUS, its words in
+    `language` (the booking's own by default).
 
     DTSTAMP is the booking's last change, so an unchanged booking gives the same bytes."""
     cancelled = booking.status == BookingStatus.CANCELLED
     if cancelled:
-        summary = translate(booking.language, "Cancelled: %(summary)s") % {"summary": summary}
+        prefix = translate(language or booking.language, "Cancelled: %(summary)s")
+        summary = prefix % {"summary": summary}
     event = Event()
     event.add("uid", invite_uid(clinic, booking))
     event.add("dtstamp", booking.updated_at.astimezone(UTC))
@@ -131,10 +141,24 @@ def build_invite(clinic: Clinic, booking: Booking, *, manage_url: str) -> bytes:
 FEED_REFRESH = timedelta(hours=1)
 
 
+def initials(name: str) -> str:
+    """ "Ганна Коваленко-Шевчук" -> "Г. К.": enough for the coordinator who knows the day, too
+    little for anyone who finds the calendar."""
+    return " ".join(f"{word[0]}." for word in name.split() if word[:1].isalpha()) or "–"
+
+
+FEED_STATUS = {
+    BookingStatus.DONE: N_("Done: %(summary)s"),
+    BookingStatus.NO_SHOW: N_("No-show: %(summary)s"),
+}
+
+
 def build_feed(
     clinic: Clinic, bookings: list[Booking], *, desk_url: Callable[[Booking], str]
 ) -> bytes:
-    """The coordinator's subscription: every upcoming booking with the patient's contact details."""
+    """A coordinator's subscription: when each consultation is, by which channel, and a link to
+    its desk page. Calendars get shared and synced to personal clouds, so no phone, no e-mail, no
+    note, and the patient by initials unless clinic.toml turns full names on."""
     language = clinic.default_language  # the desk's language
 
     def _(message: str) -> str:
@@ -142,25 +166,22 @@ def build_feed(
 
     events = []
     for booking in bookings:
-        lines = [
-            _("Patient: %(name)s") % {"name": booking.patient_name},
-            _("Phone: %(phone)s") % {"phone": booking.phone},
-            _("Email: %(email)s") % {"email": booking.email or "-"},
-            _("Channel: %(channel)s") % {"channel": _(booking.channel)},
-            _("Note: %(note)s") % {"note": booking.note or "-"},
-            _("Desk: %(link)s") % {"link": desk_url(booking)},
-        ]
+        name = booking.patient_name if clinic.feed_full_names else initials(booking.patient_name)
         summary = _("Consultation: %(name)s (%(channel)s)") % {
-            "name": booking.patient_name,
+            "name": name,
             "channel": _(booking.channel),
         }
+        if booking.status in FEED_STATUS:
+            summary = _(FEED_STATUS[BookingStatus(booking.status)]) % {"summary": summary}
+        description = _("Details on the desk: %(link)s") % {"link": desk_url(booking)}
         events.append(
             _event(
                 clinic,
                 booking,
                 summary=summary,
-                description="\n".join(lines),
+                description=description,
                 url=desk_url(booking),
+                language=language,
             )
         )
     name = _("%(clinic)s: consultations") % {"clinic": clinic.localized(language).name}

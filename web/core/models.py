@@ -178,12 +178,14 @@ class AuditEvent(SQLModel, table=True):
 
 
 class FeedSecret(SQLModel, table=True):
-    """The secret in the coordinator's calendar subscription URL; rotating replaces the row."""
+    """The secret in one coordinator's calendar subscription URL: replacing it (a new row for
+    that account) breaks no other coordinator's subscription."""
 
     __tablename__ = "feed_secret"
 
     id: int | None = Field(default=None, primary_key=True)
     secret: str = Field(max_length=64, unique=True, index=True)
+    coordinator_id: int = Field(foreign_key="coordinator.id", unique=True)
     created_at: datetime
 
 

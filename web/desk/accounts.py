@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from web.core.bookings import hash_token
 from web.core.db import serialise, session_scope
-from web.core.models import Coordinator, DeskSession, LoginAttempt
+from web.core.models import Coordinator, DeskSession, FeedSecret, LoginAttempt
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -96,6 +96,11 @@ def _end_sessions(session: Session, coordinator_id: int | None) -> None:
     session.exec(delete(DeskSession).where(col(DeskSession.coordinator_id) == coordinator_id))
 
 
+def _end_feed(session: Session, coordinator_id: int | None) -> None:
+    """A removed account's calendar address stops working with it."""
+    session.exec(delete(FeedSecret).where(col(FeedSecret.coordinator_id) == coordinator_id))
+
+
 def remove_coordinator(*, engine: Engine, username: str) -> bool:
     """Delete the account and end its sessions; False when there was no such account."""
     with session_scope(engine) as session:
@@ -103,6 +108,7 @@ def remove_coordinator(*, engine: Engine, username: str) -> bool:
         if account is None:
             return False
         _end_sessions(session, account.id)
+        _end_feed(session, account.id)
         session.delete(account)
         return True
 
