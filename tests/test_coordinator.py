@@ -9,15 +9,17 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
 from tests.conftest import csrf_from
 from tests.ics_checks import check_raw_bytes, parse_all
-from web.core.models import AuditEvent, Booking, BookingStatus, Coordinator
+from web.core.models import AuditEvent, Booking, BookingStatus, Coordinator, OutboxMessage
 from web.desk import records
 from web.desk.accounts import save_coordinator
 from web.settings import PROJECT_ROOT
@@ -238,11 +240,21 @@ def test_desk_filters_by_day_and_status_and_pages_long_lists(desk, engine, clock
 
 
 @pytest.mark.parametrize("status", ["done", "no_show"])
-def test_mark_done_or_no_show(desk, engine, status):
+def test_mark_done_or_no_show(desk, engine, clock, status):
     token_of(book(desk))
     booking = only_booking(engine)
     page = desk.get(f"/coordinator/bookings/{booking.id}")
     assert page.status_code == 200 and "Olena Kovalenko" in page.text
+    assert f'value="{status}"' not in page.text  # no outcome offered before the start
+    early = desk.post(
+        f"/coordinator/bookings/{booking.id}/status",
+        data={"csrf_token": csrf_from(page.text), "status": status},
+    )
+    assert early.status_code == 409 and "once it has begun" in early.text
+    assert only_booking(engine).status == "confirmed"
+    clock.now = booking.start + timedelta(minutes=5)
+    page = desk.get(f"/coordinator/bookings/{booking.id}")
+    assert f'value="{status}"' in page.text
     response = desk.post(
         f"/coordinator/bookings/{booking.id}/status",
         data={"csrf_token": csrf_from(page.text), "status": status},
@@ -250,6 +262,38 @@ def test_mark_done_or_no_show(desk, engine, status):
     assert response.status_code == 303
     assert only_booking(engine).status == status
     assert_audited(desk, engine, f"mark {status}", booking_id=booking.id)
+
+
+def test_an_outcome_goes_back_to_confirmed_with_its_reminder(desk, engine, clock):
+    token_of(book(desk))  # today, 10:00
+    booking = only_booking(engine)
+    path = f"/coordinator/bookings/{booking.id}"
+    clock.now = booking.start + timedelta(minutes=40)
+    page = desk.get(path).text
+    assert desk.post(f"{path}/status", data={"csrf_token": csrf_from(page), "status": "done"})
+    with Session(engine) as session:
+        kinds = [m.kind for m in session.exec(select(OutboxMessage)).all() if m.sent_at is None]
+    assert "reminder" not in kinds  # dropped with the outcome
+    back = desk.post(f"{path}/status", data={"csrf_token": csrf_from(page), "status": "confirmed"})
+    assert back.status_code == 303 and only_booking(engine).status == "confirmed"
+    assert_audited(desk, engine, "mark confirmed", booking_id=booking.id)
+    # A consultation that has begun needs no reminder; one ahead gets it back.
+    with Session(engine) as session:
+        row = session.get(Booking, booking.id)
+        row.starts_at, row.ends_at = (
+            row.starts_at + timedelta(days=2),
+            row.ends_at + timedelta(days=2),
+        )
+        row.status = "done"
+        session.add(row)
+        session.commit()
+    desk.post(f"{path}/status", data={"csrf_token": csrf_from(page), "status": "confirmed"})
+    with Session(engine) as session:
+        reminders = [
+            m for m in session.exec(select(OutboxMessage)).all()
+            if m.kind == "reminder" and m.sent_at is None
+        ]  # fmt: skip
+    assert len(reminders) == 1 and reminders[0].send_after > clock.now
 
 
 def test_cancel_needs_a_reason_and_the_patient_sees_it(desk, engine):
@@ -377,7 +421,7 @@ def rotate(desk) -> None:
     )
 
 
-def test_feed_lists_upcoming_bookings_and_parses_with_two_parsers(desk, engine):
+def test_feed_lists_upcoming_bookings_without_contact_details_or_notes(desk, engine):
     assert feed_path(desk) == ""  # no address until one is made
     rotate(desk)
     path = feed_path(desk)
@@ -396,18 +440,43 @@ def test_feed_lists_upcoming_bookings_and_parses_with_two_parsers(desk, engine):
     raw = response.content
     check_raw_bytes(raw)
     events, others = parse_all(raw)
-    assert len(events) == 2
+    assert len(events) == 3  # the cancelled one stays, marked cancelled, for a week
     by_start = {e.decoded("dtstart"): e for e in events}
-    assert set(by_start) == {
-        datetime(2026, 12, 1, 8, 30, tzinfo=UTC),
-        datetime(2026, 12, 2, 12, 0, tzinfo=UTC),
-    }
     assert {o.dtstart.value for o in others} == set(by_start)
     first = by_start[datetime(2026, 12, 1, 8, 30, tzinfo=UTC)]
     assert first.decoded("dtend") == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    description = str(first["description"])
-    assert "Олександра Ковальчук" in description and "+380671234567" in description
-    assert "Довга нотатка" in description and "Viber" in description
+    assert str(first["summary"]) == "Consultation: О. К. (Viber)"  # initials by default
+    assert str(first["status"]) == "CONFIRMED"
+    assert re.fullmatch(r"http://testserver/coordinator/bookings/\d+", str(first["url"]))
+    gone = by_start[datetime(2026, 12, 3, 12, 0, tzinfo=UTC)]
+    assert str(gone["status"]) == "CANCELLED" and str(gone["summary"]).startswith("Cancelled:")
+    text = raw.decode()
+    for private in ("Олександра", "Ковальчук", "+380", "380671234567", "olena@example.com",
+                    "Довга нотатка", "Twitching"):  # fmt: skip
+        assert private not in text, private
+
+
+def test_full_names_in_the_feed_only_when_the_clinic_turns_them_on(desk, engine):
+    token_of(book(desk, "2026-12-01T08:30:00Z", name="Олександра Ковальчук"))
+    desk.app.state.clinic = replace(desk.app.state.clinic, feed_full_names=True)
+    [event], _ = parse_all(feed(desk))
+    assert str(event["summary"]) == "Consultation: Олександра Ковальчук (Viber)"
+
+
+def test_each_coordinator_has_an_address_of_their_own(desk, engine, client, clock):
+    rotate(desk)
+    annas = feed_path(desk)
+    save_coordinator(engine=engine, username="bohdan", password=PASSWORD, now=clock.now)
+    other = TestClient(desk.app, follow_redirects=False)
+    assert sign_in(other, "bohdan").status_code == 303
+    assert feed_path(other) == ""  # anna's address is hers, not shown to bohdan
+    rotate(other)
+    bohdans = feed_path(other)
+    assert bohdans != annas
+    rotate(other)  # bohdan replaces his: anna's keeps working
+    assert desk.get(annas).status_code == 200
+    assert desk.get(bohdans).status_code == 404 and desk.get(feed_path(other)).status_code == 200
+    assert desk.get(annas[:-8] + ".ics").status_code == 404  # a prefix of a secret is nothing
 
 
 def test_rotating_the_feed_secret_kills_the_old_address(desk, engine):
@@ -499,31 +568,32 @@ def feed(desk) -> bytes:
 
 
 def test_feed_folds_cyrillic_and_escapes_text(desk):
-    token_of(book(desk, "2026-12-01T08:30:00Z", name=LONG_NAME, note=LONG_NOTE))
-    token_of(book(desk, "2026-12-01T09:00:00Z", name="Anna; Maria, Jr\\", note="One\nTwo; three"))
+    desk.app.state.clinic = replace(desk.app.state.clinic, feed_full_names=True)
+    token_of(book(desk, "2026-12-01T08:30:00Z", name=LONG_NAME * 2, note=LONG_NOTE))
+    token_of(book(desk, "2026-12-01T09:00:00Z", name="Anna; Maria, Jr\\", note="One\nTwo"))
     raw = feed(desk)
     check_raw_bytes(raw)
-    assert raw.count(b"\r\n ") >= 3  # long descriptions really were folded
+    assert raw.count(b"\r\n ") >= 1  # the long summary really was folded
     assert b"Anna\\; Maria\\, Jr\\\\" in raw.replace(b"\r\n ", b"")
     events, others = parse_all(raw)
-    descriptions = [str(e["description"]) for e in events] + [o.description.value for o in others]
-    assert any(LONG_NAME in d and LONG_NOTE.strip() in d for d in descriptions)
-    assert any("One\nTwo; three" in d for d in descriptions)
+    summaries = [str(e["summary"]) for e in events] + [o.summary.value for o in others]
+    assert any(LONG_NAME * 2 in s for s in summaries)
+    assert LONG_NOTE.strip().encode() not in raw.replace(b"\r\n ", b"")
 
 
-def test_a_control_character_in_a_note_never_reaches_the_feed(desk, engine):
+def test_a_control_character_in_a_name_never_reaches_the_feed(desk, engine):
+    desk.app.state.clinic = replace(desk.app.state.clinic, feed_full_names=True)
     token_of(book(desk, "2026-12-01T08:30:00Z"))
     with Session(engine) as session:  # as if written before the form refused control characters
         booking = session.exec(select(Booking)).one()
-        booking.note = "form\x0cfeed\x01 and\ttab"  # (PostgreSQL cannot store NUL at all)
-        booking.patient_name = "Bell\x07 Name"
+        booking.patient_name = "Bell\x07 Name\x0c"
         session.add(booking)
         session.commit()
     raw = feed(desk)
     check_raw_bytes(raw)
     assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", raw)
     events, others = parse_all(raw)  # both parsers accept the whole feed
-    assert "formfeed and tab" in str(events[0]["description"]) and len(others) == 1
+    assert "Bell Name" in str(events[0]["summary"]) and len(others) == 1
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in raw
     assert b"X-PUBLISHED-TTL:PT1H\r\n" in raw
 
@@ -549,10 +619,13 @@ def test_a_cancelled_booking_cannot_be_marked_done_once_its_time_is_booked_again
     assert statuses == ["cancelled", "confirmed"]
 
 
-def test_the_desk_offers_only_status_changes_that_follow(desk, engine):
+def test_the_desk_offers_only_status_changes_that_follow(desk, engine, clock):
     token_of(book(desk))
     booking = only_booking(engine)
     path = f"/coordinator/bookings/{booking.id}"
+    offered = re.findall(r'name="status"[^>]*value="([a-z_]+)"', desk.get(path).text)
+    assert offered == ["cancelled"]  # before the consultation begins: no outcome yet
+    clock.now = booking.start + timedelta(minutes=1)
     offered = re.findall(r'name="status"[^>]*value="([a-z_]+)"', desk.get(path).text)
     assert sorted(offered) == ["cancelled", "done", "no_show"]
     csrf = csrf_from(desk.get(path).text)
@@ -560,7 +633,7 @@ def test_the_desk_offers_only_status_changes_that_follow(desk, engine):
         desk.post(f"{path}/status", data={"csrf_token": csrf, "status": "done"}).status_code == 303
     )
     page = desk.get(path).text
-    assert re.findall(r'name="status"[^>]*value="([a-z_]+)"', page) == ["no_show"]
+    assert re.findall(r'name="status"[^>]*value="([a-z_]+)"', page) == ["no_show", "confirmed"]
     assert 'name="reason"' not in page
     late = {"csrf_token": csrf, "status": "cancelled", "reason": "Too late"}
     refused = desk.post(f"{path}/status", data=late)

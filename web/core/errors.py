@@ -60,5 +60,9 @@ class StatusChangeNotAllowed(DomainError):
     """The desk asked for a status that does not follow from the booking's current one."""
 
 
+class OutcomeTooEarly(StatusChangeNotAllowed):
+    """Done or no-show for a consultation that has not begun yet."""
+
+
 class ConditionNotFound(NotFound):
     """No condition page with that slug, or no such section on it."""

@@ -49,6 +49,9 @@ class StatusForm(SecureForm):
                 BookingStatus.NO_SHOW.value, N_("No-show: the patient could not be reached")
             ),
             SelectChoice(BookingStatus.CANCELLED.value, N_("Cancelled by the clinic")),
+            SelectChoice(
+                BookingStatus.CONFIRMED.value, N_("Back to confirmed: no outcome after all")
+            ),
         ],
         validators=[InputRequired(N_("Please choose a status."))],
     )

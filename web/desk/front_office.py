@@ -204,6 +204,8 @@ def booking_page(
     if changed is not None or status_form.seen.data is None:
         _seen(status_form, booking)  # a conflict shows the booking now: the next save is on it
     allowed = records.NEXT_STATUSES[booking.status]
+    if booking.starts_at > now_of(request):  # an outcome only once the consultation has begun
+        allowed = tuple(status for status in allowed if status not in records.OUTCOMES)
     status_form.status.choices = [c for c in status_form.status.choices if c.value in allowed]
     ledger: bookings.Ledger = request.app.state.ledger
     manage_path = clinic_of(request).path_prefix(booking.language) + request.app.url_path_for(
@@ -250,6 +252,8 @@ async def change_status(request: Request) -> Response:
             on_change=lambda connection, booking: (
                 notifier.cancelled(connection, booking, by_clinic=True, now=now)
                 if booking.is_cancelled
+                else notifier.reopened(connection, booking, now=now)
+                if booking.status == BookingStatus.CONFIRMED
                 else notifier.closed(connection, booking)
             ),
         )

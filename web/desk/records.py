@@ -10,9 +10,9 @@ import io
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, or_
 from sqlmodel import Session, col, select
 
 from web.core.bookings import OnChange, no_follow_up
@@ -23,6 +23,7 @@ from web.core.errors import (
     BookingNotActive,
     BookingNotFound,
     FeedNotFound,
+    OutcomeTooEarly,
     StatusChangeNotAllowed,
 )
 from web.core.models import BlockedPeriod, Booking, BookingStatus, FeedSecret, OutboxMessage
@@ -34,10 +35,11 @@ PER_PAGE = 25
 # booked it since), so it stays cancelled; "done" and "no-show" can only correct each other.
 NEXT_STATUSES: dict[str, tuple[BookingStatus, ...]] = {
     BookingStatus.CONFIRMED: (BookingStatus.DONE, BookingStatus.NO_SHOW, BookingStatus.CANCELLED),
-    BookingStatus.DONE: (BookingStatus.NO_SHOW,),
-    BookingStatus.NO_SHOW: (BookingStatus.DONE,),
+    BookingStatus.DONE: (BookingStatus.NO_SHOW, BookingStatus.CONFIRMED),
+    BookingStatus.NO_SHOW: (BookingStatus.DONE, BookingStatus.CONFIRMED),
     BookingStatus.CANCELLED: (),
 }
+OUTCOMES = (BookingStatus.DONE, BookingStatus.NO_SHOW)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def set_status(
             raise BookingNotActive
         if status not in NEXT_STATUSES[booking.status]:
             raise StatusChangeNotAllowed
+        if status in OUTCOMES and booking.starts_at > now:
+            raise OutcomeTooEarly
         booking.status = status
         booking.sequence += 1
         booking.updated_at = now
@@ -190,35 +194,49 @@ def upcoming_blocks(session: Session, now: datetime) -> list[BlockedPeriod]:
     )
 
 
-def feed_secret(session: Session) -> str | None:
-    row = session.exec(select(FeedSecret)).first()
+def feed_secret(session: Session, coordinator_id: int) -> str | None:
+    """This coordinator's own calendar address secret, if they made one."""
+    row = session.exec(
+        select(FeedSecret).where(FeedSecret.coordinator_id == coordinator_id)
+    ).first()
     return row.secret if row else None
 
 
-def rotate_feed_secret(*, engine: Engine, who: str, now: datetime) -> str:
-    """A new secret replaces the old one, so the old subscription URL stops working at once."""
+def rotate_feed_secret(*, engine: Engine, coordinator_id: int, who: str, now: datetime) -> str:
+    """A new secret for this coordinator: their old address stops working at once, and every
+    other coordinator's keeps working."""
     secret = secrets.token_urlsafe(32)
     with session_scope(engine) as session:
-        for old in session.exec(select(FeedSecret)).all():
-            session.delete(old)
-        session.add(FeedSecret(secret=secret, created_at=now))
+        session.exec(delete(FeedSecret).where(col(FeedSecret.coordinator_id) == coordinator_id))
+        session.flush()
+        session.add(FeedSecret(secret=secret, coordinator_id=coordinator_id, created_at=now))
         record(session, coordinator=who, action="rotate feed", now=now)
     return secret
+
+
+# Cancelled bookings stay in the feed this long after the change, marked cancelled, so that a
+# calendar that saw them shows them cancelled instead of losing them without a word.
+CANCELLED_STAY = timedelta(days=7)
 
 
 def feed_bookings(
     session: Session, secret: str, *, rules: SlotRules, now: datetime
 ) -> list[Booking]:
-    """Upcoming active bookings for the feed; FeedNotFound for a secret that is not current."""
-    current = feed_secret(session)
-    if current is None or not secrets.compare_digest(current.encode(), secret.encode()):
+    """The bookings a coordinator's feed shows: from today on, the cancelled ones for a week
+    after their cancellation; FeedNotFound for a secret that is not anyone's current one."""
+    found = session.exec(select(FeedSecret).where(FeedSecret.secret == secret)).first()
+    if found is None or not secrets.compare_digest(found.secret.encode(), secret.encode()):
         raise FeedNotFound
+    shown = or_(
+        col(Booking.status) != BookingStatus.CANCELLED,
+        col(Booking.updated_at) >= now - CANCELLED_STAY,
+    )
     return list(
         session.exec(
             select(Booking)
-            .where(Booking.status != BookingStatus.CANCELLED)
+            .where(shown)
             .where(Booking.starts_at >= start_of_today(rules, now))
-            .order_by(col(Booking.starts_at))
+            .order_by(col(Booking.starts_at), col(Booking.id))
         ).all()
     )
 

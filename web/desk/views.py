@@ -257,7 +257,7 @@ async def remove_block(request: Request) -> Response:
 
 def calendar_page(request: Request) -> Response:
     with Session(request.app.state.engine) as session:
-        secret = records.feed_secret(session)
+        secret = records.feed_secret(session, request.state.coordinator.id)
     # From PUBLIC_URL, never the request's Host header: a forged Host must not put another
     # site's address (and this secret) into the coordinator's calendar.
     feed_url = (
@@ -272,6 +272,7 @@ async def rotate_feed(request: Request) -> Response:
     await run_in_threadpool(
         records.rotate_feed_secret,
         engine=request.app.state.engine,
+        coordinator_id=request.state.coordinator.id,
         who=who(request),
         now=request.app.state.clock(),
     )

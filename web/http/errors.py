@@ -67,6 +67,13 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
         409,
         N_("This booking is no longer active, so it cannot be changed. Please book a new time."),
     ),
+    errors.OutcomeTooEarly: (
+        409,
+        N_(
+            "A consultation gets its outcome once it has begun. Until then it stays confirmed; "
+            "to call it off, cancel it."
+        ),
+    ),
     errors.StatusChangeNotAllowed: (
         409,
         N_(

@@ -180,6 +180,12 @@ class Notifier:
         """Marked done or no-show: a reminder still waiting would be about the past."""
         _drop_reminders(connection, booking)
 
+    def reopened(self, connection: Connection, booking: Booking, *, now: datetime) -> None:
+        """An outcome taken back: the reminder returns if it is still ahead."""
+        _drop_reminders(connection, booking)
+        if booking.email:
+            _write(connection, self._reminder(booking, now=now))
+
     def _reminder(self, booking: Booking, *, now: datetime) -> list[dict[str, Any]]:
         due = booking.start - REMINDER_BEFORE
         if due <= now:
