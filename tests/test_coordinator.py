@@ -10,8 +10,9 @@ import re
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
+import openpyxl
 import pytest
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
@@ -20,7 +21,7 @@ from tests.booking_helpers import book, form_fields, offered_starts, open_form
 from tests.conftest import csrf_from
 from tests.ics_checks import check_raw_bytes, parse_all
 from web.core.models import AuditEvent, Booking, BookingStatus, Coordinator, OutboxMessage
-from web.desk import records
+from web.desk import exports
 from web.desk.accounts import save_coordinator
 from web.settings import PROJECT_ROOT
 
@@ -495,10 +496,10 @@ def test_rotating_the_feed_secret_kills_the_old_address(desk, engine):
 # --- Export --------------------------------------------------------------------------------
 
 
-def test_csv_export_neutralises_formulas(desk, engine):
+def test_csv_export_opens_in_excel_and_neutralises_formulas(desk, engine):
     token_of(book(desk, "2026-12-01T08:30:00Z", name='=HYPERLINK("http://evil.example","x")'))
     token_of(book(desk, "2026-12-01T09:00:00Z", name="@SUM(A1)", note="-2+3"))
-    token_of(book(desk, "2026-12-01T09:30:00Z", name="+cmd", note="<script>alert(1)</script>"))
+    token_of(book(desk, "2026-12-01T09:30:00Z", name="Олена Ковальчук", note="<script>"))
     response = export(desk, {"from": "2026-12-01", "to": "2026-12-01"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
@@ -506,15 +507,45 @@ def test_csv_export_neutralises_formulas(desk, engine):
         'filename="bookings-2026-12-01-to-2026-12-01.csv"'
         in response.headers["content-disposition"]
     )
-    rows = list(csv.reader(io.StringIO(response.text)))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     header, *body = rows
-    assert header[3] == "name" and len(body) == 3
-    names = [row[3] for row in body]
-    assert names == ['\'=HYPERLINK("http://evil.example","x")', "'@SUM(A1)", "'+cmd"]
-    assert body[1][7] == "'-2+3"
-    assert all(not cell.startswith(("=", "+", "-", "@")) for row in body for cell in row)
-    assert body[0][0] == "2026-12-01 10:30"  # clinic time
+    assert header[:5] == ["Date", "Start (clinic time)", "End", "Status", "Name"]
+    assert len(body) == 3 and all(len(row) == len(header) for row in rows)
+    names = [row[4] for row in body]
+    assert names == ['\'=HYPERLINK("http://evil.example","x")', "'@SUM(A1)", "Олена Ковальчук"]
+    assert body[1][8] == "'-2+3"
+    assert [row[5] for row in body] == ["+380671234567"] * 3  # a phone stays a phone
+    assert body[0][:4] == ["2026-12-01", "10:30", "11:00", "Confirmed"]  # clinic time
     assert_audited(desk, engine, "export csv", detail="2026-12-01–2026-12-01")
+
+
+def test_xlsx_export_has_dates_text_phones_and_translated_words(desk, engine):
+    token_of(book(desk, "2026-12-01T08:30:00Z", name="Олена Ковальчук", channel="Telegram"))
+    token_of(book(desk, "2026-12-01T09:00:00Z", name="=1+1", note="@SUM(A1)"))
+    desk.post(
+        "/coordinator/language",
+        data={"csrf_token": csrf_from(desk.get("/coordinator/").text), "language": "uk"},
+    )
+    token = csrf_from(desk.get("/coordinator/").text)
+    response = desk.post(
+        "/coordinator/export.xlsx",
+        data={"csrf_token": token, "from": "2026-12-01", "to": "2026-12-01"},
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header, first, second = list(sheet.iter_rows(values_only=True))
+    assert header[0] == "Дата" and header[4] == "Ім’я"
+    assert first[0] == datetime(2026, 12, 1) and first[1] == time(10, 30)  # real date cells
+    assert first[4] == "Олена Ковальчук" and first[5] == "+380671234567"
+    assert first[3] == "Підтверджено"
+    cells = list(sheet.iter_rows(min_row=3))[0]
+    assert cells[4].data_type == "s" and cells[4].value == "=1+1"  # text, never a formula
+    assert cells[8].data_type == "s" and cells[5].data_type == "s"
+    assert_audited(desk, engine, "export xlsx", detail="2026-12-01–2026-12-01")
 
 
 def export(desk, dates: dict[str, str], csrf: str | None = None):
@@ -655,8 +686,8 @@ def test_the_desk_offers_only_status_changes_that_follow(desk, engine, clock):
     ],
 )
 def test_the_formula_guard_sees_through_hidden_and_fullwidth_starts(value):
-    assert records.spreadsheet_safe(value) == "'" + value
-    assert records.spreadsheet_safe("Олена; 12:00") == "Олена; 12:00"
+    assert exports.spreadsheet_safe(value) == "'" + value
+    assert exports.spreadsheet_safe("Олена; 12:00") == "Олена; 12:00"
 
 
 def test_desk_links_come_from_public_url_not_the_host_header(desk, engine):

@@ -66,7 +66,12 @@ def signed_in(client, engine, clock):
     with Session(engine) as session:
         booking_id = session.exec(select(Booking.id)).one()
         block_id = session.exec(select(BlockedPeriod.id)).one()
-    return {"token": token, "booking_id": str(booking_id), "block_id": str(block_id)}
+    return {
+        "token": token,
+        "booking_id": str(booking_id),
+        "block_id": str(block_id),
+        "kind": "csv",
+    }
 
 
 def _foreign_token(database_url: str) -> str:

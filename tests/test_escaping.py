@@ -123,5 +123,5 @@ def test_a_csv_cell_keeps_typed_text_intact(client, engine, clock):
     export = client.post(
         "/coordinator/export.csv",
         data={"csrf_token": csrf_from(desk_page), "from": "2026-12-01", "to": "2026-12-01"},
-    ).text
-    assert list(csv.reader(io.StringIO(export)))[1][3] == name
+    ).content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(export), delimiter=";"))[1][4] == name

@@ -19,3 +19,18 @@ class RowIdConvertor(Convertor[int]):
 
 
 register_url_convertor("row_id", RowIdConvertor())
+
+
+class ExportKindConvertor(Convertor[str]):
+    """The export's file type: csv or xlsx, else the route does not match (404)."""
+
+    regex = "csv|xlsx"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("export_kind", ExportKindConvertor())

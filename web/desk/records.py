@@ -5,12 +5,9 @@ Every change is recorded in the audit log inside the transaction that makes it.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
-import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, or_
 from sqlmodel import Session, col, select
@@ -239,78 +236,3 @@ def feed_bookings(
             .order_by(col(Booking.starts_at), col(Booking.id))
         ).all()
     )
-
-
-# Spreadsheets run a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# ...also when invisible characters or separators come first, or the sign is a fullwidth one
-# (＝, ＋): spreadsheets skip the first and fold the second.
-SKIPPED_BEFORE_FORMULA = frozenset(" ;,\u00a0")
-CSV_HEADER = [
-    "start (clinic time)",
-    "end",
-    "status",
-    "name",
-    "phone",
-    "email",
-    "channel",
-    "note",
-    "booked at (UTC)",
-]
-
-
-def _visible_start(text: str) -> str:
-    """The text as a spreadsheet reads its start: compatibility forms folded (＝ is =), and
-    format characters (zero-width space and joiners), spaces and separators skipped."""
-    folded = unicodedata.normalize("NFKC", text)
-    for index, char in enumerate(folded):
-        if char not in SKIPPED_BEFORE_FORMULA and unicodedata.category(char) not in ("Cf", "Zs"):
-            return folded[index:]
-    return ""
-
-
-def spreadsheet_safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    risky = text.startswith(FORMULA_PREFIXES) or _visible_start(text).startswith(FORMULA_PREFIXES)
-    return "'" + text if risky else text
-
-
-def export_csv(
-    *, engine: Engine, rules: SlotRules, first: date, last: date, who: str, now: datetime
-) -> str:
-    """The bookings of a date range as CSV; the export itself goes into the audit log."""
-    with session_scope(engine) as session:
-        body = bookings_csv(session, rules=rules, first=first, last=last)
-        record(session, coordinator=who, action="export csv", now=now, detail=f"{first}–{last}")
-    return body
-
-
-def bookings_csv(session: Session, *, rules: SlotRules, first: date, last: date) -> str:
-    start, end = day_bounds(rules, first).start, day_bounds(rules, last).end
-    rows = session.exec(
-        select(Booking)
-        .where(Booking.starts_at >= start, Booking.starts_at < end)
-        .order_by(col(Booking.starts_at), col(Booking.id))
-    ).all()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    zone = rules.time_zone
-    for b in rows:
-        writer.writerow(
-            [
-                spreadsheet_safe(value)
-                for value in (
-                    f"{b.start.astimezone(zone):%Y-%m-%d %H:%M}",
-                    f"{b.end.astimezone(zone):%H:%M}",
-                    b.status,
-                    b.patient_name,
-                    b.phone,
-                    b.email,
-                    b.channel,
-                    b.note,
-                    f"{b.created_at:%Y-%m-%d %H:%M}",
-                )
-            ]
-        )
-    return out.getvalue()

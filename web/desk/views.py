@@ -26,12 +26,12 @@ from web.core.formats import parse_day
 from web.core.i18n import N_
 from web.core.invites import build_feed
 from web.core.models import Booking
-from web.desk import accounts, audit, front_office, records
+from web.desk import accounts, audit, exports, front_office, records
 from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import BlockForm, LanguageForm, LoginForm
 from web.desk.front_office import KEPT, kept_fields, query_page, return_path, who
 from web.http.csrf import SecureForm, form_meta, posted_form, read_form
-from web.http.i18n import absolute, localized_path
+from web.http.i18n import absolute, localized_path, page_language
 from web.http.ratelimit import client_address, enforce
 from web.http.responses import ics_response
 from web.http.templating import render
@@ -308,24 +308,32 @@ def _export_range(fields: Mapping[str, Any]) -> tuple[date, date]:
     return first, last
 
 
-async def export_csv(request: Request) -> Response:
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+async def export(request: Request) -> Response:
     """A POST, not a link: every export is written to the audit log, so it is a change."""
     await posted_form(request, SecureForm)
     first, last = _export_range(await request.form())
-    clinic = request.app.state.clinic
+    kind = request.path_params["kind"]
     body = await run_in_threadpool(
-        records.export_csv,
+        exports.export,
         engine=request.app.state.engine,
-        rules=clinic.rules,
+        rules=request.app.state.clinic.rules,
         first=first,
         last=last,
+        kind=kind,
+        language=page_language(request),
         who=who(request),
         now=request.app.state.clock(),
     )
-    filename = f"bookings-{first}-to-{last}.csv"
+    filename = f"bookings-{first}-to-{last}.{kind}"
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type=EXPORT_TYPES[kind],
         headers={
             "content-disposition": f'attachment; filename="{filename}"',
             "cache-control": "no-store",
@@ -360,7 +368,7 @@ routes = [
             ),
             Route("/calendar", calendar_page, name="desk_calendar"),
             Route("/calendar/rotate", rotate_feed, name="desk_rotate_feed", methods=["POST"]),
-            Route("/export.csv", export_csv, name="desk_export", methods=["POST"]),
+            Route("/export.{kind:export_kind}", export, name="desk_export", methods=["POST"]),
             Route("/audit", audit_page, name="desk_audit"),
             Route("/logout", logout, name="desk_logout", methods=["POST"]),
             Route("/language", choose_language, name="desk_language", methods=["POST"]),
