@@ -17,6 +17,7 @@ from tests.booking_helpers import book, form_fields, offered_starts, open_form
 from tests.conftest import Clock, csrf_from, make_settings, need
 from tests.live_server import running_server
 from web.app import create_app
+from web.desk.accounts import save_coordinator
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
@@ -126,3 +127,24 @@ def test_a_limiter_outage_lets_requests_through(engine, database_url, path):
             assert response.status_code == 401
         else:
             assert book(client).status_code == 303
+
+
+DESK_PASSWORD = "a long password for the desk"
+
+
+def test_only_wrong_passwords_count_towards_the_sign_in_limit(engine, database_url, clock):
+    """Issue 24: the eleventh right sign-in in ten minutes from one office is not refused."""
+    save_coordinator(engine=engine, username="anna", password=DESK_PASSWORD, now=clock.now)
+    with limited_client(database_url, login="3 per minute") as client:
+        page = client.get("/coordinator/login").text
+        right = {"csrf_token": csrf_from(page), "username": "anna", "password": DESK_PASSWORD}
+        for _ in range(11):
+            client.cookies.clear()
+            page = client.get("/coordinator/login").text
+            right["csrf_token"] = csrf_from(page)
+            assert client.post("/coordinator/login", data=right).status_code == 303
+        client.cookies.clear()
+        page = client.get("/coordinator/login").text
+        wrong = {"csrf_token": csrf_from(page), "username": "anna", "password": "wrong guess"}
+        answers = [client.post("/coordinator/login", data=wrong).status_code for _ in range(4)]
+        assert answers == [401, 401, 401, 429]

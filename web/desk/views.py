@@ -32,7 +32,7 @@ from web.desk.forms import BlockForm, LanguageForm, LoginForm
 from web.desk.front_office import KEPT, kept_fields, query_page, return_path, who
 from web.http.csrf import SecureForm, form_meta, posted_form, read_form
 from web.http.i18n import absolute, localized_path, page_language
-from web.http.ratelimit import client_address, enforce
+from web.http.ratelimit import client_address, count_failure, enforce
 from web.http.responses import ics_response
 from web.http.templating import render
 
@@ -115,7 +115,7 @@ def login_page(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    await enforce(request, "login")
+    await enforce(request, "login", count=False)  # only wrong passwords count (below)
     form, valid = await posted_form(request, LoginForm)
     context = {"form": form, "next": _safe_next(request.query_params.get("next"))}
     if not valid:
@@ -136,6 +136,7 @@ async def login(request: Request) -> Response:
         headers = {"Retry-After": str(refusal.seconds)}
         return render(request, "desk_login.html", context, status_code=429, headers=headers)
     if signed_in is None:
+        await count_failure(request, "login")
         context["error"] = N_("That username and password do not match.")
         return _page(request, "desk_login.html", context, status_code=401)
     token = await run_in_threadpool(

@@ -39,6 +39,8 @@ DEFAULT_LIMITS = {
 class Limiter(Protocol):
     def hit(self, item: RateLimitItem, *identifiers: str) -> bool: ...
 
+    def test(self, item: RateLimitItem, *identifiers: str) -> bool: ...
+
 
 class InProcessWindow:
     """A moving window per key: the times of the hits still inside it, oldest first. Keys whose
@@ -82,6 +84,14 @@ class InProcessWindow:
             hits.append(now)
             return True
 
+    def test(self, item: RateLimitItem, *identifiers: str) -> bool:
+        """Whether a hit would be allowed now, without counting one."""
+        key, window, now = item.key_for(*identifiers), float(item.get_expiry()), self._clock()
+        with self._lock:
+            entry = self._hits.get(key)
+            hits = [moment for moment in entry[1] if moment > now - window] if entry else []
+            return len(hits) < item.amount
+
     def __len__(self) -> int:
         return len(self._hits)
 
@@ -117,12 +127,16 @@ class RateLimits:
     local: Limiter = field(default_factory=InProcessWindow)
     _skip_shared_until: float = 0.0
 
-    def allow(self, action: str, address: str) -> bool:
+    def allow(self, action: str, address: str, *, count: bool = True) -> bool:
+        """Whether the action is allowed, counting this try unless `count` is false (the
+        sign-in counts only its failures, through `count_failure`)."""
         limiter = self.limiter
         if self.shared and time.monotonic() < self._skip_shared_until:
             limiter = self.local
+        item = self.items[action]
         try:
-            return limiter.hit(self.items[action], self.prefix, action, address)
+            check = limiter.hit if count else limiter.test
+            return check(item, self.prefix, action, address)
         except Exception as error:
             self._skip_shared_until = time.monotonic() + REDIS_RETRY_AFTER
             log.warning(
@@ -130,7 +144,8 @@ class RateLimits:
                 type(error).__name__,
                 REDIS_RETRY_AFTER,
             )
-            return self.local.hit(self.items[action], self.prefix, action, address)
+            check = self.local.hit if count else self.local.test
+            return check(item, self.prefix, action, address)
 
     def retry_after(self, action: str) -> int:
         return self.items[action].get_expiry()
@@ -191,15 +206,26 @@ def warn_if_counted_per_worker(redis_url: str | None, workers: str | None) -> No
     )
 
 
-async def enforce(request: Request, action: str) -> None:
-    """429 past the action's limit. A check in Redis is a network call: it runs in a worker
-    thread, never in the event loop, so a stalled Redis holds up no other request."""
+async def _allowed(request: Request, action: str, *, count: bool) -> bool:
+    """A check in Redis is a network call: it runs in a worker thread, never in the event
+    loop, so a stalled Redis holds up no other request."""
     limits: RateLimits = request.app.state.rate_limits
     address = client_address(request)
     if limits.shared:
-        allowed = await run_in_threadpool(limits.allow, action, address)
-    else:
-        allowed = limits.allow(action, address)
+        allowed: bool = await run_in_threadpool(limits.allow, action, address, count=count)
+        return allowed
+    return limits.allow(action, address, count=count)
+
+
+async def count_failure(request: Request, action: str) -> None:
+    """A failed try of an action whose successes do not count (the sign-in)."""
+    await _allowed(request, action, count=True)
+
+
+async def enforce(request: Request, action: str, *, count: bool = True) -> None:
+    """429 past the action's limit; `count=False` checks without counting this try."""
+    limits: RateLimits = request.app.state.rate_limits
+    allowed = await _allowed(request, action, count=count)
     if not allowed:
         raise HTTPException(
             429,
