@@ -23,6 +23,10 @@ class BlockNotFound(NotFound):
     """The blocked period was removed meanwhile."""
 
 
+class BlockInPast(DomainError):
+    """A block that would begin before now: it could never be taken back out of the past."""
+
+
 class FeedNotFound(NotFound):
     """A calendar feed secret that is not (or no longer) the current one."""
 

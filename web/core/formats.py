@@ -11,6 +11,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from babel import Locale
 from babel.dates import format_date, get_day_names
 from babel.lists import format_list
 
@@ -70,6 +71,12 @@ CALENDAR_DATE = {"en": "d MMMM y", "uk": "d MMMM y 'р.'"}
 
 # Babel parses its locale and pattern on every call; a picker names ~50 days and slots, so the
 # few thousand (day, language) pairs a site shows are formatted once.
+def weekday_name(iso_weekday: int, language: str) -> str:
+    """Monday / понеділок, from an ISO weekday (1 = Monday)."""
+    names = Locale.parse(language).days["format"]["wide"]
+    return str(names[(iso_weekday - 1) % 7])
+
+
 def calendar_date(day: date, language: str) -> str:
     """7 December 2026 / 7 грудня 2026 р.: a date that names no weekday (a document's date)."""
     return format_date(day, CALENDAR_DATE.get(language, "long"), locale=language)

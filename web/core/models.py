@@ -126,6 +126,8 @@ class BlockedPeriod(SQLModel, table=True):
     ends_at: datetime
     reason: str = Field(max_length=200)
     created_at: datetime
+    # A weekly break is a row per day; they share a series and are removed together.
+    series: str | None = Field(default=None, max_length=32, index=True)
 
 
 class Coordinator(SQLModel, table=True):

@@ -24,6 +24,7 @@ class Entry:
     is_next: bool  # the next consultation (or the one going on now)
     needs_outcome: bool  # ended, still "confirmed": done or no-show?
     is_past: bool  # ended: dimmed
+    in_block: bool  # inside blocked time: to move or cancel (its reminder waits meanwhile)
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,14 @@ def _day(
     rows = []
     for start in sorted(slots):
         slot = slots[start]
+        blocked = any(slot.overlaps(block) for block in blocks)
         entries = [
             Entry(
                 booking=b,
                 is_next=b.id == next_id,
                 needs_outcome=b.status == BookingStatus.CONFIRMED and b.ends_at <= now,
                 is_past=b.ends_at <= now,
+                in_block=blocked and b.status == BookingStatus.CONFIRMED and b.ends_at > now,
             )
             for b in active
             if b.starts_at == start
@@ -116,7 +119,7 @@ def _day(
                 end=slot.end,
                 entries=entries,
                 free_seats=max(0, rules.capacity - len(entries)),
-                blocked=any(slot.overlaps(block) for block in blocks),
+                blocked=blocked,
                 is_past=slot.end <= now,
             )
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from wtforms import (
@@ -13,11 +13,13 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectChoice,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from web.core.bookings import is_token
 from web.core.formats import FIRST_YEAR, LAST_YEAR
@@ -69,15 +71,35 @@ class StatusForm(SecureForm):
             raise ValidationError(N_("Please give a reason: the patient will see it."))
 
 
+WEEKDAYS = [
+    SelectChoice(1, N_("Mon")),
+    SelectChoice(2, N_("Tue")),
+    SelectChoice(3, N_("Wed")),
+    SelectChoice(4, N_("Thu")),
+    SelectChoice(5, N_("Fri")),
+    SelectChoice(6, N_("Sat")),
+    SelectChoice(7, N_("Sun")),
+]
+LONGEST_BLOCK = timedelta(days=366)
+
+
 class BlockForm(SecureForm):
-    day = DateField(N_("Day"), validators=[InputRequired(N_("Please choose a day."))])
+    """One form for the three kinds of blocked time: whole days (a first and a last day), a time
+    range on one day, or a weekly break (a time range on chosen weekdays until a date)."""
 
-    def validate_day(self, field: DateField) -> None:
-        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
-            raise ValidationError(N_("Please choose a day between 2000 and 2999."))
-
-    starts = TimeField(N_("From (leave empty to block the whole day)"), validators=[Optional()])
+    day = DateField(N_("First day"), validators=[InputRequired(N_("Please choose a day."))])
+    last_day = DateField(N_("Last day (for several whole days)"), validators=[Optional()])
+    starts = TimeField(N_("From (leave empty to block whole days)"), validators=[Optional()])
     ends = TimeField(N_("Until"), validators=[Optional()])
+    weekdays = SelectMultipleField(
+        N_("Repeat every week on"),
+        choices=WEEKDAYS,
+        coerce=int,
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validators=[Optional()],
+    )
+    until = DateField(N_("Repeat until"), validators=[Optional()])
     reason = StringField(
         N_("Reason"),
         filters=[strip],
@@ -85,23 +107,52 @@ class BlockForm(SecureForm):
     )
     confirm = HiddenField()
 
+    def validate_day(self, field: DateField) -> None:
+        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(N_("Please choose a day between 2000 and 2999."))
+
     def validate(self, extra_validators: object = None) -> bool:
         # Checked here, not in validate_ends: Optional() stops a field's own chain when empty.
         valid: bool = super().validate(extra_validators)
-        starts, ends = self.starts.data, self.ends.data
+        starts, ends, first = self.starts.data, self.ends.data, self.day.data
+        last, until, weekdays = self.last_day.data, self.until.data, self.weekdays.data
         if (starts is None) != (ends is None) and not (self.starts.errors or self.ends.errors):
             self.ends.errors.append(N_("Give both times, or neither to block the whole day."))
             return False
         if starts and ends and ends <= starts:
             self.ends.errors.append(N_("The end must be later than the start."))
             return False
+        if first and last and (last < first or last - first > LONGEST_BLOCK):
+            self.last_day.errors.append(
+                N_("The last day must come after the first, within a year.")
+            )
+            return False
+        if weekdays and not (starts and until):
+            self.until.errors.append(N_("A weekly break needs its times and a last date."))
+            return False
+        if first and until and (until < first or until - first > LONGEST_BLOCK):
+            self.until.errors.append(N_("Repeat until a date after the first day, within a year."))
+            return False
         return valid
 
-    def interval(self, rules: SlotRules) -> Interval:
-        """The blocked period in UTC, from the clinic's wall clock."""
-        day: date = self.day.data
-        if self.starts.data is None:
-            return day_bounds(rules, day)
+    def intervals(self, rules: SlotRules) -> list[Interval]:
+        """The blocked periods in UTC, from the clinic's wall clock: one for whole days or a
+        time range, one per matching day for a weekly break."""
+        first: date = self.day.data
+        if self.weekdays.data:
+            chosen = set(self.weekdays.data)
+            days = [
+                first + timedelta(days=offset)
+                for offset in range((self.until.data - first).days + 1)
+                if (first + timedelta(days=offset)).isoweekday() in chosen
+            ]
+            return [self._time_range(day, rules) for day in days]
+        if self.starts.data is not None:
+            return [self._time_range(first, rules)]
+        last: date = self.last_day.data or first
+        return [Interval(day_bounds(rules, first).start, day_bounds(rules, last).end)]
+
+    def _time_range(self, day: date, rules: SlotRules) -> Interval:
         return Interval(_at(day, self.starts.data, rules), _at(day, self.ends.data, rules))
 
 

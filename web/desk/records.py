@@ -9,12 +9,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, or_
+from sqlalchemy import Engine, and_, delete, or_
 from sqlmodel import Session, col, select
 
 from web.core.bookings import OnChange, no_follow_up
 from web.core.db import session_scope
 from web.core.errors import (
+    BlockInPast,
     BlockNotFound,
     BookingChanged,
     BookingNotActive,
@@ -131,64 +132,130 @@ def upcoming_undelivered_mail(
     return undelivered_mail(session, since=start_of_today(rules, now))
 
 
-def bookings_in(session: Session, interval: Interval) -> list[Booking]:
-    """Active bookings overlapping a period: what a new block would leave stranded."""
+def bookings_in(session: Session, intervals: list[Interval]) -> list[Booking]:
+    """Active bookings overlapping any of the periods: what a new block would leave stranded."""
+    if not intervals:
+        return []
+    overlapping = or_(
+        *(
+            and_(col(Booking.starts_at) < period.end, col(Booking.ends_at) > period.start)
+            for period in intervals
+        )
+    )
     return list(
         session.exec(
             select(Booking)
             .where(Booking.status == BookingStatus.CONFIRMED)
-            .where(Booking.starts_at < interval.end, Booking.ends_at > interval.start)
+            .where(overlapping)
             .order_by(col(Booking.starts_at))
         ).all()
     )
 
 
-def _block_detail(start: datetime, end: datetime, reason: str) -> str:
-    return f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC: {reason}"
+def _block_detail(rules: SlotRules, periods: list[Interval], reason: str) -> str:
+    """In clinic time, as the desk shows every time (the audit log says which zone)."""
+    zone = rules.time_zone
+    first, last = periods[0], periods[-1]
+    stamp = "%Y-%m-%d %H:%M"
+    text = f"{first.start.astimezone(zone):{stamp}}–{first.end.astimezone(zone):{stamp}}"
+    if len(periods) > 1:
+        text += f" … {last.start.astimezone(zone):%Y-%m-%d} ({len(periods)})"
+    return f"{text}: {reason}"
 
 
 def add_block(
-    *, engine: Engine, interval: Interval, reason: str, who: str, now: datetime
-) -> BlockedPeriod:
+    *,
+    engine: Engine,
+    rules: SlotRules,
+    intervals: list[Interval],
+    reason: str,
+    who: str,
+    now: datetime,
+) -> list[BlockedPeriod]:
+    """The blocked periods of one form, in one transaction; several make one series."""
+    if not intervals or intervals[0].start < now:
+        raise BlockInPast
+    series = secrets.token_hex(16) if len(intervals) > 1 else None
     with session_scope(engine) as session:
-        block = BlockedPeriod(
-            starts_at=interval.start, ends_at=interval.end, reason=reason, created_at=now
-        )
-        session.add(block)
+        blocks = [
+            BlockedPeriod(
+                starts_at=period.start,
+                ends_at=period.end,
+                reason=reason,
+                created_at=now,
+                series=series,
+            )
+            for period in intervals
+        ]
+        session.add_all(blocks)
         session.flush()
         record(
             session,
             coordinator=who,
             action="block",
             now=now,
-            detail=_block_detail(interval.start, interval.end, reason),
+            detail=_block_detail(rules, intervals, reason),
         )
-        return block
+        return blocks
 
 
-def remove_block(*, engine: Engine, block_id: int, who: str, now: datetime) -> None:
+def remove_block(
+    *, engine: Engine, rules: SlotRules, block_id: int, who: str, now: datetime
+) -> None:
+    """The block, and every other block of its series (a weekly break goes as a whole)."""
     with session_scope(engine) as session:
         block = session.get(BlockedPeriod, block_id)
         if block is None:
             raise BlockNotFound
+        same = [block]
+        if block.series:
+            same = list(
+                session.exec(
+                    select(BlockedPeriod)
+                    .where(BlockedPeriod.series == block.series)
+                    .order_by(col(BlockedPeriod.starts_at))
+                ).all()
+            )
+        periods = [Interval(b.starts_at, b.ends_at) for b in same]
         record(
             session,
             coordinator=who,
             action="unblock",
             now=now,
-            detail=_block_detail(block.starts_at, block.ends_at, block.reason),
+            detail=_block_detail(rules, periods, block.reason),
         )
-        session.delete(block)
+        for each in same:
+            session.delete(each)
 
 
-def upcoming_blocks(session: Session, now: datetime) -> list[BlockedPeriod]:
-    return list(
-        session.exec(
-            select(BlockedPeriod)
-            .where(BlockedPeriod.ends_at > now)
-            .order_by(col(BlockedPeriod.starts_at))
-        ).all()
-    )
+@dataclass(frozen=True)
+class BlockShown:
+    """A block as the desk lists it: one line for a whole weekly series."""
+
+    first: BlockedPeriod
+    last: BlockedPeriod
+    count: int
+    weekdays: list[int]
+
+
+def upcoming_blocks(session: Session, now: datetime, rules: SlotRules) -> list[BlockShown]:
+    """Blocks not yet over, a weekly series as one line (with the weekdays it covers)."""
+    rows = session.exec(
+        select(BlockedPeriod)
+        .where(BlockedPeriod.ends_at > now)
+        .order_by(col(BlockedPeriod.starts_at), col(BlockedPeriod.id))
+    ).all()
+    series: dict[str, list[BlockedPeriod]] = {}
+    shown: list[BlockShown] = []
+    for row in rows:
+        if row.series is None:
+            shown.append(BlockShown(row, row, 1, []))
+        else:
+            series.setdefault(row.series, []).append(row)
+    for members in series.values():
+        days = sorted({m.starts_at.astimezone(rules.time_zone).isoweekday() for m in members})
+        shown.append(BlockShown(members[0], members[-1], len(members), days))
+    return sorted(shown, key=lambda block: block.first.starts_at)
 
 
 def feed_secret(session: Session, coordinator_id: int) -> str | None:

@@ -26,6 +26,7 @@ from web.core.formats import parse_day
 from web.core.i18n import N_
 from web.core.invites import build_feed
 from web.core.models import Booking
+from web.core.schedule import Interval, local_today
 from web.desk import accounts, audit, exports, front_office, records
 from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import BlockForm, LanguageForm, LoginForm
@@ -208,7 +209,9 @@ def blocks_page(
     status_code: int = 200,
 ) -> Response:
     with Session(request.app.state.engine) as session:
-        blocks = records.upcoming_blocks(session, request.app.state.clock())
+        blocks = records.upcoming_blocks(
+            session, request.app.state.clock(), request.app.state.clinic.rules
+        )
     context = {
         "blocks": blocks,
         "form": form or BlockForm(meta=form_meta(request)),
@@ -217,16 +220,30 @@ def blocks_page(
     return _page(request, "desk_blocks.html", context, status_code=status_code)
 
 
+BLOCK_IN_PAST = N_("A block must begin later than now: the past cannot be blocked.")
+
+
 async def add_block(request: Request) -> Response:
     form, valid = await posted_form(request, BlockForm)
     if not valid:
         return await run_in_threadpool(blocks_page, request, form, None, 422)
-    interval = form.interval(request.app.state.clinic.rules)
+    rules = request.app.state.clinic.rules
+    now = request.app.state.clock()
+    # What has already passed cannot be blocked (nor ever unblocked); a block that has begun
+    # (the rest of today) starts now.
+    intervals = [
+        Interval(max(period.start, now), period.end)
+        for period in form.intervals(rules)
+        if period.end > now
+    ]
+    if not intervals or form.day.data < local_today(rules, now):
+        form.day.errors.append(BLOCK_IN_PAST)
+        return await run_in_threadpool(blocks_page, request, form, None, 422)
     engine = request.app.state.engine
 
     def clashes() -> list[Booking]:
         with Session(engine) as session:
-            return records.bookings_in(session, interval)
+            return records.bookings_in(session, intervals)
 
     found = await run_in_threadpool(clashes)
     if found and form.confirm.data != "yes":
@@ -236,10 +253,11 @@ async def add_block(request: Request) -> Response:
     await run_in_threadpool(
         records.add_block,
         engine=engine,
-        interval=interval,
+        rules=rules,
+        intervals=intervals,
         reason=form.reason.data,
         who=who(request),
-        now=request.app.state.clock(),
+        now=now,
     )
     return RedirectResponse("/coordinator/blocks", status_code=303)
 
@@ -249,6 +267,7 @@ async def remove_block(request: Request) -> Response:
     await run_in_threadpool(
         records.remove_block,
         engine=request.app.state.engine,
+        rules=request.app.state.clinic.rules,
         block_id=request.path_params["block_id"],
         who=who(request),
         now=request.app.state.clock(),

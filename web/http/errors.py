@@ -44,6 +44,7 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
         N_("We could not find a booking at this address. Please check the link, or call us."),
     ),
     errors.BlockNotFound: (404, N_("That block no longer exists.")),
+    errors.BlockInPast: (400, N_("A block must begin later than now: the past cannot be blocked.")),
     errors.FeedNotFound: (
         404,
         N_("This calendar address is not valid (it may have been replaced)."),

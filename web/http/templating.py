@@ -136,6 +136,11 @@ def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         return formats.short_date(day, context["lang"])
 
     @pass_context
+    def weekday_name(context: Context, iso_weekday: int) -> str:
+        """Monday ... Sunday (ISO numbers), in the page's language."""
+        return formats.weekday_name(iso_weekday, context["lang"])
+
+    @pass_context
     def notice_date(context: Context, version: str) -> str:
         """A privacy notice's version (its ISO date) as a date people read."""
         try:
@@ -153,6 +158,7 @@ def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         "long_date_year": long_date_year,
         "short_date": short_date,
         "notice_date": notice_date,
+        "weekday_name": weekday_name,
         "when": when,
     }
 

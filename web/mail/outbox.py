@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Engine, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from web.core.db import session_scope
-from web.core.models import Booking, OutboxMessage
+from web.core.models import BlockedPeriod, Booking, OutboxMessage
 from web.mail.notifications import Rendered
 from web.mail.smtp import SMTP_STEPS, SmtpSettings, as_email, deliver
 
@@ -119,6 +119,11 @@ def send_due(
         if message is None:
             continue
         booking = _booking_of(engine, message)
+        if message.kind == "reminder" and booking is not None and _inside_block(engine, booking):
+            # The clinic blocked this time after it was booked: no reminder for a consultation
+            # the desk is about to move or cancel. It waits, and goes if the booking stays.
+            _finish(engine, message_id, claimed_until=None, next_attempt_at=now + HOLD)
+            continue
         if _too_late(message, booking, now):
             _drop(engine, message_id)
             log.info(
@@ -162,6 +167,19 @@ def _booking_of(engine: Engine, message: OutboxMessage) -> Booking | None:
         return None
     with Session(engine) as session:
         return session.get(Booking, message.booking_id)
+
+
+HOLD = timedelta(minutes=15)  # how long a held reminder waits before it is looked at again
+
+
+def _inside_block(engine: Engine, booking: Booking) -> bool:
+    with Session(engine) as session:
+        found = session.exec(
+            select(BlockedPeriod.id).where(
+                BlockedPeriod.starts_at < booking.ends_at, BlockedPeriod.ends_at > booking.starts_at
+            )
+        ).first()
+    return found is not None
 
 
 def _too_late(message: OutboxMessage, booking: Booking | None, now: datetime) -> bool:

@@ -1,0 +1,120 @@
+"""Issue 24, blocks: a leave of several days in one submission, a weekly break, a booking inside a
+new block flagged and its reminder held, and no block in the past. Both databases."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.booking_helpers import book
+from tests.conftest import csrf_from
+from web.core.models import AuditEvent, BlockedPeriod
+from web.desk.accounts import save_coordinator
+from web.mail.outbox import send_due
+
+PASSWORD = "a long password for the desk"
+SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
+
+
+@pytest.fixture
+def desk(client, engine, clock):
+    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
+    page = client.get("/coordinator/login")
+    signed = client.post(
+        "/coordinator/login",
+        data={"csrf_token": csrf_from(page.text), "username": "anna", "password": PASSWORD},
+    )
+    assert signed.status_code == 303
+    return client
+
+
+def block(desk, **fields):
+    page = desk.get("/coordinator/blocks").text
+    data = {"csrf_token": csrf_from(page), "reason": "Leave", **fields}
+    return desk.post("/coordinator/blocks", data=data)
+
+
+def free_times(client, day: str) -> list[str]:
+    return SLOT.findall(client.get(f"/consultation/slots?day={day}").text)
+
+
+def test_a_three_day_leave_in_one_submission(desk, engine):
+    assert len(free_times(desk, "2026-12-03")) == 11
+    done = block(desk, day="2026-12-02", last_day="2026-12-04")
+    assert done.status_code == 303
+    for day in ("2026-12-02", "2026-12-03", "2026-12-04"):
+        assert free_times(desk, day) == [], day
+    assert len(free_times(desk, "2026-12-01")) == 11 and len(free_times(desk, "2026-12-07")) == 11
+    with Session(engine) as session:
+        assert len(session.exec(select(BlockedPeriod)).all()) == 1
+        [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "block")).all()
+    assert event.detail.startswith("2026-12-02 00:00–2026-12-05 00:00")  # clinic time
+
+
+def test_a_weekly_lunch_break_until_a_date(desk, engine):
+    done = block(
+        desk, day="2026-12-01", starts="12:00", ends="13:00", weekdays=["1", "3"],
+        until="2026-12-09", reason="Lunch",
+    )  # fmt: skip
+    assert done.status_code == 303
+    lunch = {"2026-12-01T10:00:00Z", "2026-12-01T10:30:00Z"}  # 12:00 and 12:30 in Kyiv
+    for day, weekday_blocked in [
+        ("2026-12-01", False),  # Tuesday
+        ("2026-12-02", True),  # Wednesday
+        ("2026-12-07", True),  # Monday
+        ("2026-12-08", False),  # Tuesday
+        ("2026-12-09", True),  # Wednesday, the last day
+        ("2026-12-14", False),  # Monday after the end date
+    ]:
+        times = free_times(desk, day)
+        noon = {start.replace("2026-12-01", day) for start in lunch}
+        assert (noon.isdisjoint(times)) is weekday_blocked, day
+        assert len(times) == (9 if weekday_blocked else 11), day
+    page = desk.get("/coordinator/blocks").text
+    assert "Every week on Monday, Wednesday, 12:00–13:00" in page and "(3 days)" in page
+    first = re.search(r'action="/coordinator/blocks/(\d+)/delete"', page).group(1)
+    removed = desk.post(f"/coordinator/blocks/{first}/delete", data={"csrf_token": csrf_from(page)})
+    assert removed.status_code == 303
+    assert len(free_times(desk, "2026-12-09")) == 11  # the whole series went
+    with Session(engine) as session:
+        assert session.exec(select(BlockedPeriod)).all() == []
+
+
+def test_a_block_in_the_past_is_refused(desk, engine, clock):
+    clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday, 12:00 in Kyiv
+    for fields in (
+        {"day": "2026-11-27"},
+        {"day": "2026-11-27", "last_day": "2026-12-02"},  # begins on a day gone by
+        {"day": "2026-11-30", "starts": "09:30", "ends": "11:00"},
+    ):
+        refused = block(desk, **fields)
+        assert refused.status_code == 422 and "the past cannot be blocked" in refused.text
+    assert block(desk, day="2026-11-30", starts="13:00", ends="14:00").status_code == 303
+    assert block(desk, day="2026-12-01").status_code == 303
+    rest_of_today = block(desk, day="2026-11-30", reason="Doctor went home")  # begins now
+    assert rest_of_today.status_code == 303
+    with Session(engine) as session:
+        starts = sorted(b.starts_at for b in session.exec(select(BlockedPeriod)).all())
+    assert starts[0] == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+def test_a_booking_inside_a_new_block_is_flagged_and_its_reminder_waits(desk, engine, clock, smtp):
+    assert book(desk, "2026-12-03T08:30:00Z").status_code == 303
+    send_due(
+        render=desk.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
+    smtp.inbox.messages.clear()  # the confirmation and the alert went; the reminder waits
+    warned = block(desk, day="2026-12-03", reason="Doctor away")
+    assert warned.status_code == 409 and "cancel and tell the patient" in warned.text
+    confirmed = block(desk, day="2026-12-03", reason="Doctor away", confirm="yes")
+    assert confirmed.status_code == 303
+    day = desk.get("/coordinator/?day=2026-12-03").text
+    assert "Inside blocked time: move or cancel" in day
+    clock.now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # the reminder is due
+    report = send_due(
+        render=desk.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
+    assert report.sent == 0 and smtp.inbox.messages == []
