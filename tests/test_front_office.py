@@ -437,3 +437,34 @@ def test_a_session_that_ended_keeps_the_typed_text_through_the_sign_in(desk, eng
     back = desk.get(signed_in.headers["location"]).text
     assert "You were signed out before this was saved" in back and note in back
     assert "You were signed out" not in desk.get(signed_in.headers["location"]).text  # once
+
+
+# --- Issue 24, the timeline -------------------------------------------------------------------
+
+
+def test_the_timeline_shows_who_booked_the_patients_own_changes_and_the_emails(
+    desk, engine, clock, smtp
+):
+    response = book(desk, "2026-12-01T08:30:00Z")
+    token = response.headers["location"].rsplit("/", 1)[1]
+    send_due(
+        render=desk.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
+    )
+    page = desk.get(f"/bookings/{token}/reschedule/confirm?start=2026-12-02T09:00:00Z").text
+    moved = desk.post(
+        f"/bookings/{token}/reschedule",
+        data={"csrf_token": csrf_from(page), "start": "2026-12-02T09:00:00Z"},
+    )
+    assert moved.status_code == 303
+    with Session(engine) as session:
+        booking_id = session.exec(select(Booking.id)).one()
+    shown = desk.get(f"/coordinator/bookings/{booking_id}")
+    assert shown.status_code == 200, shown.text[-3000:]
+    history = shown.text.split(">History<", 1)[1]
+    assert "booked by the patient online" in history
+    assert 'the patient, <span data-action="move">moved the booking</span>' in history
+    assert "2026-12-01T08:30:00Z → 2026-12-02T09:00:00Z" in history
+    assert "e-mail sent: booking confirmation" in history
+    with Session(engine) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "move")).all()
+    assert [(e.coordinator, e.booking_id) for e in events] == [("", booking_id)]

@@ -20,11 +20,11 @@ from openpyxl.styles import Font
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from web.core.audit import record
 from web.core.db import session_scope
 from web.core.i18n import N_, translate
 from web.core.models import Booking
 from web.core.schedule import SlotRules, day_bounds
-from web.desk.audit import record
 
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -17,13 +17,13 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_
 from sqlmodel import Session, col, select
 
 from web.core import bookings
+from web.core.audit import PATIENT, record
 from web.core.bookings import Ledger, OnChange, PatientDetails
 from web.core.db import session_scope
 from web.core.errors import BookingChanged, BookingNotFound
 from web.core.formats import format_start
-from web.core.models import Booking, BookingNote
+from web.core.models import AuditEvent, Booking, BookingNote, OutboxMessage
 from web.core.schedule import SlotRules, day_bounds
-from web.desk.audit import record
 from web.desk.records import PER_PAGE, BookingPage, start_of_today
 
 # --- Booking a caller and moving a booking ---------------------------------------------------
@@ -262,3 +262,43 @@ def same_patient(session: Session, booking: Booking) -> list[Booking]:
             .limit(50)
         ).all()
     )
+
+
+# --- A booking's timeline ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Happened:
+    """One line of a booking's timeline, newest first on the page."""
+
+    at: datetime
+    who: str | None  # a desk account; PATIENT ("") the patient; None the site (its e-mails)
+    action: str  # an audit action, "booked", "mail sent" or "mail failed"
+    detail: str
+
+
+def timeline(session: Session, booking: Booking) -> list[Happened]:
+    """Everything that happened to a booking: made (by whom), the desk's and the patient's
+    changes and notes (the audit log), and every e-mail sent or refused."""
+    made_by = booking.booked_by if booking.booked_by is not None else PATIENT
+    lines = [Happened(booking.created_at, made_by, "booked", "")]
+    events = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.booking_id == booking.id)
+        .where(AuditEvent.action != "book")  # the booking's own line says it
+    ).all()
+    lines += [Happened(e.at, e.coordinator, e.action, e.detail) for e in events]
+    mails = session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.booking_id == booking.id)
+        .where(col(OutboxMessage.kind) != "alert")
+        .where(
+            or_(col(OutboxMessage.sent_at).is_not(None), col(OutboxMessage.failed_at).is_not(None))
+        )
+    ).all()
+    for mail in mails:
+        if mail.sent_at is not None:
+            lines.append(Happened(mail.sent_at, None, "mail sent", mail.kind))
+        elif mail.failed_at is not None:
+            lines.append(Happened(mail.failed_at, None, "mail failed", mail.kind))
+    return sorted(lines, key=lambda line: line.at, reverse=True)

@@ -26,7 +26,7 @@ from web.core.formats import format_start, parse_day, parse_start
 from web.core.i18n import N_
 from web.core.models import Booking, BookingStatus
 from web.core.schedule import Slot, local_today
-from web.desk import agenda, audit, convertors, front_desk, records
+from web.desk import agenda, convertors, front_desk, records
 from web.desk.forms import CallerForm, ChangeStatusForm, MoveForm, NoteForm, SeenForm
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
@@ -192,7 +192,7 @@ def booking_page(
     booking_id: int = request.path_params["booking_id"]
     with Session(request.app.state.engine) as session:
         booking = records.get_booking(session, booking_id)
-        history = audit.events_for_booking(session, booking_id)
+        history = front_desk.timeline(session, booking)
         undelivered = records.undelivered_mail(session, booking_id=booking.id)
         notes = front_desk.notes_for(session, booking_id)
         others = front_desk.same_patient(session, booking)

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, and_, delete, or_
 from sqlmodel import Session, col, select
 
-from web.core.bookings import OnChange, no_follow_up
+from web.core.audit import record
+from web.core.bookings import OnChange, is_token, no_follow_up
 from web.core.db import session_scope
 from web.core.errors import (
     BlockInPast,
@@ -26,7 +27,6 @@ from web.core.errors import (
 )
 from web.core.models import BlockedPeriod, Booking, BookingStatus, FeedSecret, OutboxMessage
 from web.core.schedule import Interval, SlotRules, day_bounds, local_today
-from web.desk.audit import record
 
 PER_PAGE = 25
 # What the desk may change a status to. A cancelled booking gave its seat back (someone may have
@@ -288,6 +288,8 @@ def feed_bookings(
 ) -> list[Booking]:
     """The bookings a coordinator's feed shows: from today on, the cancelled ones for a week
     after their cancellation; FeedNotFound for a secret that is not anyone's current one."""
+    if not is_token(secret):  # the shape secrets.token_urlsafe(32) has; NUL never reaches SQL
+        raise FeedNotFound
     found = session.exec(select(FeedSecret).where(FeedSecret.secret == secret)).first()
     if found is None or not secrets.compare_digest(found.secret.encode(), secret.encode()):
         raise FeedNotFound

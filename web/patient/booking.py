@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from web.core import bookings
+from web.core.audit import PATIENT, record
 from web.core.availability import Availability, Offer
 from web.core.db import write_in_thread
 from web.core.errors import BookingNotActive, DomainError, SlotUnavailable
@@ -321,14 +323,19 @@ async def cancel(request: Request) -> Response:
     await enforce(request, "manage")
     await posted_form(request, ConfirmForm)
     token, now, notifier = request.path_params["token"], now_of(request), request.app.state.notifier
+
+    def cancelled(connection: Connection, booking: Booking) -> None:
+        notifier.cancelled(connection, booking, by_clinic=False, now=now)
+        record(
+            connection, coordinator=PATIENT, action="mark cancelled", now=now, booking_id=booking.id
+        )
+
     await run_in_threadpool(
         bookings.cancel,
         engine=request.app.state.engine,
         now=now,
         token=token,
-        on_cancelled=lambda connection, booking: notifier.cancelled(
-            connection, booking, by_clinic=False, now=now
-        ),
+        on_cancelled=cancelled,
     )
     url = localized_path(request, "booking_page", token=token) + "?done=cancelled"
     return RedirectResponse(url, status_code=303)
@@ -397,6 +404,15 @@ async def reschedule(request: Request) -> Response:
     start = chosen_start(request, form.start.data)
     _, before = await run_in_threadpool(_booking, request)
     old_start = before.start
+
+    def moved(connection: Connection, booking: Booking) -> None:
+        notifier.rescheduled(connection, booking, now=now, previous_start=old_start)
+        detail = f"{format_start(old_start)} → {format_start(booking.start)}"
+        record(
+            connection, coordinator=PATIENT, action="move", now=now, booking_id=booking.id,
+            detail=detail,
+        )  # fmt: skip
+
     try:
         await run_in_threadpool(
             bookings.reschedule,
@@ -404,9 +420,7 @@ async def reschedule(request: Request) -> Response:
             now=now,
             token=token,
             start=start,
-            on_moved=lambda connection, booking: notifier.rescheduled(
-                connection, booking, now=now, previous_start=old_start
-            ),
+            on_moved=moved,
         )
     except SlotUnavailable:
         return await run_in_threadpool(_reschedule_taken, request, token, start)
