@@ -76,11 +76,16 @@ def running_server(
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if output:
             output.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask the server to stop; if it has not within 15 s, end it."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

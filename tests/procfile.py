@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.live_server import free_port
+from tests.live_server import free_port, stop
 from web.settings import PROJECT_ROOT
 
 
@@ -59,11 +59,6 @@ def procfile_web(env: dict[str, str], *, log: Path | None = None) -> Iterator[st
         wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if log:
             output.close()  # type: ignore[union-attr]

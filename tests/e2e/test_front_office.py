@@ -101,6 +101,18 @@ def no_sideways_scroll(page) -> bool:
     )
 
 
+def book_in_browser(page, base: str, start: str, name: str, phone: str, channel: str) -> str:
+    """A caller booked on the desk's form for `start`; the booking's desk address."""
+    page.goto(base + f"/coordinator/new/details?start={start}")
+    page.get_by_label("Patient's name").fill(name)
+    page.get_by_label("Phone number").fill(phone)
+    page.get_by_label(channel).check()
+    page.get_by_label(re.compile("The patient agreed on the phone")).check()
+    page.get_by_role("button", name="Book", exact=True).click()
+    page.wait_for_url(re.compile(r"\?saved=booked"))
+    return page.url.partition("?")[0]
+
+
 def check_page(page, where: str) -> None:
     assert axe_violations(page) == [], where
     assert no_sideways_scroll(page), where
@@ -212,14 +224,9 @@ def test_a_patient_without_email_the_day_view_and_search_on_a_phone(browser, off
     context, page = new_page(browser, PHONE)
     sign_in(page, base)
     # Book a caller with no e-mail at 14:30 tomorrow, then move them: a call task appears.
-    page.goto(base + "/coordinator/new/details?start=2026-12-01T12:30:00Z")
-    page.get_by_label("Patient's name").fill("Остап Безпошти")
-    page.get_by_label("Phone number").fill("+380 (50) 111-22-33")
-    page.get_by_label("Viber").check()
-    page.get_by_label(re.compile("The patient agreed on the phone")).check()
-    page.get_by_role("button", name="Book", exact=True).click()
-    page.wait_for_url(re.compile(r"\?saved=booked"))
-    booking_url = page.url.partition("?")[0]
+    booking_url = book_in_browser(
+        page, base, "2026-12-01T12:30:00Z", "Остап Безпошти", "+380 (50) 111-22-33", "Viber"
+    )
     page.goto(booking_url + "/move/confirm?start=2026-12-01T08:00:00Z")
     assert "they have no e-mail" in page.content()
     check_page(page, "move without e-mail")
@@ -313,14 +320,9 @@ def test_nothing_typed_is_lost_when_the_booking_changed_or_the_session_ended(bro
     base, _, _ = office
     first, page = new_page(browser, DESKTOP)
     sign_in(page, base)
-    page.goto(base + "/coordinator/new/details?start=2026-12-02T08:00:00Z")
-    page.get_by_label("Patient's name").fill("Марта Конфлікт")
-    page.get_by_label("Phone number").fill("0631234567")
-    page.get_by_label("Zoom").check()
-    page.get_by_label(re.compile("The patient agreed on the phone")).check()
-    page.get_by_role("button", name="Book", exact=True).click()
-    page.wait_for_url(re.compile(r"\?saved=booked"))
-    booking_url = page.url.partition("?")[0]
+    booking_url = book_in_browser(
+        page, base, "2026-12-02T08:00:00Z", "Марта Конфлікт", "0631234567", "Zoom"
+    )
     page.goto(booking_url)
 
     # Another coordinator, on a phone, moves it while this page is open.
