@@ -31,7 +31,7 @@ from web.desk.forms import CallerForm, ChangeStatusForm, MoveForm, NoteForm, See
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
 from web.http.i18n import absolute
-from web.http.picker import PICKER_PARTS, chosen_start, clinic_of, make_picker, now_of
+from web.http.picker import chosen_start, clinic_of, make_picker, now_of, render_picker
 from web.http.templating import language_name, render
 
 TAKEN = N_("That time is no longer free: someone has just booked it. Please choose another.")
@@ -323,14 +323,7 @@ def new_booking(
         slot_action=request.app.url_path_for("desk_new_form"),
     )
     context = {"picker": picker, "message": message}
-    return render(
-        request,
-        "desk_new.html",
-        context,
-        partial="_picker.html",
-        parts=PICKER_PARTS,
-        status_code=status_code,
-    )
+    return render_picker(request, "desk_new.html", context, status_code)
 
 
 def _caller_form(request: Request, formdata: Any = None, **data: Any) -> CallerForm:
@@ -434,14 +427,7 @@ def move_page(
         slot_action=request.app.url_path_for("desk_move_confirm", booking_id=booking_id),
     )
     context = {"picker": picker, "booking": booking, "message": message}
-    return render(
-        request,
-        "desk_move.html",
-        context,
-        partial="_picker.html",
-        parts=PICKER_PARTS,
-        status_code=status_code,
-    )
+    return render_picker(request, "desk_move.html", context, status_code)
 
 
 def move_confirm(

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from web.core.clinic import Clinic
 from web.core.errors import InvalidSlot
 from web.core.formats import parse_start
 from web.core.schedule import Slot, is_on_grid, next_day_with_slots
+from web.http.templating import render
 
 # A day chosen in the strip asks for that day's times only (htmx targets #slots).
 PICKER_PARTS = {"slots": "_slots.html"}
@@ -64,3 +67,12 @@ def chosen_start(request: Request, raw: str | None) -> datetime:
     if not is_on_grid(clinic_of(request).rules, start):
         raise InvalidSlot(raw)
     return start
+
+
+def render_picker(
+    request: Request, page: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """A page that includes the picker: htmx gets the picker, or a chosen day's times alone."""
+    return render(
+        request, page, context, partial="_picker.html", parts=PICKER_PARTS, status_code=status_code
+    )

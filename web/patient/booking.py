@@ -29,7 +29,7 @@ from web.core.schedule import Slot
 from web.http.csrf import form_meta, posted_form
 from web.http.i18n import absolute, localized_path, page_language
 from web.http.page_cache import keep_while_current
-from web.http.picker import PICKER_PARTS, Picker, chosen_start, clinic_of, make_picker, now_of
+from web.http.picker import Picker, chosen_start, clinic_of, make_picker, now_of, render_picker
 from web.http.ratelimit import enforce
 from web.http.responses import ics_response
 from web.http.templating import render
@@ -83,20 +83,12 @@ def _booking_picker(
     )
 
 
-def _render_picker(
-    request: Request, page: str, context: dict[str, Any], status_code: int = 200
-) -> Response:
-    return render(
-        request, page, context, partial="_picker.html", parts=PICKER_PARTS, status_code=status_code
-    )
-
-
 def consultation(request: Request) -> Response:
     """The picker is the same for every visitor: its answer is kept (and served from memory)
     for as long as the free slots it shows are current."""
     offer = _offer(request)
     picker = _booking_picker(request, _requested_day(request), offer.by_day)
-    response = _render_picker(request, "consultation.html", {"picker": picker})
+    response = render_picker(request, "consultation.html", {"picker": picker})
     queries = {"", f"day={picker.day.isoformat()}"}
     keep_while_current(request, response, offer.is_current, queries=queries)
     return response
@@ -112,7 +104,7 @@ def _slot_taken(request: Request, start: datetime) -> Response:
     """409 with the fresh slots of that day, so the patient can pick another at once."""
     day, slots_page = _slots_page(request, start)
     context = {"picker": _booking_picker(request, day), "message": TAKEN, "same_page": slots_page}
-    return _render_picker(request, "consultation.html", context, status_code=409)
+    return render_picker(request, "consultation.html", context, status_code=409)
 
 
 def booking_form(request: Request) -> Response:
@@ -357,7 +349,7 @@ def _render_reschedule(
     **extra: Any,
 ) -> Response:
     context = {"picker": _reschedule_picker(request, token, day), "booking": booking, **extra}
-    return _render_picker(request, "reschedule.html", context, status_code)
+    return render_picker(request, "reschedule.html", context, status_code)
 
 
 def _movable(request: Request) -> tuple[str, Booking] | Response:
