@@ -65,3 +65,59 @@ def test_bookings_from_before_get_a_random_invite_uid(backend, tmp_path):
         engine.dispose()
         if backend == "postgresql":
             drop_postgres_database(url)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_this_rounds_migrations_keep_bookings_blocks_and_accounts(backend, tmp_path):
+    """0006-0009 upgrade a database as the site holds it today: bookings get a folded name for
+    search, blocks and accounts stay, the one shared calendar address is retired."""
+    url = fresh_database(backend, tmp_path)
+    config = alembic_config(url)
+    engine = make_engine(url)
+    at = "2026-12-01 08:30:00+00:00"
+    try:
+        command.upgrade(config, "0005")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO booking (starts_at, ends_at, seat, status, patient_name, phone,"
+                    " channel, language, consent_at, token_hash, uid, sequence, created_at,"
+                    " updated_at) VALUES (:at, :at, 0, 'confirmed', 'Ганна КОВАЛЕНКО',"
+                    " '+380671234567', 'Zoom', 'uk', :at, :hash, :uid, 0, :at, :at)"
+                ),
+                {"at": at, "hash": "0" * 64, "uid": "a" * 32},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO blocked_period (starts_at, ends_at, reason, created_at)"
+                    " VALUES (:at, :at, 'Holiday', :at)"
+                ),
+                {"at": at},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO coordinator (username, password_hash, created_at)"
+                    " VALUES ('anna', 'x', :at)"
+                ),
+                {"at": at},
+            )
+            connection.execute(
+                text("INSERT INTO feed_secret (secret, created_at) VALUES ('shared', :at)"),
+                {"at": at},
+            )
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            booking = connection.execute(
+                text("SELECT name_folded, consent_given, booked_by, call_patient FROM booking")
+            ).one()
+            assert tuple(booking) == ("ганна коваленко", "online", None, None)
+            assert connection.execute(text("SELECT reason, series FROM blocked_period")).one() == (
+                "Holiday",
+                None,
+            )
+            assert connection.execute(text("SELECT username FROM coordinator")).scalar() == "anna"
+            assert connection.execute(text("SELECT count(*) FROM feed_secret")).scalar() == 0
+    finally:
+        engine.dispose()
+        if backend == "postgresql":
+            drop_postgres_database(url)
