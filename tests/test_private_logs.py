@@ -86,7 +86,7 @@ def test_with_the_database_cut_or_stalled_no_log_line_holds_a_token_or_the_feed_
     migrate(url)
     proxy, through_proxy = proxy_for(url)
     log = tmp_path / "server.log"
-    token, secret = secrets.token_urlsafe(32), "FeedSecret" + secrets.token_hex(8)
+    token, secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)  # as real ones are
     paths = [
         f"/bookings/{token}",
         f"/uk/bookings/{token}/invite.ics",
