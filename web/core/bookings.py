@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -166,6 +166,10 @@ class Ledger:
 
     def manage_token(self, booking: Booking) -> str:
         return manage_token(self.secret, booking.uid)
+
+    def for_desk(self) -> Ledger:
+        """The same ledger under the desk's rules (SlotRules.for_desk)."""
+        return replace(self, rules=self.rules.for_desk())
 
 
 def book(

@@ -53,9 +53,8 @@ def book_caller(
             detail=f"{format_start(booking.start)}, consent by phone",
         )
 
-    desk_ledger = Ledger(ledger.engine, ledger.rules.for_desk(), ledger.secret)
     return bookings.book(
-        ledger=desk_ledger,
+        ledger=ledger.for_desk(),
         now=now,
         start=start,
         patient=patient,
@@ -71,38 +70,29 @@ def move_booking(
     now: datetime,
     booking_id: int,
     start: datetime,
+    previous_start: datetime,
     seen_sequence: int,
     who: str,
     on_moved: OnChange,
 ) -> Booking:
-    """The booking moved by the desk, as the coordinator saw it (BookingChanged otherwise)."""
-    previous: list[datetime] = []
+    """The booking moved by the desk, as the coordinator saw it: `previous_start` is its time
+    on the coordinator's page, which `seen_sequence` vouches for (BookingChanged otherwise)."""
 
-    def find_previous(connection: Connection, booking: Booking) -> None:
+    def then(connection: Connection, booking: Booking) -> None:
         on_moved(connection, booking)
+        detail = f"{format_start(previous_start)} → {format_start(booking.start)}"
         record(
-            connection,
-            coordinator=who,
-            action="move",
-            now=now,
-            booking_id=booking.id,
-            detail=f"{format_start(previous[0])} → {format_start(booking.start)}"
-            if previous
-            else format_start(booking.start),
-        )
+            connection, coordinator=who, action="move", now=now, booking_id=booking.id,
+            detail=detail,
+        )  # fmt: skip
 
-    with Session(ledger.engine) as session:
-        before = session.get(Booking, booking_id)
-        if before is not None:
-            previous.append(before.start)
-    desk_ledger = Ledger(ledger.engine, ledger.rules.for_desk(), ledger.secret)
     return bookings.move(
-        ledger=desk_ledger,
+        ledger=ledger.for_desk(),
         now=now,
         booking_id=booking_id,
         start=start,
         seen_sequence=seen_sequence,
-        on_moved=find_previous,
+        on_moved=then,
     )
 
 

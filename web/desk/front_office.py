@@ -472,6 +472,7 @@ async def move_booking(request: Request) -> Response:
             now=now,
             booking_id=booking_id,
             start=start,
+            previous_start=before.start,
             seen_sequence=form.seen.data,
             who=who(request),
             on_moved=lambda connection, booking: notifier.rescheduled(
