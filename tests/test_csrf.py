@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from tests.booking_helpers import book
 from tests.conftest import csrf_from, make_settings
 from web.app import create_app
-from web.core.models import AuditEvent, BlockedPeriod, Booking
+from web.core.models import AuditEvent, BlockedPeriod, Booking, ReceptionHours
 from web.desk.accounts import save_coordinator
 
 PASSWORD = "a long password for the desk"
@@ -63,13 +63,20 @@ def signed_in(client, engine, clock):
         "/coordinator/blocks",
         data={"csrf_token": csrf_from(page), "day": "2026-12-20", "reason": "Holiday"},
     )
+    page = client.get("/coordinator/hours").text
+    client.post(
+        "/coordinator/hours",
+        data={"csrf_token": csrf_from(page), **HOURS_FIELDS, "confirm": "yes"},
+    )
     with Session(engine) as session:
         booking_id = session.exec(select(Booking.id)).one()
         block_id = session.exec(select(BlockedPeriod.id)).one()
+        change_id = session.exec(select(ReceptionHours.id)).one()
     return {
         "token": token,
         "booking_id": str(booking_id),
         "block_id": str(block_id),
+        "change_id": str(change_id),
         "kind": "csv",
     }
 
@@ -81,7 +88,16 @@ def _foreign_token(database_url: str) -> str:
         return csrf_from(other.get("/coordinator/login").text)
 
 
+HOURS_FIELDS = {
+    "since": "2026-12-21",
+    "opens": "10:00",
+    "closes": "13:00",
+    "weekdays": "1",
+    "slot_minutes": "30",
+    "seats": "1",
+}
 PLAUSIBLE_FIELDS = {
+    **HOURS_FIELDS,
     "start": "2026-12-02T08:30:00Z",
     "status": "done",
     "reason": "A reason",

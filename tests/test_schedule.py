@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from web.core.schedule import (
+    Hours,
     Interval,
     SlotRules,
     day_bounds,
@@ -169,19 +170,35 @@ instants = st.datetimes(
 
 
 @st.composite
-def rule_sets(draw) -> SlotRules:
+def hours_sets(draw, since: date | None = None) -> Hours:
     opens_minutes = draw(st.integers(0, 20 * 60))
     closes_minutes = draw(st.integers(opens_minutes + 15, 24 * 60 - 1))
-    return rules(
-        time_zone=ZoneInfo(draw(zones)),
+    return Hours(
         opens=time(opens_minutes // 60, opens_minutes % 60),
         closes=time(closes_minutes // 60, closes_minutes % 60),
         weekdays=frozenset(draw(st.sets(st.integers(1, 7), min_size=1))),
         slot_minutes=draw(st.sampled_from([15, 20, 30, 45, 60])),
         capacity=draw(st.integers(1, 3)),
+        since=since,
+    )
+
+
+@st.composite
+def rule_sets(draw) -> SlotRules:
+    """The first hours and, often, up to two later changes (each from a day on)."""
+    first = draw(hours_sets())
+    days = st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31))
+    changes = [draw(hours_sets(since=draw(days))) for _ in range(draw(st.integers(0, 2)))]
+    return rules(
+        time_zone=ZoneInfo(draw(zones)),
+        opens=first.opens,
+        closes=first.closes,
+        weekdays=first.weekdays,
+        slot_minutes=first.slot_minutes,
+        capacity=first.capacity,
         minimum_notice=timedelta(minutes=draw(st.integers(0, 48 * 60))),
         horizon_days=draw(st.integers(1, 30)),
-    )
+    ).with_changes(changes)
 
 
 @settings(max_examples=150, deadline=None)
@@ -190,7 +207,7 @@ def test_every_offered_slot_obeys_every_rule(rule_set: SlotRules, now: datetime,
     days = horizon(rule_set, now)
     all_grid = [slot for day in days for slot in grid(rule_set, day)]
     booked = {
-        slot.start: data.draw(st.integers(0, rule_set.capacity), label="booked")
+        slot.start: data.draw(st.integers(0, rule_set.at(slot.start).capacity), label="booked")
         for slot in all_grid[:20]
     }
     block_start = data.draw(instants, label="block start")
@@ -198,18 +215,21 @@ def test_every_offered_slot_obeys_every_rule(rule_set: SlotRules, now: datetime,
     by_day = offered_by_day(rule_set, now=now, blocked=blocked, booked=booked)
     zone = rule_set.time_zone
     for day, slots in by_day.items():
+        hours = rule_set.on(day)  # the latest change made from that day or before it
+        assert hours.since is None or hours.since <= day
+        assert not [c for c in rule_set.changes if (hours.since or date.min) < c.since <= day]
         for slot in slots:
             local_start, local_end = slot.start.astimezone(zone), slot.end.astimezone(zone)
             assert local_start.date() == day
-            assert day.isoweekday() in rule_set.weekdays
-            assert rule_set.opens <= local_start.time()
-            assert local_end.replace(tzinfo=None) <= datetime.combine(day, rule_set.closes)
-            assert slot.end - slot.start == rule_set.slot_length
+            assert day.isoweekday() in hours.weekdays
+            assert hours.opens <= local_start.time()
+            assert local_end.replace(tzinfo=None) <= datetime.combine(day, hours.closes)
+            assert slot.end - slot.start == hours.slot_length
             assert slot.start >= now + rule_set.minimum_notice
             assert day in days
             assert not any(slot.interval.overlaps(block) for block in blocked)
-            assert booked.get(slot.start, 0) < rule_set.capacity
-            assert slot.free_seats == rule_set.capacity - booked.get(slot.start, 0)
+            assert booked.get(slot.start, 0) < hours.capacity
+            assert slot.free_seats == hours.capacity - booked.get(slot.start, 0)
             assert is_bookable_time(rule_set, slot.start, now)
     # And nothing bookable was left out.
     offered = {slot.start for slots in by_day.values() for slot in slots}
@@ -217,7 +237,7 @@ def test_every_offered_slot_obeys_every_rule(rule_set: SlotRules, now: datetime,
         if (
             slot.start >= now + rule_set.minimum_notice
             and not any(slot.overlaps(block) for block in blocked)
-            and booked.get(slot.start, 0) < rule_set.capacity
+            and booked.get(slot.start, 0) < rule_set.at(slot.start).capacity
         ):
             assert slot.start in offered
 
@@ -243,3 +263,24 @@ def test_the_repeated_autumn_hour_is_offered_once():
         "04:30",
     ]
     assert slots[2].start == datetime(2026, 10, 25, 0, 0, tzinfo=UTC)  # 03:00 summer time, UTC+3
+
+
+def test_hours_changed_from_a_day_apply_from_that_day_on():
+    """From 14 December: 10:00-13:00, Monday and Wednesday only, 45 minutes, two seats."""
+    change = Hours(
+        opens=time(10, 0),
+        closes=time(13, 0),
+        weekdays=frozenset({1, 3}),
+        slot_minutes=45,
+        capacity=2,
+        since=date(2026, 12, 14),
+    )
+    changed = rules().with_changes([change])
+    assert len(grid(changed, date(2026, 12, 11))) == 11  # a Friday before: as before
+    assert grid(changed, date(2026, 12, 18)) == ()  # a Friday after: closed now
+    monday = grid(changed, date(2026, 12, 14))
+    assert [local_clock(s.start) for s in monday] == ["10:00", "10:45", "11:30", "12:15"]
+    now = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
+    offered = offered_slots(changed, date(2026, 12, 14), now=now, blocked=[], booked={})
+    assert [s.free_seats for s in offered] == [2, 2, 2, 2]
+    assert changed.on(date(2026, 12, 13)).since is None and changed.on(date(2027, 1, 1)) == change

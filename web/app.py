@@ -24,6 +24,7 @@ from web.core.content import load_conditions
 from web.core.db import make_engine
 from web.core.errors import DomainError
 from web.core.models import utc_now
+from web.core.reception import CurrentRules
 from web.http import health
 from web.http.access_log import mask_secrets_in_access_log
 from web.http.assets import FingerprintedStatic
@@ -108,8 +109,12 @@ def create_app(
     app.state.engine = make_engine(settings.database_url)
     app.state.ledger = Ledger(app.state.engine, clinic.rules, settings.secret_key.encode())
     app.state.availability = Availability(app.state.engine, ttl=settings.availability_ttl)
+    app.state.rules = CurrentRules(
+        app.state.engine, clinic.rules, app.state.availability, on_change=page_cache.clear
+    )
     app.state.clock = clock
     app.state.notifier = make_notifier(settings, clinic)
+    app.state.notifier.current_rules = lambda: app.state.rules.now(clock())
     warn_if_links_lead_nowhere(
         settings.public_url, sending=settings.smtp is not None, local_default=DEFAULT_PUBLIC_URL
     )

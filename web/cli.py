@@ -18,6 +18,7 @@ from web.core.clinic import ClinicConfigError, load_clinic
 from web.core.content import ContentError, load_conditions, unnamed_reviewers
 from web.core.db import make_engine
 from web.core.models import utc_now
+from web.core.reception import load_changes
 from web.core.retention import purge_old_bookings
 from web.desk.accounts import remove_coordinator as remove_coordinator_account
 from web.desk.accounts import save_coordinator
@@ -97,7 +98,10 @@ def send_outbox(*, once: bool, interval: float) -> None:
     settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     engine = make_engine(settings.database_url)
-    render = make_notifier(settings, load_clinic(settings.clinic_file)).render
+    clinic = load_clinic(settings.clinic_file)
+    notifier = make_notifier(settings, clinic)
+    notifier.current_rules = lambda: clinic.rules.with_changes(load_changes(engine))
+    render = notifier.render
     try:
         if once:
             report = send_due(engine=engine, smtp=settings.smtp, now=utc_now(), render=render)

@@ -137,8 +137,9 @@ def _free_seat(connection: Connection, rules: SlotRules, start: datetime, now: d
     """The lowest free seat of a bookable slot, or SlotUnavailable."""
     if not is_bookable_time(rules, start, now):
         raise SlotUnavailable
-    seat = _lowest_free_seat(rules.capacity)
-    params = {"starts_at": start, "ends_at": start + rules.slot_length}
+    hours = rules.at(start)
+    seat = _lowest_free_seat(hours.capacity)
+    params = {"starts_at": start, "ends_at": start + hours.slot_length}
     found = connection.execute(core_select(seat.c.seat), params).scalar()
     if found is None:
         raise SlotUnavailable
@@ -193,11 +194,12 @@ def book(
     if not is_bookable_time(ledger.rules, start, now):
         raise SlotUnavailable
     uid = booking_uid(ledger.secret, form_key)
+    hours = ledger.rules.at(start)
     consent = ConsentGiven.ONLINE if booked_by is None else ConsentGiven.BY_PHONE
     values: dict[str, Any] = {
         "uid": uid,
         "starts_at": start,
-        "ends_at": start + ledger.rules.slot_length,
+        "ends_at": start + hours.slot_length,
         "status": BookingStatus.CONFIRMED.value,
         "patient_name": patient.name,
         "phone": patient.phone,
@@ -219,7 +221,7 @@ def book(
         "created_at": now,
         "updated_at": now,
     }
-    statement = _insert_into_free_seat(ledger.rules.capacity)
+    statement = _insert_into_free_seat(hours.capacity)
 
     def attempt(connection: Connection, retried: bool) -> Booking:
         # A retry follows a unique-index refusal: a racing request took the seat, or this same
@@ -237,7 +239,7 @@ def book(
         on_booked(connection, booking)
         return booking
 
-    return _until_no_conflict(ledger, transaction, attempt)
+    return _until_no_conflict(ledger, transaction, attempt, seats=hours.capacity)
 
 
 def _record(**columns: Any) -> Booking:
@@ -255,11 +257,13 @@ def _until_no_conflict(
     ledger: Ledger,
     scope: Callable[[Engine], AbstractContextManager[Handle]],
     attempt: Callable[[Handle, bool], Booking],
+    *,
+    seats: int,
 ) -> Booking:
     """Run `attempt` in a transaction (`scope`: a session or a plain connection); when the
     unique index refuses it, look again with fresh data (`attempt` is told it is a retry): the
     next try takes the next free seat. One try more than there are seats."""
-    for tries in range(ledger.rules.capacity + 1):
+    for tries in range(seats + 1):
         try:
             with scope(ledger.engine) as handle:
                 return attempt(handle, tries > 0)
@@ -322,7 +326,7 @@ def _move(
             raise BookingNotActive
         booking.seat = _free_seat(session.connection(), ledger.rules, start, now)
         booking.starts_at = start
-        booking.ends_at = start + ledger.rules.slot_length
+        booking.ends_at = start + ledger.rules.at(start).slot_length
         booking.sequence += 1
         booking.updated_at = now
         session.add(booking)
@@ -330,7 +334,8 @@ def _move(
         on_moved(session.connection(), booking)  # changes it makes are flushed at the commit
         return booking
 
-    return _until_no_conflict(ledger, session_scope, attempt)
+    seats = ledger.rules.at(start).capacity
+    return _until_no_conflict(ledger, session_scope, attempt, seats=seats)
 
 
 def cancel(

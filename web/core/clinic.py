@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,7 +32,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from web.core import formats
-from web.core.schedule import SlotRules
+from web.core.schedule import Hours, SlotRules
 
 
 class ClinicConfigError(ValueError):
@@ -70,6 +70,8 @@ class Clinic:
     prices: Mapping[str, str] = field(default_factory=dict)
     # The coordinators' calendar feed names patients by initials unless the clinic says otherwise.
     feed_full_names: bool = False
+    # The clinic-local day the hours labels speak of (see `as_of`); None: clinic.toml's hours.
+    today: date | None = None
 
     @property
     def default_language(self) -> str:
@@ -103,6 +105,15 @@ class Clinic:
         """Where a language's pages live: the default at the plain URLs, others under /<code>."""
         return "" if language == self.default_language else "/" + language
 
+    def as_of(self, rules: SlotRules, today: date) -> Clinic:
+        """The clinic under the rules read from the database, its labels speaking of `today`."""
+        return replace(self, rules=rules, today=today)
+
+    @property
+    def hours(self) -> Hours:
+        """The reception hours in force on `today` (the ones patients are told about)."""
+        return self.rules.first_hours if self.today is None else self.rules.on(self.today)
+
     def localized(self, language: str) -> Clinic:
         return self if language == self.language else replace(self, language=language)
 
@@ -118,11 +129,11 @@ class Clinic:
     @property
     def weekdays_label(self) -> str:
         """'Monday–Friday' for a run of days, else the days listed."""
-        return formats.weekdays_label(self.rules.weekdays, self.language)
+        return formats.weekdays_label(self.hours.weekdays, self.language)
 
     @property
     def hours_label(self) -> str:
-        return f"{self.rules.opens:%H:%M}–{self.rules.closes:%H:%M}"
+        return f"{self.hours.opens:%H:%M}–{self.hours.closes:%H:%M}"
 
 
 class _Strict(BaseModel):

@@ -27,6 +27,15 @@ class BlockInPast(DomainError):
     """A block that would begin before now: it could never be taken back out of the past."""
 
 
+class HoursChangeNotFound(NotFound):
+    """The change of reception hours was taken back meanwhile."""
+
+
+class HoursInPast(DomainError):
+    """Reception hours changed from a day already begun (or gone): a change can only be made,
+    or taken back, for a day ahead; today's hours are changed from tomorrow on."""
+
+
 class FeedNotFound(NotFound):
     """A calendar feed secret that is not (or no longer) the current one."""
 

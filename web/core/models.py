@@ -4,7 +4,7 @@ instant compares equal on SQLite and PostgreSQL, which the unique slot index rel
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 from sqlalchemy import Index, Text, text
@@ -128,6 +128,23 @@ class BlockedPeriod(SQLModel, table=True):
     created_at: datetime
     # A weekly break is a row per day; they share a series and are removed together.
     series: str | None = Field(default=None, max_length=32, index=True)
+
+
+class ReceptionHours(SQLModel, table=True):
+    """Reception hours set by an administrator from a day on (clinic.toml gives the first
+    ones): kept in the database so that every host books by the same rules."""
+
+    __tablename__ = "reception_hours"
+
+    id: int | None = Field(default=None, primary_key=True)
+    since: date = Field(unique=True)  # clinic-local
+    opens: time  # clinic-local wall clock
+    closes: time
+    weekdays: str = Field(max_length=16)  # ISO weekdays, "1,2,3,4,5"
+    slot_minutes: int
+    seats: int
+    set_by: str = Field(max_length=80)
+    set_at: datetime
 
 
 class Coordinator(SQLModel, table=True):

@@ -15,7 +15,30 @@ from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
+class Hours:
+    """Reception hours as they stand from a day on: when, on which weekdays, how long a
+    consultation is and how many are held at once."""
+
+    opens: time
+    closes: time
+    weekdays: frozenset[int]  # ISO weekdays, 1 = Monday
+    slot_minutes: int
+    capacity: int  # consultations per slot
+    since: date | None = None  # the first day they apply; None: from the beginning
+
+    @property
+    def slot_length(self) -> timedelta:
+        return timedelta(minutes=self.slot_minutes)
+
+    def works_on(self, day: date) -> bool:
+        return day.isoweekday() in self.weekdays
+
+
+@dataclass(frozen=True)
 class SlotRules:
+    """The clinic's booking rules. The hours fields are the first values (clinic.toml); an
+    administrator's later changes, each from a day on, are in `changes`: ask `on(day)`."""
+
     time_zone: ZoneInfo
     opens: time
     closes: time
@@ -24,10 +47,27 @@ class SlotRules:
     capacity: int  # consultations per slot
     minimum_notice: timedelta
     horizon_days: int
+    changes: tuple[Hours, ...] = ()  # sorted by `since`, every one with a day
 
     @property
-    def slot_length(self) -> timedelta:
-        return timedelta(minutes=self.slot_minutes)
+    def first_hours(self) -> Hours:
+        return Hours(self.opens, self.closes, self.weekdays, self.slot_minutes, self.capacity)
+
+    def on(self, day: date) -> Hours:
+        """The hours in force on a clinic-local day: the latest change made from it or before."""
+        hours = self.first_hours
+        for change in self.changes:
+            if change.since is not None and change.since <= day:
+                hours = change
+        return hours
+
+    def at(self, start: datetime) -> Hours:
+        """The hours in force at an instant (on its clinic-local day)."""
+        return self.on(start.astimezone(self.time_zone).date())
+
+    def with_changes(self, changes: Iterable[Hours]) -> SlotRules:
+        ordered = sorted(changes, key=lambda hours: hours.since or date.min)
+        return replace(self, changes=tuple(ordered))
 
     def for_desk(self) -> SlotRules:
         """The coordinator books callers inside the minimum notice (at 13:40 for 14:00), never
@@ -106,12 +146,13 @@ def grid(rules: SlotRules, day: date) -> tuple[Interval, ...]:
     Cached: it depends only on the rules and the day, and the slot list asks for every day of
     the horizon on each request.
     """
-    if day.isoweekday() not in rules.weekdays:
+    hours = rules.on(day)
+    if not hours.works_on(day):
         return ()
     slots = []
-    length = rules.slot_length
-    wall = datetime.combine(day, rules.opens)
-    closing = datetime.combine(day, rules.closes)
+    length = hours.slot_length
+    wall = datetime.combine(day, hours.opens)
+    closing = datetime.combine(day, hours.closes)
     while wall + length <= closing:
         start = _existing_utc(day, wall.time(), rules.time_zone)
         if start is not None:
@@ -155,12 +196,13 @@ def offered_slots(
         return []
     offered = []
     earliest = now + rules.minimum_notice
+    capacity = rules.on(day).capacity
     for interval in grid(rules, day):
         if interval.start < earliest:
             continue
         if any(interval.overlaps(block) for block in blocked):
             continue
-        free = rules.capacity - booked.get(interval.start, 0)
+        free = capacity - booked.get(interval.start, 0)
         if free > 0:
             offered.append(Slot(interval.start, interval.end, free))
     return offered

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from web.core.models import BlockedPeriod, Booking, BookingStatus
+from web.core.reception import fits
 from web.core.schedule import Interval, SlotRules, day_bounds, grid
 
 
@@ -25,6 +26,7 @@ class Entry:
     needs_outcome: bool  # ended, still "confirmed": done or no-show?
     is_past: bool  # ended: dimmed
     in_block: bool  # inside blocked time: to move or cancel (its reminder waits meanwhile)
+    off_hours: bool  # the reception hours changed since it was booked: to move or cancel
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,9 @@ def _day(
                 needs_outcome=b.status == BookingStatus.CONFIRMED and b.ends_at <= now,
                 is_past=b.ends_at <= now,
                 in_block=blocked and b.status == BookingStatus.CONFIRMED and b.ends_at > now,
+                off_hours=b.status == BookingStatus.CONFIRMED
+                and b.ends_at > now
+                and not fits(rules, b),
             )
             for b in active
             if b.starts_at == start
@@ -118,7 +123,7 @@ def _day(
                 start=start,
                 end=slot.end,
                 entries=entries,
-                free_seats=max(0, rules.capacity - len(entries)),
+                free_seats=max(0, rules.at(start).capacity - len(entries)),
                 blocked=blocked,
                 is_past=slot.end <= now,
             )

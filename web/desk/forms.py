@@ -18,14 +18,21 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from web.core.bookings import is_token
 from web.core.formats import FIRST_YEAR, LAST_YEAR
 from web.core.i18n import N_
 from web.core.models import NOTE_MAX, BookingStatus
-from web.core.schedule import Interval, SlotRules, day_bounds
+from web.core.schedule import Hours, Interval, SlotRules, day_bounds
 from web.http.csrf import SecureForm
 from web.http.fields import PlainText, empty_to_none, strip
 from web.http.patient_details import PatientDetailsForm
@@ -154,6 +161,69 @@ class BlockForm(SecureForm):
 
     def _time_range(self, day: date, rules: SlotRules) -> Interval:
         return Interval(_at(day, self.starts.data, rules), _at(day, self.ends.data, rules))
+
+
+class HoursForm(SecureForm):
+    """Reception hours from a day on: the times, the weekdays, a consultation's length and how
+    many are held at once."""
+
+    since = DateField(N_("From"), validators=[InputRequired(N_("Please choose a day."))])
+    opens = TimeField(N_("Reception opens"), validators=[InputRequired(N_("Please give a time."))])
+    closes = TimeField(
+        N_("Reception closes"), validators=[InputRequired(N_("Please give a time."))]
+    )
+    weekdays = SelectMultipleField(
+        N_("Working days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validators=[InputRequired(N_("Please choose at least one working day."))],
+    )
+    slot_minutes = IntegerField(
+        N_("A consultation lasts (minutes)"),
+        validators=[
+            InputRequired(N_("Please give a whole number of minutes.")),
+            NumberRange(10, 240, N_("Between 10 and 240 minutes, please.")),
+        ],
+    )
+    seats = IntegerField(
+        N_("Consultations at the same time"),
+        validators=[
+            InputRequired(N_("Please give a whole number.")),
+            NumberRange(1, 20, N_("Between 1 and 20, please.")),
+        ],
+    )
+    confirm = HiddenField()
+
+    def validate_since(self, field: DateField) -> None:
+        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(N_("Please choose a day between 2000 and 2999."))
+
+    def validate(self, extra_validators: object = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        opens, closes, minutes = self.opens.data, self.closes.data, self.slot_minutes.data
+        if opens and closes and not self.closes.errors:
+            if closes <= opens:
+                self.closes.errors.append(N_("Reception must close later than it opens."))
+                return False
+            length = datetime.combine(date.min, closes) - datetime.combine(date.min, opens)
+            if minutes and not self.slot_minutes.errors and length < timedelta(minutes=minutes):
+                self.slot_minutes.errors.append(
+                    N_("Not one consultation of this length fits between these times.")
+                )
+                return False
+        return valid
+
+    def hours(self) -> Hours:
+        return Hours(
+            opens=self.opens.data,
+            closes=self.closes.data,
+            weekdays=frozenset(self.weekdays.data),
+            slot_minutes=self.slot_minutes.data,
+            capacity=self.seats.data,
+            since=self.since.data,
+        )
 
 
 def _at(day: date, wall: time, rules: SlotRules) -> datetime:

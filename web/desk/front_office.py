@@ -31,7 +31,15 @@ from web.desk.forms import CallerForm, ChangeStatusForm, MoveForm, NoteForm, See
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
 from web.http.i18n import absolute
-from web.http.picker import chosen_start, clinic_of, make_picker, now_of, render_picker
+from web.http.picker import (
+    chosen_start,
+    clinic_of,
+    ledger_of,
+    make_picker,
+    now_of,
+    render_picker,
+    rules_of,
+)
 from web.http.templating import language_name, render
 
 TAKEN = N_("That time is no longer free: someone has just booked it. Please choose another.")
@@ -50,7 +58,7 @@ def who(request: Request) -> str:
 
 def _day_param(request: Request) -> date:
     raw = request.query_params.get("day")
-    return local_today(clinic_of(request).rules, now_of(request)) if not raw else parse_day(raw)
+    return local_today(rules_of(request), now_of(request)) if not raw else parse_day(raw)
 
 
 # --- The day and the week ---------------------------------------------------------------------
@@ -59,12 +67,11 @@ def _day_param(request: Request) -> date:
 def day_view(request: Request) -> Response:
     """The clinic's day (today by default): every slot, who is next, what needs an outcome."""
     day = _day_param(request)
-    clinic = clinic_of(request)
     with Session(request.app.state.engine) as session:
-        (shown,) = agenda.days(session, rules=clinic.rules, now=now_of(request), wanted=[day])
+        (shown,) = agenda.days(session, rules=rules_of(request), now=now_of(request), wanted=[day])
         calls = front_desk.calls_to_make(session)
         undelivered = records.upcoming_undelivered_mail(
-            session, rules=clinic.rules, now=now_of(request)
+            session, rules=rules_of(request), now=now_of(request)
         )
     context = {
         **_agenda_context(request, "day", day, step=timedelta(days=1)),
@@ -81,17 +88,16 @@ def _agenda_context(request: Request, view: str, day: date, *, step: timedelta) 
         "day": day,
         "previous": day - step,
         "following": day + step,
-        "today": local_today(clinic_of(request).rules, now_of(request)),
+        "today": local_today(rules_of(request), now_of(request)),
         "now": now_of(request),
     }
 
 
 def week_view(request: Request) -> Response:
     day = _day_param(request)
-    clinic = clinic_of(request)
     week = agenda.week_of(day)
     with Session(request.app.state.engine) as session:
-        days = agenda.days(session, rules=clinic.rules, now=now_of(request), wanted=week)
+        days = agenda.days(session, rules=rules_of(request), now=now_of(request), wanted=week)
     context = {
         **_agenda_context(request, "week", day, step=timedelta(days=7)),
         "agenda": [d for d in days if d.is_working or d.booked],
@@ -136,7 +142,7 @@ def find_page(request: Request) -> Response:
     with Session(request.app.state.engine) as session:
         listing = front_desk.find(
             session,
-            rules=clinic.rules,
+            rules=rules_of(request),
             now=now_of(request),
             search=search,
             phone_region=clinic.phone_region,
@@ -207,7 +213,7 @@ def booking_page(
     if booking.starts_at > now_of(request):  # an outcome only once the consultation has begun
         allowed = tuple(status for status in allowed if status not in records.OUTCOMES)
     status_form.status.choices = [c for c in status_form.status.choices if c.value in allowed]
-    ledger: bookings.Ledger = request.app.state.ledger
+    ledger = ledger_of(request)
     manage_path = clinic_of(request).path_prefix(booking.language) + request.app.url_path_for(
         "booking_page", token=ledger.manage_token(booking)
     )
@@ -302,13 +308,13 @@ async def patient_called(request: Request) -> Response:
 
 def _desk_slots(request: Request) -> dict[date, list[Slot]]:
     """The free slots by the desk's rules: inside the minimum notice too, never begun."""
-    rules = clinic_of(request).rules.for_desk()
+    rules = rules_of(request).for_desk()
     by_day: dict[date, list[Slot]] = request.app.state.availability.by_day(rules, now_of(request))
     return by_day
 
 
 def _day_of(request: Request, start: datetime) -> date:
-    return start.astimezone(clinic_of(request).rules.time_zone).date()
+    return start.astimezone(rules_of(request).time_zone).date()
 
 
 def new_booking(
@@ -349,7 +355,7 @@ def _render_caller_form(
     context = {
         "form": form,
         "start": start,
-        "end": start + clinic_of(request).rules.slot_length,
+        "end": start + rules_of(request).at(start).slot_length,
         "message": message,
         "kept": False,
     }
@@ -384,7 +390,7 @@ async def book_caller(request: Request) -> Response:
         raise HTTPException(400, FORM_REFUSED)
     if not valid:
         return _render_caller_form(request, form, start, status_code=422)
-    ledger: bookings.Ledger = request.app.state.ledger
+    ledger = ledger_of(request)
     now, notifier = now_of(request), request.app.state.notifier
     patient = form.patient(form.language.data)
     try:
@@ -451,7 +457,7 @@ def move_confirm(
         "booking": booking,
         "form": form,
         "start": start,
-        "end": start + clinic_of(request).rules.slot_length,
+        "end": start + rules_of(request).at(start).slot_length,
         "changed": changed,
     }
     return render(request, "desk_move_confirm.html", context, status_code=status_code)
@@ -468,7 +474,7 @@ async def move_booking(request: Request) -> Response:
     try:
         await run_in_threadpool(
             front_desk.move_booking,
-            ledger=request.app.state.ledger,
+            ledger=ledger_of(request),
             now=now,
             booking_id=booking_id,
             start=start,

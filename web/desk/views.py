@@ -27,12 +27,13 @@ from web.core.i18n import N_
 from web.core.invites import build_feed
 from web.core.models import Booking
 from web.core.schedule import Interval, local_today
-from web.desk import accounts, audit, exports, front_office, records
+from web.desk import accounts, audit, exports, front_office, hours, records
 from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import BlockForm, LanguageForm, LoginForm
 from web.desk.front_office import KEPT, kept_fields, query_page, return_path, who
 from web.http.csrf import SecureForm, form_meta, posted_form, read_form
 from web.http.i18n import absolute, localized_path, page_language
+from web.http.picker import rules_of
 from web.http.ratelimit import client_address, count_failure, enforce
 from web.http.responses import ics_response
 from web.http.templating import render
@@ -209,9 +210,7 @@ def blocks_page(
     status_code: int = 200,
 ) -> Response:
     with Session(request.app.state.engine) as session:
-        blocks = records.upcoming_blocks(
-            session, request.app.state.clock(), request.app.state.clinic.rules
-        )
+        blocks = records.upcoming_blocks(session, request.app.state.clock(), rules_of(request))
     context = {
         "blocks": blocks,
         "form": form or BlockForm(meta=form_meta(request)),
@@ -227,7 +226,7 @@ async def add_block(request: Request) -> Response:
     form, valid = await posted_form(request, BlockForm)
     if not valid:
         return await run_in_threadpool(blocks_page, request, form, None, 422)
-    rules = request.app.state.clinic.rules
+    rules = rules_of(request)
     now = request.app.state.clock()
     # What has already passed cannot be blocked (nor ever unblocked); a block that has begun
     # (the rest of today) starts now.
@@ -267,7 +266,7 @@ async def remove_block(request: Request) -> Response:
     await run_in_threadpool(
         records.remove_block,
         engine=request.app.state.engine,
-        rules=request.app.state.clinic.rules,
+        rules=rules_of(request),
         block_id=request.path_params["block_id"],
         who=who(request),
         now=request.app.state.clock(),
@@ -303,7 +302,7 @@ def feed(request: Request) -> Response:
     now = request.app.state.clock()
     with Session(request.app.state.engine) as session:
         bookings = records.feed_bookings(
-            session, request.path_params["secret"], rules=request.app.state.clinic.rules, now=now
+            session, request.path_params["secret"], rules=rules_of(request), now=now
         )
     body = build_feed(
         request.app.state.clinic,
@@ -342,7 +341,7 @@ async def export(request: Request) -> Response:
     body = await run_in_threadpool(
         exports.export,
         engine=request.app.state.engine,
-        rules=request.app.state.clinic.rules,
+        rules=rules_of(request),
         first=first,
         last=last,
         kind=kind,
@@ -378,6 +377,7 @@ routes = [
         "/coordinator",
         routes=[
             *front_office.routes,
+            *hours.routes,
             Route("/blocks", blocks_page, name="desk_blocks", methods=["GET"]),
             Route("/blocks", add_block, name="desk_add_block", methods=["POST"]),
             Route(

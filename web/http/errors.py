@@ -45,6 +45,10 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
     ),
     errors.BlockNotFound: (404, N_("That block no longer exists.")),
     errors.BlockInPast: (400, N_("A block must begin later than now: the past cannot be blocked.")),
+    errors.HoursInPast: (
+        400,
+        N_("Reception hours can only be changed from tomorrow on: today has begun."),
+    ),
     errors.FeedNotFound: (
         404,
         N_("This calendar address is not valid (it may have been replaced)."),

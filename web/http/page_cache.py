@@ -129,6 +129,13 @@ class PageCache:
                 del self.by_address[address]
                 self._while_current -= 1
 
+    def clear(self) -> None:
+        """Forget every page: what they say has changed (new reception hours)."""
+        with self._lock:
+            self._pages.clear()
+            self.by_address.clear()
+            self._while_current = 0
+
     def __len__(self) -> int:
         return len(self._pages)
 

@@ -4,17 +4,19 @@ it, each with its own addresses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from web.core.bookings import Ledger
 from web.core.clinic import Clinic
 from web.core.errors import InvalidSlot
 from web.core.formats import parse_start
-from web.core.schedule import Slot, is_on_grid, next_day_with_slots
+from web.core.reception import CurrentRules
+from web.core.schedule import Slot, SlotRules, is_on_grid, next_day_with_slots
 from web.http.templating import render
 
 # A day chosen in the strip asks for that day's times only (htmx targets #slots).
@@ -61,10 +63,26 @@ def now_of(request: Request) -> datetime:
     return now
 
 
+def rules_of(request: Request) -> SlotRules:
+    """The slot rules in force, with the reception hours stored in the database; read once
+    per request (see core/reception.py for how long a process keeps them)."""
+    known: SlotRules | None = getattr(request.state, "rules", None)
+    if known is None:
+        current: CurrentRules = request.app.state.rules
+        known = request.state.rules = current.now(now_of(request))
+    return known
+
+
+def ledger_of(request: Request) -> Ledger:
+    """The app's ledger under the rules in force."""
+    ledger: Ledger = request.app.state.ledger
+    return replace(ledger, rules=rules_of(request))
+
+
 def chosen_start(request: Request, raw: str | None) -> datetime:
     """A slot start from a form or a link: one of the clinic's consultation times, or 400."""
     start = parse_start(raw)
-    if not is_on_grid(clinic_of(request).rules, start):
+    if not is_on_grid(rules_of(request), start):
         raise InvalidSlot(raw)
     return start
 

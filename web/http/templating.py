@@ -24,6 +24,7 @@ from starlette.types import Scope
 from web.core import formats, i18n
 from web.core.clinic import Clinic
 from web.core.next_steps import chat_url, contact_plan
+from web.core.schedule import SlotRules, local_today
 from web.http.csrf import SecureForm, form_meta
 from web.http.i18n import absolute, localized_path, page_language, same_page_in
 
@@ -196,10 +197,18 @@ def make_templates(
     return templates
 
 
+def clinic_as_told(request: Request) -> Clinic:
+    """The clinic with the reception hours in force today: those this request read (see
+    picker.rules_of), or for a page kept for the life of the process those last read."""
+    clinic: Clinic = request.app.state.clinic
+    rules: SlotRules = getattr(request.state, "rules", None) or request.app.state.rules.known()
+    return clinic.as_of(rules, local_today(rules, request.app.state.clock()))
+
+
 def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
     """What every page needs besides its own data: its language, the clinic in that language,
     and the same page in the other languages (language switch and hreflang)."""
-    clinic: Clinic = request.app.state.clinic
+    clinic = clinic_as_told(request)
     lang = page_language(request)
     page = context.get("same_page")  # set by views that answer a POST with a page
     paths = {code: same_page_in(request, code, page) for code in clinic.languages}

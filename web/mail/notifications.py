@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from web.core.i18n import N_
 from web.core.invites import build_invite
 from web.core.models import Booking, OutboxMessage
 from web.core.next_steps import contact_plan
+from web.core.schedule import SlotRules
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,9 @@ class Notifier:
         self.templates = templates
         self.secret = secret_key.encode()
         self._environments: dict[str, Environment] = {}
+        # The reception hours in force (stored in the database): the e-mails' footer names them.
+        # Unset, clinic.toml's are named.
+        self.current_rules: Callable[[], SlotRules] | None = None
 
     def env(self, language: str) -> Environment:
         """One environment per language, its catalog and date formats bound in."""
@@ -285,6 +290,10 @@ class Notifier:
             if message.kind in PATIENT_KINDS_WITH_INVITE:
                 attachment = build_invite(self.clinic, booking, manage_url=manage).decode()
         env = self.env(language)
+        if self.current_rules is not None:
+            rules = self.current_rules()
+            today = message.created_at.astimezone(rules.time_zone).date()
+            context["clinic"] = self.clinic.localized(language).as_of(rules, today)
         subject = env.get_template(f"{message.kind}.subject.txt").render(context).strip()
         return Rendered(
             subject=subject[:200],

@@ -29,7 +29,16 @@ from web.core.schedule import Slot
 from web.http.csrf import form_meta, posted_form
 from web.http.i18n import absolute, localized_path, page_language
 from web.http.page_cache import keep_while_current
-from web.http.picker import Picker, chosen_start, clinic_of, make_picker, now_of, render_picker
+from web.http.picker import (
+    Picker,
+    chosen_start,
+    clinic_of,
+    ledger_of,
+    make_picker,
+    now_of,
+    render_picker,
+    rules_of,
+)
 from web.http.ratelimit import enforce
 from web.http.responses import ics_response
 from web.http.templating import render
@@ -47,7 +56,7 @@ TAKEN_KEEP_DETAILS = N_(
 
 def _offer(request: Request) -> Offer:
     availability: Availability = request.app.state.availability
-    return availability.offer(clinic_of(request).rules, now_of(request))
+    return availability.offer(rules_of(request), now_of(request))
 
 
 def _free_slots(request: Request) -> dict[date, list[Slot]]:
@@ -96,7 +105,7 @@ def consultation(request: Request) -> Response:
 
 def _slots_page(request: Request, start: datetime) -> tuple[date, str]:
     """The clinic day of `start` and its slots page (unprefixed): where a lost time leads."""
-    day = local_day(start, clinic_of(request).rules.time_zone)
+    day = local_day(start, rules_of(request).time_zone)
     return day, f"{request.app.url_path_for('consultation_slots')}?day={day.isoformat()}"
 
 
@@ -143,7 +152,7 @@ def _render_form(
     context = {
         "form": form,
         "start": start,
-        "end": start + clinic_of(request).rules.slot_length,
+        "end": start + rules_of(request).at(start).slot_length,
         "message": message,
         "alternatives": alternatives or [],
         "same_page": same_page or form_page,
@@ -193,7 +202,7 @@ async def submit_booking(request: Request) -> Response:
     if not valid:
         return _render_form(request, form, start, status_code=422)
     now, notifier = now_of(request), request.app.state.notifier
-    ledger: bookings.Ledger = request.app.state.ledger
+    ledger = ledger_of(request)
     patient = form.patient(page_language(request))
     try:
         booking = await write_in_thread(
@@ -377,12 +386,12 @@ def reschedule_confirm(request: Request) -> Response:
     token, booking = movable
     start = chosen_start(request, request.query_params.get("start"))
     form = RescheduleForm(meta=form_meta(request), data={"start": format_start(start)})
-    day = local_day(start, clinic_of(request).rules.time_zone)
+    day = local_day(start, rules_of(request).time_zone)
     context = {
         "booking": booking,
         "token": token,
         "start": start,
-        "end": start + clinic_of(request).rules.slot_length,
+        "end": start + rules_of(request).at(start).slot_length,
         "form": form,
         "day": day,
     }
@@ -408,7 +417,7 @@ async def reschedule(request: Request) -> Response:
     try:
         await run_in_threadpool(
             bookings.reschedule,
-            ledger=request.app.state.ledger,
+            ledger=ledger_of(request),
             now=now,
             token=token,
             start=start,
@@ -424,7 +433,7 @@ async def reschedule(request: Request) -> Response:
 
 def _reschedule_taken(request: Request, token: str, start: datetime) -> Response:
     _, booking = _booking(request)
-    day = local_day(start, clinic_of(request).rules.time_zone)
+    day = local_day(start, rules_of(request).time_zone)
     page = f"{request.app.url_path_for('reschedule', token=token)}?day={day.isoformat()}"
     return _render_reschedule(request, token, booking, day, 409, message=TAKEN, same_page=page)
 
