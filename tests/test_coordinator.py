@@ -153,6 +153,40 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, accoun
     assert response.headers["location"] == "/coordinator/"
 
 
+OFF_SITE_NEXT = [
+    "//evil.example",
+    "//evil.example/coordinator/",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "%2F%2Fevil.example",
+    "/%2F%2Fevil.example",
+    "%2f%2fevil.example/coordinator/",
+    "https:evil.example",
+    "https://evil.example/coordinator/",
+    "javascript:alert(1)",
+    "/coordinatorx/",
+    "coordinator/blocks",
+]
+
+
+def test_sign_in_next_never_leads_off_site(client, account):
+    """The sign-in page sends back only into the desk: protocol-relative (//host), backslashed
+    and encoded addresses all go to the desk's home instead."""
+    wrong = {}
+    for value in OFF_SITE_NEXT:
+        page = client.get("/coordinator/login", params={"next": value})
+        assert 'action="/coordinator/login?next=/coordinator/"' in page.text, value
+        data = {"csrf_token": csrf_from(page.text), "username": "anna", "password": PASSWORD}
+        response = client.post("/coordinator/login", params={"next": value}, data=data)
+        if response.headers.get("location") != "/coordinator/":
+            wrong[value] = response.headers.get("location")
+    assert wrong == {}
+    page = client.get("/coordinator/login?next=/coordinator/bookings%3Fq%3Dolena").text
+    assert 'next=/coordinator/bookings%3Fq%3Dolena"' in page  # an address in the desk: kept
+
+
 def test_five_wrong_passwords_lock_that_account_from_that_address_for_15_minutes(
     client, account, clock
 ):
@@ -486,6 +520,31 @@ def test_each_coordinator_has_an_address_of_their_own(desk, engine, client, cloc
     assert desk.get(annas).status_code == 200
     assert desk.get(bohdans).status_code == 404 and desk.get(feed_path(other)).status_code == 200
     assert desk.get(annas[:-8] + ".ics").status_code == 404  # a prefix of a secret is nothing
+
+
+def test_the_feed_secret_must_match_exactly(desk):
+    """No prefix, no other case, no other length, no one character changed: only the secret."""
+    rotate(desk)
+    path = feed_path(desk)
+    secret = path.removeprefix("/coordinator/feed/").removesuffix(".ics")
+    assert len(secret) == 43 and desk.get(path).status_code == 200
+    changed = "A" if secret[-1] != "A" else "B"
+    near = [
+        *(secret[:length] for length in (1, 8, 22, 42)),  # prefixes
+        secret + "A",  # longer
+        secret[1:],  # a suffix
+        secret.swapcase(),
+        secret.upper(),
+        secret.lower(),
+        secret[:-1] + changed,
+        "",
+    ]
+    opened = [
+        guess
+        for guess in near
+        if guess != secret and desk.get(f"/coordinator/feed/{guess}.ics").status_code != 404
+    ]
+    assert opened == []
 
 
 def test_rotating_the_feed_secret_kills_the_old_address(desk, engine):
