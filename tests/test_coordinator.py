@@ -313,7 +313,8 @@ def test_an_outcome_goes_back_to_confirmed_with_its_reminder(desk, engine, clock
     path = f"/coordinator/bookings/{booking.id}"
     clock.now = booking.start + timedelta(minutes=40)
     page = desk.get(path).text
-    assert desk.post(f"{path}/status", data={"csrf_token": csrf_from(page), "status": "done"})
+    done = desk.post(f"{path}/status", data={"csrf_token": csrf_from(page), "status": "done"})
+    assert done.status_code == 303 and only_booking(engine).status == "done"
     with Session(engine) as session:
         kinds = [m.kind for m in session.exec(select(OutboxMessage)).all() if m.sent_at is None]
     assert "reminder" not in kinds  # dropped with the outcome

@@ -135,7 +135,8 @@ def test_a_cookie_copied_before_sign_out_no_longer_opens_the_desk(app, coordinat
     copied = desk_cookie(coordinator)
     assert replay(app, copied).get("/coordinator/").status_code == 200  # the copy works now
     page = coordinator.get("/coordinator/").text
-    assert coordinator.post("/coordinator/logout", data={"csrf_token": csrf_from(page)})
+    logout = coordinator.post("/coordinator/logout", data={"csrf_token": csrf_from(page)})
+    assert logout.status_code == 303 and logout.headers["location"] == "/coordinator/login"
     thief = replay(app, copied)
     assert signed_out(thief.get("/coordinator/"))
     assert signed_out(thief.get("/coordinator/calendar"))
