@@ -6,7 +6,6 @@ many threads at one slot and count what the database holds afterwards.
 
 from __future__ import annotations
 
-import re
 import secrets
 
 import httpx2 as httpx
@@ -33,8 +32,6 @@ from web.desk.accounts import save_coordinator
 pytestmark = pytest.mark.slow
 
 RACERS = 20
-SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
-DAY = re.compile(r'href="/consultation/slots\?day=(\d{4}-\d\d-\d\d)(?:#[^"]*)?"')
 
 
 @pytest.fixture(params=BACKENDS)
