@@ -5,20 +5,34 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check migrate bench clean messages pot
+.PHONY: run test lint format check migrate bench clean messages pot lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install whenever pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Exactly the versions in the lock files, checked against their hashes; re-installed whenever a
+# lock file changes. `make lock` writes them from pyproject.toml (README: "Dependencies").
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+# From PyPI only, whatever index or wheel folder this machine's pip is set up with.
+# `make lock` keeps every pin that still fits pyproject.toml; `make lock UPGRADE=--upgrade`
+# moves every pin to the newest release that fits (or UPGRADE="--upgrade-package ruff").
+LOCK := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+  $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+  --no-emit-find-links --index-url https://pypi.org/simple $(UPGRADE)
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet 'pip-tools>=7.4,<8'
+	$(LOCK) --output-file requirements.lock pyproject.toml
+	$(LOCK) --extra dev --output-file requirements-dev.lock pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts

@@ -83,6 +83,20 @@ class Clock:
         return self.now
 
 
+class Ticks:
+    """Seconds for the app's timers (rate-limit windows, the availability TTL), which tests move
+    by hand instead of sleeping: `ticks.advance(2.1)`."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def _admin_url() -> str:
     return normalise_database_url(TEST_DATABASE_URL or "")
 

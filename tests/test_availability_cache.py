@@ -5,7 +5,6 @@ time-to-live."""
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
+from tests.conftest import Ticks
 from web.core.models import Booking
 
 SLOTS = "/consultation/slots?day=2026-12-02"
@@ -30,6 +30,7 @@ def test_a_booking_through_this_process_disappears_at_once(client):
 
 def test_a_booking_written_elsewhere_shows_within_the_time_to_live(client, engine, clock):
     availability = client.app.state.availability
+    availability.ticks = ticks = Ticks()
     availability.ttl = 60
     before = offered_starts(client, SLOTS)
     taken = before[0]
@@ -47,8 +48,9 @@ def test_a_booking_written_elsewhere_shows_within_the_time_to_live(client, engin
             )  # fmt: skip
         session.commit()
     assert taken in offered_starts(client, SLOTS)  # still the kept facts: the cache serves
-    availability.ttl = 0.2
-    time.sleep(0.3)
+    ticks.advance(59)
+    assert taken in offered_starts(client, SLOTS)  # 59 s on: still kept
+    ticks.advance(2)
     assert taken not in offered_starts(client, SLOTS)
 
 

@@ -11,24 +11,15 @@ from sqlmodel import Session, select
 
 from tests.booking_helpers import book
 from tests.conftest import csrf_from
+from tests.desk_helpers import open_desk, send_outbox
 from web.core.models import AuditEvent, BlockedPeriod
-from web.desk.accounts import save_coordinator
-from web.mail.outbox import send_due
 
-PASSWORD = "a long password for the desk"
 SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
 
 
 @pytest.fixture
 def desk(client, engine, clock):
-    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
-    page = client.get("/coordinator/login")
-    signed = client.post(
-        "/coordinator/login",
-        data={"csrf_token": csrf_from(page.text), "username": "anna", "password": PASSWORD},
-    )
-    assert signed.status_code == 303
-    return client
+    return open_desk(client, engine, clock.now)
 
 
 def block(desk, **fields):
@@ -103,9 +94,7 @@ def test_a_block_in_the_past_is_refused(desk, engine, clock):
 
 def test_a_booking_inside_a_new_block_is_flagged_and_its_reminder_waits(desk, engine, clock, smtp):
     assert book(desk, "2026-12-03T08:30:00Z").status_code == 303
-    send_due(
-        render=desk.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(desk, smtp.settings, clock.now, engine=engine)
     smtp.inbox.messages.clear()  # the confirmation and the alert went; the reminder waits
     warned = block(desk, day="2026-12-03", reason="Doctor away")
     assert warned.status_code == 409 and "cancel and tell the patient" in warned.text
@@ -114,7 +103,5 @@ def test_a_booking_inside_a_new_block_is_flagged_and_its_reminder_waits(desk, en
     day = desk.get("/coordinator/?day=2026-12-03").text
     assert "Inside blocked time: move or cancel" in day
     clock.now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # the reminder is due
-    report = send_due(
-        render=desk.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    report = send_outbox(desk, smtp.settings, clock.now, engine=engine)
     assert report.sent == 0 and smtp.inbox.messages == []

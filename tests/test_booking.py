@@ -21,7 +21,9 @@ from tests.booking_helpers import (
 )
 from tests.conftest import ENGLISH_FIRST_CLINIC, Clock, csrf_from, make_settings
 from web.app import create_app
-from web.core.bookings import hash_token
+from web.core import bookings as core_bookings
+from web.core.bookings import hash_token, new_token
+from web.core.errors import BookingNotActive
 from web.core.models import BlockedPeriod, Booking, BookingStatus
 
 HX = {"HX-Request": "true"}
@@ -326,6 +328,28 @@ def test_unknown_or_malformed_tokens_get_a_friendly_404(client, token):
         assert "could not find a booking" in response.text
 
 
+def test_a_wrong_manage_token_opens_no_booking_while_others_exist(client, engine):
+    """Other patients' bookings are in the table: a token that is not theirs opens none of them,
+    and cancelling or moving with it changes nothing."""
+    first, second = offered_starts(client)[:2]
+    tokens = [token_of(book(client, first)), token_of(book(client, second, phone="067 765 4321"))]
+    flipped = tokens[0][:-1] + ("A" if tokens[0][-1] != "A" else "B")
+    for wrong in [new_token(), flipped, tokens[0].swapcase(), tokens[1][::-1]]:
+        for path in [
+            f"/bookings/{wrong}",
+            f"/bookings/{wrong}/cancel",
+            f"/bookings/{wrong}/invite.ics",
+        ]:
+            response = client.get(path)
+            assert response.status_code == 404, (path, response.status_code)
+            assert "Olena" not in response.text
+        page = client.get(f"/bookings/{tokens[0]}/cancel").text
+        refused = client.post(f"/bookings/{wrong}/cancel", data={"csrf_token": csrf_from(page)})
+        assert refused.status_code == 404
+    assert [b.status for b in bookings(engine)] == [BookingStatus.CONFIRMED] * 2
+    assert all(client.get(f"/bookings/{token}").status_code == 200 for token in tokens)
+
+
 def test_cancel_asks_first_then_frees_the_slot(client, engine):
     start = offered_starts(client)[0]
     token = token_of(book(client, start))
@@ -398,6 +422,36 @@ def test_reschedule_onto_a_taken_slot_is_a_409(client, engine):
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Booking)).one() == 2
     assert {b.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") for b in bookings(engine)} == {first, second}
+
+
+def test_the_core_refuses_to_move_a_cancelled_or_finished_booking(client, engine, clock):
+    """The rule lives in core (bookings._move), whatever page or form asks: the patient's
+    reschedule and the desk's move both leave a cancelled or finished booking where it is."""
+    first, second, third = offered_starts(client)[:3]
+    cancelled, done = token_of(book(client, first)), token_of(book(client, second))
+    page = client.get(f"/bookings/{cancelled}/cancel").text
+    client.post(f"/bookings/{cancelled}/cancel", data={"csrf_token": csrf_from(page)})
+    with Session(engine) as session:
+        finished = session.exec(select(Booking).where(Booking.token_hash == hash_token(done))).one()
+        finished.status = BookingStatus.DONE
+        session.add(finished)
+        session.commit()
+        finished_id, seen = finished.id, finished.sequence
+    target = datetime.strptime(third, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    ledger = client.app.state.ledger
+    with pytest.raises(BookingNotActive):
+        core_bookings.reschedule(ledger=ledger, now=clock.now, token=cancelled, start=target)
+    with pytest.raises(BookingNotActive):
+        core_bookings.move(
+            ledger=ledger, now=clock.now, booking_id=finished_id, start=target, seen_sequence=seen
+        )
+    # The patient's form, posted straight to the reschedule address, moves nothing either.
+    form = {"csrf_token": csrf_from(client.get("/coordinator/login").text), "start": third}
+    client.post(f"/bookings/{cancelled}/reschedule", data=form)
+    assert sorted(b.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") for b in bookings(engine)) == [
+        first,
+        second,
+    ]
 
 
 def test_patient_details_are_escaped_on_the_booking_page(client):

@@ -6,10 +6,7 @@ many threads at one slot and count what the database holds afterwards.
 
 from __future__ import annotations
 
-import re
 import secrets
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx2 as httpx
 import pytest
@@ -23,6 +20,8 @@ from tests.conftest import (
     fresh_database,
     hidden_value,
 )
+from tests.desk_helpers import PASSWORD as DESK_PASSWORD
+from tests.desk_helpers import booking_form, race, race_one_slot, slots_ahead
 from tests.live_server import running_server
 from web.cli import migrate
 from web.core.db import make_engine
@@ -33,9 +32,6 @@ from web.desk.accounts import save_coordinator
 pytestmark = pytest.mark.slow
 
 RACERS = 20
-DESK_PASSWORD = "a long password for the desk"
-SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
-DAY = re.compile(r'href="/consultation/slots\?day=(\d{4}-\d\d-\d\d)(?:#[^"]*)?"')
 
 
 @pytest.fixture(params=BACKENDS)
@@ -46,41 +42,6 @@ def server(request, tmp_path):
         yield base, url
     if request.param == "postgresql":
         drop_postgres_database(url)
-
-
-def slots_ahead(client: httpx.Client, count: int) -> list[str]:
-    """Free slot starts from the days after today (today's could pass the notice mid-test)."""
-    days = DAY.findall(client.get("/consultation").text)[1:]
-    starts: list[str] = []
-    for day in days:
-        starts += SLOT.findall(client.get(f"/consultation/slots?day={day}").text)
-        if len(starts) >= count:
-            return starts[:count]
-    raise AssertionError("not enough free slots in the horizon")
-
-
-def race(calls) -> list[httpx.Response]:
-    """Run the calls at the same instant, each on its own thread."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
-def booking_form(client: httpx.Client, start: str) -> dict[str, str]:
-    html = client.get(f"/consultation/book?start={start}").text
-    return {
-        "csrf_token": csrf_from(html),
-        "start": start,
-        "name": "Racer",
-        "phone": "+380671234567",
-        "channel": "Zoom",
-        "consent": "y",
-    }
 
 
 def count_active(url: str, start: str | None = None) -> int:
@@ -97,20 +58,7 @@ def count_active(url: str, start: str | None = None) -> int:
 
 def test_twenty_simultaneous_bookings_of_one_slot_make_exactly_one(server):
     base, url = server
-    clients = [httpx.Client(base_url=base, timeout=60) for _ in range(RACERS)]
-    try:
-        start = slots_ahead(clients[0], 1)[0]
-        forms = [booking_form(client, start) for client in clients]
-        calls = [
-            lambda c=client, f=form: c.post(
-                "/consultation/book", data={**f, "key": secrets.token_urlsafe(32)}
-            )
-            for client, form in zip(clients, forms, strict=True)
-        ]
-        responses = race(calls)
-    finally:
-        for client in clients:
-            client.close()
+    start, responses = race_one_slot(base, RACERS)
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [303] + [409] * (RACERS - 1), statuses
     assert all("no longer free" in r.text for r in responses if r.status_code == 409)

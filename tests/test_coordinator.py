@@ -19,49 +19,34 @@ from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
 from tests.conftest import csrf_from
+from tests.desk_helpers import PASSWORD, sign_in
 from tests.ics_checks import check_raw_bytes, parse_all
+from tests.route_table import FoundRoute, walk
 from web.core.models import AuditEvent, Booking, BookingStatus, Coordinator, OutboxMessage
 from web.desk import exports
 from web.desk.accounts import save_coordinator
+from web.desk.views import CoordinatorOnly
 from web.settings import PROJECT_ROOT
 
-PASSWORD = "correct horse battery staple"
-GET_ROUTES = [
-    "/coordinator/",
-    "/coordinator/week",
-    "/coordinator/bookings",
-    "/coordinator/new",
-    "/coordinator/bookings/1",
-    "/coordinator/blocks",
-    "/coordinator/calendar",
-    "/coordinator/audit",
-]
-POST_ROUTES = [
-    "/coordinator/bookings/1/status",
-    "/coordinator/bookings/1/notes",
-    "/coordinator/bookings/1/called",
-    "/coordinator/bookings/1/move",
-    "/coordinator/new",
-    "/coordinator/blocks",
-    "/coordinator/blocks/1/delete",
-    "/coordinator/calendar/rotate",
-    "/coordinator/logout",
-    "/coordinator/export.csv",
-]
+# Reachable without signing in: the sign-in form and the calendar feed (its URL is its secret).
+PUBLIC_DESK_ROUTES = {"desk_login", "desk_login_submit", "desk_feed"}
+
+
+def desk_routes(client) -> list[FoundRoute]:
+    """Every route of the desk, from the app's own route table."""
+    found = [
+        route
+        for route in walk(client.app.routes)
+        if route.path.startswith("/coordinator") or route.name.startswith("desk")
+    ]
+    assert len(found) >= 20  # a guard for the walk itself: if it found nothing, all would pass
+    return found
 
 
 @pytest.fixture
 def account(engine, clock):
     save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
     return "anna"
-
-
-def sign_in(client, username="anna", password=PASSWORD):
-    page = client.get("/coordinator/login")
-    return client.post(
-        "/coordinator/login",
-        data={"csrf_token": csrf_from(page.text), "username": username, "password": password},
-    )
 
 
 @pytest.fixture
@@ -97,20 +82,43 @@ def assert_audited(desk, engine, action: str, *, booking_id=None, detail: str = 
 # --- Access and login ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", GET_ROUTES)
-def test_every_desk_page_sends_anonymous_visitors_to_sign_in(client, path):
-    response = client.get(path)
-    assert response.status_code == 303
-    assert response.headers["location"].startswith("/coordinator/login?next=/coordinator/")
+def test_only_sign_in_and_the_feed_are_outside_the_signed_in_mount(client):
+    outside = {r.name for r in desk_routes(client) if CoordinatorOnly not in r.guards}
+    assert outside == PUBLIC_DESK_ROUTES
 
 
-@pytest.mark.parametrize("path", POST_ROUTES)
-def test_every_desk_action_refuses_anonymous_posts(client, path):
+def test_every_desk_page_sends_anonymous_visitors_to_sign_in(client):
+    pages = [r for r in desk_routes(client) if "GET" in r.methods]
+    assert len(pages) >= 10
+    wrong = {}
+    for route in pages:
+        if route.name in PUBLIC_DESK_ROUTES:
+            continue
+        response = client.get(route.example)
+        location = response.headers.get("location", "")
+        if response.status_code != 303 or not location.startswith(
+            "/coordinator/login?next=/coordinator/"
+        ):
+            wrong[route.example] = response.status_code
+    assert wrong == {}
+
+
+def test_every_desk_action_refuses_anonymous_posts(client):
+    actions = [r for r in desk_routes(client) if "POST" in r.methods]
+    assert len(actions) >= 10
     page = client.get("/coordinator/login")
-    response = client.post(path, data={"csrf_token": csrf_from(page.text), "status": "done"})
-    # The desk's sign-in page, saying the session has ended; nothing was done.
-    assert response.status_code == 401 and "Your session has ended" in response.text
-    assert 'action="/coordinator/login?next=' in response.text
+    wrong = {}
+    for route in actions:
+        if route.name in PUBLIC_DESK_ROUTES:
+            continue
+        response = client.post(
+            route.example, data={"csrf_token": csrf_from(page.text), "status": "done"}
+        )
+        # The desk's sign-in page, saying the session has ended; nothing was done.
+        ended = response.status_code == 401 and "Your session has ended" in response.text
+        if not ended or 'action="/coordinator/login?next=' not in response.text:
+            wrong[route.example] = response.status_code
+    assert wrong == {}
 
 
 def test_wrong_password_is_refused(client, account, engine):
@@ -143,6 +151,40 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, accoun
     data["csrf_token"] = csrf_from(page.text)
     response = client.post("/coordinator/login?next=https://evil.example/", data=data)
     assert response.headers["location"] == "/coordinator/"
+
+
+OFF_SITE_NEXT = [
+    "//evil.example",
+    "//evil.example/coordinator/",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "%2F%2Fevil.example",
+    "/%2F%2Fevil.example",
+    "%2f%2fevil.example/coordinator/",
+    "https:evil.example",
+    "https://evil.example/coordinator/",
+    "javascript:alert(1)",
+    "/coordinatorx/",
+    "coordinator/blocks",
+]
+
+
+def test_sign_in_next_never_leads_off_site(client, account):
+    """The sign-in page sends back only into the desk: protocol-relative (//host), backslashed
+    and encoded addresses all go to the desk's home instead."""
+    wrong = {}
+    for value in OFF_SITE_NEXT:
+        page = client.get("/coordinator/login", params={"next": value})
+        assert 'action="/coordinator/login?next=/coordinator/"' in page.text, value
+        data = {"csrf_token": csrf_from(page.text), "username": "anna", "password": PASSWORD}
+        response = client.post("/coordinator/login", params={"next": value}, data=data)
+        if response.headers.get("location") != "/coordinator/":
+            wrong[value] = response.headers.get("location")
+    assert wrong == {}
+    page = client.get("/coordinator/login?next=/coordinator/bookings%3Fq%3Dolena").text
+    assert 'next=/coordinator/bookings%3Fq%3Dolena"' in page  # an address in the desk: kept
 
 
 def test_five_wrong_passwords_lock_that_account_from_that_address_for_15_minutes(
@@ -271,7 +313,8 @@ def test_an_outcome_goes_back_to_confirmed_with_its_reminder(desk, engine, clock
     path = f"/coordinator/bookings/{booking.id}"
     clock.now = booking.start + timedelta(minutes=40)
     page = desk.get(path).text
-    assert desk.post(f"{path}/status", data={"csrf_token": csrf_from(page), "status": "done"})
+    done = desk.post(f"{path}/status", data={"csrf_token": csrf_from(page), "status": "done"})
+    assert done.status_code == 303 and only_booking(engine).status == "done"
     with Session(engine) as session:
         kinds = [m.kind for m in session.exec(select(OutboxMessage)).all() if m.sent_at is None]
     assert "reminder" not in kinds  # dropped with the outcome
@@ -478,6 +521,31 @@ def test_each_coordinator_has_an_address_of_their_own(desk, engine, client, cloc
     assert desk.get(annas).status_code == 200
     assert desk.get(bohdans).status_code == 404 and desk.get(feed_path(other)).status_code == 200
     assert desk.get(annas[:-8] + ".ics").status_code == 404  # a prefix of a secret is nothing
+
+
+def test_the_feed_secret_must_match_exactly(desk):
+    """No prefix, no other case, no other length, no one character changed: only the secret."""
+    rotate(desk)
+    path = feed_path(desk)
+    secret = path.removeprefix("/coordinator/feed/").removesuffix(".ics")
+    assert len(secret) == 43 and desk.get(path).status_code == 200
+    changed = "A" if secret[-1] != "A" else "B"
+    near = [
+        *(secret[:length] for length in (1, 8, 22, 42)),  # prefixes
+        secret + "A",  # longer
+        secret[1:],  # a suffix
+        secret.swapcase(),
+        secret.upper(),
+        secret.lower(),
+        secret[:-1] + changed,
+        "",
+    ]
+    opened = [
+        guess
+        for guess in near
+        if guess != secret and desk.get(f"/coordinator/feed/{guess}.ics").status_code != 404
+    ]
+    assert opened == []
 
 
 def test_rotating_the_feed_secret_kills_the_old_address(desk, engine):

@@ -15,11 +15,11 @@ from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
 from tests.conftest import csrf_from, make_settings
+from tests.desk_helpers import PASSWORD, sign_in
 from web.app import create_app
 from web.core.models import AuditEvent, BlockedPeriod, Booking, ReceptionHours
 from web.desk.accounts import save_coordinator
 
-PASSWORD = "a long password for the desk"
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
@@ -52,11 +52,7 @@ def signed_in(client, engine, clock):
     save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
     booked = book(client, "2026-12-01T08:30:00Z")
     token = booked.headers["location"].rsplit("/", 1)[1]
-    login = client.get("/coordinator/login").text
-    response = client.post(
-        "/coordinator/login",
-        data={"csrf_token": csrf_from(login), "username": "anna", "password": PASSWORD},
-    )
+    response = sign_in(client)
     assert response.status_code == 303
     page = client.get("/coordinator/blocks").text
     client.post(

@@ -32,9 +32,10 @@ from tests.conftest import (
     fresh_database,
     need,
 )
+from tests.desk_helpers import PASSWORD, booking_form, race_one_slot, slots_ahead
 from tests.live_server import free_port, running_server
 from tests.mail_server import Inbox
-from tests.test_concurrency import RACERS, booking_form, race, slots_ahead
+from tests.test_concurrency import RACERS
 from web.cli import migrate
 from web.core.db import make_engine
 from web.core.models import Booking, BookingStatus, OutboxMessage
@@ -46,7 +47,6 @@ pytestmark = pytest.mark.slow
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
-PASSWORD = "a long password for the desk"
 LOGIN_LIMIT = 4
 
 
@@ -180,20 +180,7 @@ def upstreams_of(cluster: Cluster, method: str, path_prefix: str) -> set[str]:
 
 
 def test_twenty_simultaneous_bookings_through_nginx_make_exactly_one(cluster):
-    clients = [httpx.Client(base_url=cluster.nginx, timeout=60) for _ in range(RACERS)]
-    try:
-        start = slots_ahead(clients[0], 1)[0]
-        forms = [booking_form(client, start) for client in clients]
-        calls = [
-            lambda c=client, f=form: c.post(
-                "/consultation/book", data={**f, **fresh_key(), "email": "racer@example.com"}
-            )
-            for client, form in zip(clients, forms, strict=True)
-        ]
-        responses = race(calls)
-    finally:
-        for client in clients:
-            client.close()
+    _, responses = race_one_slot(cluster.nginx, RACERS, {"email": "racer@example.com"})
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [303] + [409] * (RACERS - 1), statuses
     engine = make_engine(cluster.database_url)

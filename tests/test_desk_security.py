@@ -15,13 +15,13 @@ from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
 from tests.conftest import Clock, csrf_from, make_settings
+from tests.desk_helpers import PASSWORD, sign_in
 from web.app import create_app
 from web.core.models import DeskSession, LoginAttempt
 from web.desk import accounts
 from web.desk.accounts import save_coordinator
 from web.settings import PROJECT_ROOT
 
-PASSWORD = "a long password for the desk"
 COORDINATOR = ("198.51.100.7", 40000)
 STRANGER = ("203.0.113.9", 40000)
 
@@ -43,14 +43,6 @@ def coordinator(app) -> Iterator[TestClient]:
 @pytest.fixture
 def stranger(app) -> TestClient:
     return TestClient(app, follow_redirects=False, client=STRANGER)
-
-
-def sign_in(client: TestClient, username: str = "anna", password: str = PASSWORD):
-    page = client.get("/coordinator/login")
-    return client.post(
-        "/coordinator/login",
-        data={"csrf_token": csrf_from(page.text), "username": username, "password": password},
-    )
 
 
 def add_failures(engine, count: int, *, clock: Clock, username: str = "anna") -> None:
@@ -135,7 +127,8 @@ def test_a_cookie_copied_before_sign_out_no_longer_opens_the_desk(app, coordinat
     copied = desk_cookie(coordinator)
     assert replay(app, copied).get("/coordinator/").status_code == 200  # the copy works now
     page = coordinator.get("/coordinator/").text
-    assert coordinator.post("/coordinator/logout", data={"csrf_token": csrf_from(page)})
+    logout = coordinator.post("/coordinator/logout", data={"csrf_token": csrf_from(page)})
+    assert logout.status_code == 303 and logout.headers["location"] == "/coordinator/login"
     thief = replay(app, copied)
     assert signed_out(thief.get("/coordinator/"))
     assert signed_out(thief.get("/coordinator/calendar"))

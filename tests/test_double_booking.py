@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import literal
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tests.conftest import DEFAULT_NOW
 from web.core import bookings
@@ -59,9 +61,23 @@ def test_a_cancelled_booking_gives_its_seat_back(engine):
         session.commit()
 
 
-def test_book_answers_slot_taken_when_its_read_was_stale(engine, monkeypatch):
+@pytest.fixture
+def stale_seat_reads(monkeypatch):
+    """Every booking's INSERT ... SELECT reads "seat 0 is free", as if each request had read the
+    slot before any other wrote it: only the unique index stands between them."""
+
+    def seat_zero_looks_free(capacity: int):
+        return core_select(literal(0).label("seat")).subquery()
+
+    bookings._insert_into_free_seat.cache_clear()
+    monkeypatch.setattr(bookings, "_lowest_free_seat", seat_zero_looks_free)
+    yield
+    monkeypatch.undo()
+    bookings._insert_into_free_seat.cache_clear()  # the next test builds the real statement
+
+
+def test_book_answers_slot_taken_when_its_read_was_stale(engine, stale_seat_reads):
     """Both requests read "seat 0 is free" before either wrote: the index decides."""
-    monkeypatch.setattr(bookings, "_free_seat", lambda *args: 0)
     ledger = bookings.Ledger(engine, RULES, b"test-secret")
 
     def book(form_key: str):
@@ -75,3 +91,5 @@ def test_book_answers_slot_taken_when_its_read_was_stale(engine, monkeypatch):
         book(key_b)
     again = book(key_a)
     assert again.id == kept.id  # the same form sent twice is the same booking
+    with Session(engine) as session:
+        assert [b.id for b in session.exec(select(Booking)).all()] == [kept.id]

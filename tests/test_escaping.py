@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 
 from tests.booking_helpers import form_fields, open_form
 from tests.conftest import csrf_from
+from tests.desk_helpers import PASSWORD, open_desk, sign_in
 from web.core.models import Booking, OutboxMessage
 from web.desk.accounts import save_coordinator
 
-PASSWORD = "a long password for the desk"
 START = "2026-12-01T08:30:00Z"
 
 
@@ -52,11 +52,7 @@ def test_typed_text_is_escaped_on_every_page_partial_and_email(client, engine, c
     token = booked.headers["location"].rsplit("/", 1)[1]
     assert_escaped(client.get(f"/bookings/{token}").text, ["name"], "the booking page")
 
-    login = client.get("/coordinator/login").text
-    signed_in = client.post(
-        "/coordinator/login",
-        data={"csrf_token": csrf_from(login), "username": user, "password": PASSWORD},
-    )
+    signed_in = sign_in(client, user)
     assert signed_in.status_code == 303
     with Session(engine) as session:
         booking_id = session.exec(select(Booking.id)).one()
@@ -113,12 +109,7 @@ def test_a_csv_cell_keeps_typed_text_intact(client, engine, clock):
     form_page = open_form(client, START)
     booked = client.post("/consultation/book", data=form_fields(form_page, name=name))
     assert booked.status_code == 303
-    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
-    login = client.get("/coordinator/login").text
-    client.post(
-        "/coordinator/login",
-        data={"csrf_token": csrf_from(login), "username": "anna", "password": PASSWORD},
-    )
+    open_desk(client, engine, clock.now)
     desk_page = client.get("/coordinator/").text
     export = client.post(
         "/coordinator/export.csv",

@@ -14,13 +14,12 @@ from sqlmodel import Session, select
 
 from tests.booking_helpers import book
 from tests.conftest import csrf_from, hidden_value
+from tests.desk_helpers import PASSWORD, send_outbox, sign_in
 from tests.mail_server import SmtpServer  # noqa: F401  (the smtp fixture's server)
 from web.core.consent import PRIVACY_NOTICE_VERSION
 from web.core.models import AuditEvent, Booking, BookingStatus, OutboxMessage
 from web.desk.accounts import save_coordinator
-from web.mail.outbox import send_due
 
-PASSWORD = "a long password for the desk"
 # Monday 30 November 2026, 13:40 in Kyiv: a patient can book nothing today (two hours' notice).
 AFTERNOON = datetime(2026, 11, 30, 11, 40, tzinfo=UTC)
 TWO_PM = "2026-11-30T12:00:00Z"  # 14:00 Kyiv
@@ -34,15 +33,6 @@ CALLER = {
     "note": "Смикання повіки",
     "consent": "y",
 }
-
-
-def sign_in(client) -> None:
-    page = client.get("/coordinator/login")
-    signed_in = client.post(
-        "/coordinator/login",
-        data={"csrf_token": csrf_from(page.text), "username": "anna", "password": PASSWORD},
-    )
-    assert signed_in.status_code == 303
 
 
 @pytest.fixture
@@ -119,9 +109,7 @@ def test_a_caller_is_booked_at_1340_for_1400_with_consent_by_phone(desk, engine,
 def test_the_confirmation_says_who_booked_and_how_consent_was_given(desk, engine, clock, smtp):
     clock.now = AFTERNOON
     booking_id_of(book_caller(desk, TWO_PM, language="en"))
-    send_due(
-        render=desk.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(desk, smtp.settings, clock.now, engine=engine)
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     text = confirmation.get_body(("plain",)).get_content()
     assert "Our coordinator (anna) booked this consultation for you by phone" in text
@@ -191,16 +179,12 @@ def test_a_desk_move_sends_one_moved_email_with_the_same_uid_and_a_higher_sequen
 ):
     booking_id = booking_id_of(book_caller(desk, "2026-12-01T08:00:00Z", language="en"))
     before = stored(engine, booking_id)
-    send_due(
-        render=desk.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(desk, smtp.settings, clock.now, engine=engine)
     smtp.inbox.messages.clear()
     assert booking_id_of(move(desk, booking_id, "2026-12-02T09:00:00Z")) == booking_id
     after = stored(engine, booking_id)
     assert after.start == datetime(2026, 12, 2, 9, 0, tzinfo=UTC) and after.uid == before.uid
-    send_due(
-        render=desk.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(desk, smtp.settings, clock.now, engine=engine)
     moved = smtp.inbox.by_subject("moved")
     patient = [m for m in moved if m["To"] == CALLER["email"]]
     assert len(patient) == 1
@@ -268,9 +252,7 @@ def test_a_note_stays_on_the_desk(desk, engine, clock, smtp):
         r'value="http://testserver(/coordinator/feed/[^"]+)"',
         desk.get("/coordinator/calendar").text,
     )
-    send_due(
-        render=desk.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(desk, smtp.settings, clock.now, engine=engine)
     patient_side = [
         desk.get(f"/bookings/{token}").text,
         desk.get(f"/bookings/{token}/invite.ics").text,
@@ -447,9 +429,7 @@ def test_the_timeline_shows_who_booked_the_patients_own_changes_and_the_emails(
 ):
     response = book(desk, "2026-12-01T08:30:00Z")
     token = response.headers["location"].rsplit("/", 1)[1]
-    send_due(
-        render=desk.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(desk, smtp.settings, clock.now, engine=engine)
     page = desk.get(f"/bookings/{token}/reschedule/confirm?start=2026-12-02T09:00:00Z").text
     moved = desk.post(
         f"/bookings/{token}/reschedule",

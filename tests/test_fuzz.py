@@ -14,11 +14,9 @@ from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, form_fields, open_form
 from tests.conftest import DEFAULT_NOW, Clock, csrf_from, make_settings
+from tests.desk_helpers import open_desk
 from web.app import create_app
 from web.core.models import Booking, OutboxMessage
-from web.desk.accounts import save_coordinator
-
-PASSWORD = "a long password for the desk"
 
 # The edges: control characters (NUL breaks PostgreSQL text), dates at years 1 and 9999, integers
 # past 2^31 and 2^63, digits that are not ASCII, and very long values.
@@ -72,16 +70,9 @@ PATH_TARGETS = [
 ]
 
 
-def sign_in(client: TestClient, engine) -> None:
-    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=DEFAULT_NOW)
-    login = client.get("/coordinator/login").text
-    data = {"csrf_token": csrf_from(login), "username": "anna", "password": PASSWORD}
-    assert client.post("/coordinator/login", data=data).status_code == 303
-
-
 def test_query_parameters_and_path_segments_never_cause_a_500(engine, database_url):
     with fuzz_client(database_url) as client:
-        sign_in(client, engine)  # so that the desk's own parameters are reached
+        open_desk(client, engine, DEFAULT_NOW)  # so that the desk's own parameters are reached
 
         @FUZZ
         @given(value=text, target=st.sampled_from(QUERY_TARGETS))
@@ -104,7 +95,7 @@ def test_query_parameters_and_path_segments_never_cause_a_500(engine, database_u
 def test_every_edge_value_in_every_parameter_and_segment(engine, database_url):
     """Hypothesis samples; this walks every edge through every place, so none is left to luck."""
     with fuzz_client(database_url) as client:
-        sign_in(client, engine)
+        open_desk(client, engine, DEFAULT_NOW)
         for value in EDGE_VALUES:
             for path, parameter in QUERY_TARGETS:
                 params = {"from": "2026-12-01", "to": "2026-12-02", parameter: value}
@@ -117,7 +108,9 @@ def test_every_edge_value_in_every_parameter_and_segment(engine, database_url):
 
 def test_every_edge_value_in_every_form_field(engine, database_url):
     with fuzz_client(database_url) as client:
-        sign_in(client, engine)  # first: signing in starts a new session and so new CSRF tokens
+        open_desk(
+            client, engine, DEFAULT_NOW
+        )  # first: signing in starts a new session and so new CSRF tokens
         base = form_fields(open_form(client, "2026-12-01T08:30:00Z"))
         csrf = csrf_from(client.get("/coordinator/blocks").text)
         forms = {
@@ -146,7 +139,7 @@ def test_every_edge_value_in_a_status_change_reason(engine, database_url):
     with fuzz_client(database_url, clock) as client:
         assert book(client, "2026-11-30T08:30:00Z").status_code == 303
         clock.now += timedelta(hours=3)  # the consultation has begun: outcomes may be set
-        sign_in(client, engine)
+        open_desk(client, engine, DEFAULT_NOW)
         with Session(engine) as session:
             booking_id = session.exec(select(Booking.id)).one()
         csrf = csrf_from(client.get("/coordinator/blocks").text)
@@ -220,7 +213,7 @@ def test_desk_forms_never_cause_a_500(engine, database_url):
     with fuzz_client(database_url) as client:
         booked = book(client, "2026-12-01T08:30:00Z")
         assert booked.status_code == 303
-        sign_in(client, engine)
+        open_desk(client, engine, DEFAULT_NOW)
         with Session(engine) as session:
             booking_id = session.exec(select(Booking.id)).one()
         csrf = csrf_from(client.get("/coordinator/blocks").text)

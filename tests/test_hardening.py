@@ -32,6 +32,40 @@ def assert_security_headers(response) -> None:
     assert "camera=()" in response.headers["permissions-policy"]
 
 
+# Every directive of the policy, and only these: a directive dropped or loosened fails.
+CSP_DIRECTIVES = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",  # no plugins
+    "base-uri": "'none'",  # no <base> tag sending relative links elsewhere
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def csp_directives(response) -> dict[str, str]:
+    pairs = [
+        part.strip().split(" ", 1)
+        for part in response.headers["content-security-policy"].split(";")
+    ]
+    return {name: value for name, value in pairs}
+
+
+def test_csp_object_src_and_base_uri_are_none(site_client):
+    directives = csp_directives(site_client.get("/"))
+    assert directives["object-src"] == "'none'"
+    assert directives["base-uri"] == "'none'"
+
+
+def test_csp_has_every_directive_and_nothing_looser(site_client):
+    for path in ["/", "/privacy", "/static/css/site.css", "/no-such-page"]:
+        assert csp_directives(site_client.get(path)) == CSP_DIRECTIVES, path
+
+
 def test_headers_on_static_files_and_every_kind_of_response(client):
     static = client.get("/static/css/site.css")
     assert static.status_code == 200

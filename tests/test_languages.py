@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 from tests.booking_helpers import form_fields, offered_starts, open_form
 from tests.conftest import REAL_CLINIC, Clock, csrf_from, make_settings, need
 from tests.crawl import CONDITION, every_page
+from tests.desk_helpers import PASSWORD
 from web.app import create_app
 from web.core.content import load_conditions
 from web.core.models import Booking, OutboxMessage
@@ -32,7 +33,6 @@ from web.settings import PROJECT_ROOT
 LOCALES = PROJECT_ROOT / "locales"
 POT = LOCALES / "messages.pot"
 LANGUAGES = ("uk", "en")
-PASSWORD = "a long password for the desk"
 
 
 def read_catalog(path: Path):

@@ -17,17 +17,15 @@ from sqlmodel import Session, select
 
 from tests.booking_helpers import PATIENT, book
 from tests.conftest import csrf_from, make_settings
+from tests.desk_helpers import open_desk, send_outbox
 from tests.live_server import free_port
 from tests.mail_server import Inbox, SmtpServer
 from tests.test_notifications import outbox, token_of
 from web.app import create_app
 from web.core.models import Booking, OutboxMessage
-from web.desk.accounts import save_coordinator
 from web.mail import outbox as sender
-from web.mail.outbox import send_due
 from web.settings import DEFAULT_PUBLIC_URL, SmtpSettings
 
-PASSWORD = "a long password for the desk"
 THURSDAY = "2026-12-03T08:30:00Z"  # 10:30 in Kyiv, three days after the tests' Monday
 
 
@@ -41,12 +39,7 @@ def reminders(engine) -> list[OutboxMessage]:
 def test_a_reminders_date_is_the_moment_it_is_sent(client, engine, smtp, clock):
     token_of(book(client, THURSDAY))
     due = datetime(2026, 12, 2, 8, 30, tzinfo=UTC)
-    assert (
-        send_due(
-            render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=due
-        ).sent
-        == 3
-    )
+    assert send_outbox(client, smtp.settings, due, engine=engine).sent == 3
     [reminder] = smtp.inbox.by_subject("Reminder")
     assert parsedate_to_datetime(reminder["Date"]) == due
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
@@ -57,12 +50,7 @@ def test_a_reminder_whose_consultation_has_begun_is_dropped(client, engine, smtp
     token_of(book(client, THURSDAY))
     after_an_outage = datetime(2026, 12, 3, 8, 31, tzinfo=UTC)
     with caplog.at_level(logging.INFO):
-        report = send_due(
-            render=client.app.state.notifier.render,
-            engine=engine,
-            smtp=smtp.settings,
-            now=after_an_outage,
-        )
+        report = send_outbox(client, smtp.settings, after_an_outage, engine=engine)
     assert report.sent == 2  # the confirmation and the clinic's alert, late; no reminder
     assert smtp.inbox.by_subject("Reminder") == []
     assert reminders(engine) == []
@@ -86,7 +74,7 @@ def test_marking_done_or_no_show_drops_a_pending_reminder(client, engine, clock,
     token_of(book(client, THURSDAY))
     assert len(reminders(engine)) == 1
     clock.now = datetime(2026, 12, 3, 8, 35, tzinfo=UTC)  # begun; its reminder never went out
-    sign_in(client, engine, clock)
+    open_desk(client, engine, clock.now)
     booking_id = outbox(engine)[0].booking_id
     page = client.get(f"/coordinator/bookings/{booking_id}").text
     marked = client.post(
@@ -127,14 +115,7 @@ def test_a_server_that_stores_then_stalls_gets_the_same_message_id_again(client,
     try:
         first: list = []
         thread = threading.Thread(
-            target=lambda: first.append(
-                send_due(
-                    render=client.app.state.notifier.render,
-                    engine=engine,
-                    smtp=settings,
-                    now=clock.now,
-                )
-            )
+            target=lambda: first.append(send_outbox(client, settings, clock.now, engine=engine))
         )
         thread.start()
         deadline = time.monotonic() + 5
@@ -142,12 +123,7 @@ def test_a_server_that_stores_then_stalls_gets_the_same_message_id_again(client,
             assert time.monotonic() < deadline, "the server never received the message"
             time.sleep(0.05)
         # While the first sender still waits for the reply, its claim keeps others away.
-        assert (
-            send_due(
-                render=client.app.state.notifier.render, engine=engine, smtp=settings, now=clock.now
-            ).sent
-            == 0
-        )
+        assert send_outbox(client, settings, clock.now, engine=engine).sent == 0
         thread.join()
         assert (first[0].sent, first[0].failed) == (0, 1)  # the reply never came in time
         [message] = outbox(engine)
@@ -157,12 +133,7 @@ def test_a_server_that_stores_then_stalls_gets_the_same_message_id_again(client,
         )
         inbox.stall = 0
         later = clock.now + timedelta(minutes=1)
-        assert (
-            send_due(
-                render=client.app.state.notifier.render, engine=engine, smtp=settings, now=later
-            ).sent
-            == 1
-        )
+        assert send_outbox(client, settings, later, engine=engine).sent == 1
     finally:
         controller.stop()
     ids = [m["Message-ID"] for m in inbox.messages]
@@ -177,16 +148,6 @@ class RefusingInbox(Inbox):
         return "550 5.1.1 mailbox unavailable"
 
 
-def sign_in(client, engine, clock) -> None:
-    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
-    login = client.get("/coordinator/login").text
-    response = client.post(
-        "/coordinator/login",
-        data={"csrf_token": csrf_from(login), "username": "anna", "password": PASSWORD},
-    )
-    assert response.status_code == 303
-
-
 def test_a_permanent_refusal_stops_after_a_few_tries_and_shows_on_the_desk(client, engine, clock):
     token_of(book(client, THURSDAY))
     port = free_port()
@@ -199,26 +160,16 @@ def test_a_permanent_refusal_stops_after_a_few_tries_and_shows_on_the_desk(clien
     moment = clock.now
     try:
         for _ in range(sender.PERMANENT_TRIES):
-            report = send_due(
-                render=client.app.state.notifier.render, engine=engine, smtp=settings, now=moment
-            )
+            report = send_outbox(client, settings, moment, engine=engine)
             assert report.failed == 2  # confirmation and alert; the reminder is not due
             moment += timedelta(hours=2)
-        assert (
-            send_due(
-                render=client.app.state.notifier.render,
-                engine=engine,
-                smtp=settings,
-                now=moment + timedelta(days=1),
-            ).failed
-            == 0
-        )
+        assert send_outbox(client, settings, moment + timedelta(days=1), engine=engine).failed == 0
     finally:
         controller.stop()
     confirmation = next(m for m in outbox(engine) if m.kind == "confirmation")
     assert confirmation.failed_at is not None and confirmation.attempts == 3
     assert confirmation.last_error == "SMTPRecipientsRefused 550"
-    sign_in(client, engine, clock)
+    open_desk(client, engine, clock.now)
     desk = client.get("/coordinator/").text
     assert "could not be sent" in desk and PATIENT["email"] in desk
     page = client.get(f"/coordinator/bookings/{confirmation.booking_id}").text
@@ -230,12 +181,7 @@ def test_a_passing_fault_is_retried_without_limit(client, engine, clock):
     settings = SmtpServer(free_port()).settings  # nothing listens: a connection error
     moment = clock.now
     for _ in range(sender.PERMANENT_TRIES + 2):
-        assert (
-            send_due(
-                render=client.app.state.notifier.render, engine=engine, smtp=settings, now=moment
-            ).failed
-            == 1
-        )
+        assert send_outbox(client, settings, moment, engine=engine).failed == 1
         moment += timedelta(hours=2)
     [message] = outbox(engine)
     assert message.failed_at is None and message.attempts == sender.PERMANENT_TRIES + 2
@@ -246,9 +192,7 @@ def test_a_passing_fault_is_retried_without_limit(client, engine, clock):
 
 def test_sender_reply_to_and_auto_submitted(client, engine, smtp, clock):
     token_of(book(client, THURSDAY))
-    send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(client, smtp.settings, clock.now, engine=engine)
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     assert parseaddr(confirmation["From"]) == ("Neurosurgery Clinic", "clinic@clinic.example")
     assert confirmation["Reply-To"] == "coordinator@clinic.example"
@@ -260,9 +204,7 @@ def test_sender_reply_to_and_auto_submitted(client, engine, smtp, clock):
 
 def test_the_plain_text_part_keeps_its_paragraphs(client, engine, smtp, clock):
     token_of(book(client, THURSDAY))
-    send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(client, smtp.settings, clock.now, engine=engine)
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     text = confirmation.get_body(("plain",)).get_content().replace("\r\n", "\n")
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
@@ -294,9 +236,7 @@ def test_the_booking_request_writes_rows_without_text_or_link(client, engine, sm
         stored = " ".join(str(value) for value in row.model_dump().values())
         assert row.body_text == row.body_html == row.subject == "" and row.attachment is None
         assert token not in stored  # the manage link is derived when the message is sent
-    send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(client, smtp.settings, clock.now, engine=engine)
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     link = f"http://testserver/bookings/{token}"
     assert link in confirmation.get_body(("plain",)).get_content()
@@ -309,9 +249,7 @@ def test_a_message_whose_booking_is_gone_is_dropped(client, engine, smtp, clock)
         [row] = session.exec(select(OutboxMessage)).all()
         session.delete(session.get(Booking, row.booking_id))
         session.commit()
-    report = send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    report = send_outbox(client, smtp.settings, clock.now, engine=engine)
     assert report.sent == 0 and outbox(engine) == [] and smtp.inbox.messages == []
 
 
@@ -327,9 +265,7 @@ def test_a_message_written_with_its_text_goes_as_written(client, engine, smtp, c
         )
         session.add(row)
         session.commit()
-    send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(client, smtp.settings, clock.now, engine=engine)
     [message] = smtp.inbox.messages
     assert message["Subject"] == "Queued earlier"
     assert "As written." in message.get_body(("plain",)).get_content()

@@ -1,8 +1,14 @@
-"""The hemifacial spasm page says what the sources say: corrected, balanced, cited and readable.
+"""Condition pages say what the sources say: corrected, balanced, cited and readable.
 
-Each correction is checked in every language: the wrong phrasing is gone and the right one is
-there. Every figure in the text is followed by a citation; the English sections read at school
-grade 8 or below; `python -m web check` warns while no named specialist has reviewed a page.
+The general rules hold for every content file in every language, found in content/conditions/
+(a new condition is checked without anyone adding it here): every figure in the text is followed
+by a citation, no sentence is longer than 25 words, the English sections read at school grade 8 or
+below, and the reviewer is a structured field. A fixture condition that breaks the rules
+(tests/fixtures/unchecked_text/, never on the site) shows the checks catch a second condition.
+
+The hemifacial spasm page's own corrections are checked in every language: the wrong phrasing is
+gone and the right one is there. `python -m web check` warns while no named specialist has
+reviewed a page.
 """
 
 from __future__ import annotations
@@ -11,15 +17,30 @@ import re
 import subprocess
 import sys
 from html import unescape
+from pathlib import Path
 
 import pytest
 import textstat
 
+from tests.conftest import REAL_CLINIC
+from web.core.clinic import load_clinic
 from web.core.content import Condition, load_conditions, unnamed_reviewers
 from web.settings import PROJECT_ROOT
 
-LANGUAGES = ("uk", "en")
+LANGUAGES = load_clinic(REAL_CLINIC).languages
 LIBRARY = load_conditions(PROJECT_ROOT / "content" / "conditions", LANGUAGES)
+# Every content file: each condition in each language.
+EVERY_PAGE = [
+    pytest.param(condition, id=f"{condition.slug}.{condition.language}")
+    for by_slug in LIBRARY.values()
+    for condition in by_slug.values()
+]
+EVERY_ENGLISH_SECTION = [
+    pytest.param(condition, section.slug, id=f"{condition.slug}.en#{section.slug}")
+    for condition in LIBRARY["en"].values()
+    for section in condition.sections
+]
+UNCHECKED = Path(__file__).parent / "fixtures" / "unchecked_text" / "conditions"
 CITE = re.compile(r'<sup class="cite"><a href="#source-[a-z0-9-]+">\[\d+\]</a></sup>')
 MAX_WORDS = 25
 MAX_GRADE = 8.0
@@ -205,22 +226,55 @@ def test_lasting_weakness_after_many_injections_is_the_clinics_own_rare_observat
     assert "standard" in body or "стандартний метод" in body
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_figure_is_followed_by_its_source(language):
-    condition = page(language)
-    uncited = []
-    for section in condition.sections:
-        for unit in units(section.html):
-            for sentence in sentences(unit):
-                figures = re.findall(r"\d", text(CITE.sub("", sentence)))
-                if figures and not CITE.search(sentence):
-                    uncited.append(text(sentence))
-    assert uncited == []
+def uncited_figures(condition: Condition) -> list[str]:
+    """Sentences with a digit in them and no citation."""
+    return [
+        text(sentence)
+        for html in [condition.intro_html, *(s.html for s in condition.sections)]
+        for unit in units(html)
+        for sentence in sentences(unit)
+        if re.findall(r"\d", text(CITE.sub("", sentence))) and not CITE.search(sentence)
+    ]
+
+
+def long_sentences(condition: Condition) -> list[str]:
+    return [
+        sentence
+        for html in [condition.intro_html, *(s.html for s in condition.sections)]
+        for unit in units(html)
+        for sentence in sentences(text(CITE.sub("", unit)))
+        if len(sentence.split()) > MAX_WORDS
+    ]
+
+
+def grade(condition: Condition, slug: str) -> float:
+    textstat.set_lang("en_US")
+    section = condition.section(slug)
+    assert section is not None
+    return float(textstat.flesch_kincaid_grade(plain_units(section.html)))
+
+
+def test_every_content_file_is_checked():
+    """A guard for the lists below: both languages of every condition file are in them."""
+    files = sorted(path.name for path in (PROJECT_ROOT / "content" / "conditions").glob("*.md"))
+    assert sorted(f"{p.id}.md" for p in EVERY_PAGE) == files
+    assert "hemifacial-spasm.uk.md" in files and len(EVERY_ENGLISH_SECTION) >= 6
+
+
+@pytest.mark.parametrize("condition", EVERY_PAGE)
+def test_every_figure_is_followed_by_its_source(condition):
+    assert uncited_figures(condition) == []
     # and each citation points at a source listed on the page, with a link where one exists
     ids = {source.id for source in condition.sources}
     cited = set(re.findall(r'href="#source-([a-z0-9-]+)"', whole_html(condition)))
-    assert cited <= ids and len(cited) >= 5
+    assert cited <= ids
     assert all(source.url for source in condition.sources if source.id != "clinic")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_hemifacial_spasm_page_cites_at_least_five_sources(language):
+    cited = set(re.findall(r'href="#source-([a-z0-9-]+)"', whole_html(page(language))))
+    assert len(cited) >= 5
 
 
 def whole_html(condition: Condition) -> str:
@@ -233,35 +287,42 @@ def plain_units(html: object) -> str:
     return " ".join(block if block.endswith((".", "!", "?")) else block + "." for block in blocks)
 
 
-@pytest.mark.parametrize("slug", [s.slug for s in page("en").sections])
-def test_english_sections_read_at_grade_8_or_below(slug):
-    textstat.set_lang("en_US")
-    section = page("en").section(slug)
-    assert section is not None
-    grade = textstat.flesch_kincaid_grade(plain_units(section.html))
-    assert grade <= MAX_GRADE, (slug, grade)
+@pytest.mark.parametrize(("condition", "slug"), EVERY_ENGLISH_SECTION)
+def test_english_sections_read_at_grade_8_or_below(condition, slug):
+    assert grade(condition, slug) <= MAX_GRADE, slug
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_no_sentence_is_longer_than_25_words(language):
-    condition = page(language)
-    long = [
-        sentence
-        for html in [condition.intro_html, *(s.html for s in condition.sections)]
-        for unit in units(html)
-        for sentence in sentences(text(CITE.sub("", unit)))
-        if len(sentence.split()) > MAX_WORDS
-    ]
-    assert long == []
+@pytest.mark.parametrize("condition", EVERY_PAGE)
+def test_no_sentence_is_longer_than_25_words(condition):
+    assert long_sentences(condition) == []
 
 
-def test_the_reviewer_is_a_structured_field_and_never_invented():
+def test_a_second_condition_with_an_uncited_figure_and_a_long_sentence_fails_the_checks():
+    """The fixture condition breaks the rules in both languages; the checks above find it."""
+    unchecked = load_conditions(UNCHECKED, LANGUAGES)
+    english = unchecked["en"]["trigeminal-neuralgia"]
+    ukrainian = unchecked["uk"]["trigeminal-neuralgia"]
+    assert uncited_figures(english) == ["Surgery helps 90% of people."]
+    assert uncited_figures(ukrainian) == ["Операція допомагає 90% людей."]
+    assert [len(s.split()) for s in long_sentences(english)] == [43]
+    assert [len(s.split()) for s in long_sentences(ukrainian)] == [36]
+
+
+@pytest.mark.parametrize("condition", EVERY_PAGE)
+def test_every_reviewer_is_a_structured_field(condition):
+    assert condition.reviewer.role and condition.reviewer.date
+    if condition.reviewer.name is None:
+        assert f"{condition.slug}.{condition.language}.md" in unnamed_reviewers(LIBRARY)
+
+
+def test_the_hemifacial_reviewer_is_never_invented():
     for language in LANGUAGES:
         reviewer = page(language).reviewer
         assert reviewer.role and reviewer.date.isoformat() == "2026-11-20"
         # No real specialist has signed this page yet: the field stays empty, not made up.
         assert reviewer.name is None
-    assert unnamed_reviewers(LIBRARY) == ["hemifacial-spasm.en.md", "hemifacial-spasm.uk.md"]
+    unnamed = unnamed_reviewers(LIBRARY)
+    assert {"hemifacial-spasm.en.md", "hemifacial-spasm.uk.md"} <= set(unnamed)
 
 
 def test_web_check_warns_loudly_about_a_missing_reviewer(tmp_path):

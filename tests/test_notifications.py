@@ -11,11 +11,10 @@ from sqlmodel import Session, select
 
 from tests.booking_helpers import PATIENT, book, offered_starts
 from tests.conftest import csrf_from
+from tests.desk_helpers import open_desk, send_outbox
 from tests.live_server import free_port
 from tests.mail_server import SmtpServer
 from web.core.models import OutboxMessage
-from web.desk.accounts import save_coordinator
-from web.mail.outbox import send_due
 
 
 def outbox(engine) -> list[OutboxMessage]:
@@ -50,9 +49,7 @@ def test_no_email_given_means_only_the_clinic_is_told(client, engine):
 
 def test_confirmation_arrives_with_a_parsable_invite(client, engine, smtp, clock):
     token = token_of(book(client, "2026-12-03T08:30:00Z"))
-    report = send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    report = send_outbox(client, smtp.settings, clock.now, engine=engine)
     assert (report.sent, report.failed) == (2, 0)  # confirmation and alert; the reminder waits
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     assert confirmation["To"] == PATIENT["email"]
@@ -78,9 +75,7 @@ def test_confirmation_arrives_with_a_parsable_invite(client, engine, smtp, clock
 
 def test_coordinator_alert_carries_the_booking_details(client, engine, smtp, clock):
     token_of(book(client, "2026-12-03T08:30:00Z"))
-    send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(client, smtp.settings, clock.now, engine=engine)
     [alert] = smtp.inbox.by_subject("New booking")
     assert alert["To"] == "coordinator@clinic.example"
     text = alert.get_body(("plain",)).get_content()
@@ -100,42 +95,19 @@ def test_a_server_that_is_down_then_up_gets_every_message_exactly_once(client, e
     server = SmtpServer(free_port())  # nothing listens yet
     for start in offered_starts(client, "/consultation/slots?day=2026-12-03")[:2]:
         token_of(book(client, start))
-    down = send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=server.settings, now=clock.now
-    )
+    down = send_outbox(client, server.settings, clock.now, engine=engine)
     assert (down.sent, down.failed) == (0, 4)
     failed = [m for m in outbox(engine) if m.kind != "reminder"]
     assert all(m.attempts == 1 and m.sent_at is None and m.last_error for m in failed)
     server.start()
     try:
         # Not before the back-off has passed...
-        assert (
-            send_due(
-                render=client.app.state.notifier.render,
-                engine=engine,
-                smtp=server.settings,
-                now=clock.now,
-            ).sent
-            == 0
-        )
+        assert send_outbox(client, server.settings, clock.now, engine=engine).sent == 0
         later = clock.now + timedelta(minutes=1)
-        assert (
-            send_due(
-                render=client.app.state.notifier.render,
-                engine=engine,
-                smtp=server.settings,
-                now=later,
-            ).sent
-            == 4
-        )
+        assert send_outbox(client, server.settings, later, engine=engine).sent == 4
         # ...and never again.
         assert (
-            send_due(
-                render=client.app.state.notifier.render,
-                engine=engine,
-                smtp=server.settings,
-                now=later + timedelta(hours=1),
-            ).sent
+            send_outbox(client, server.settings, later + timedelta(hours=1), engine=engine).sent
             == 0
         )
     finally:
@@ -152,14 +124,7 @@ def test_two_senders_at_once_never_send_a_message_twice(client, engine, smtp, cl
 
     def sender():
         barrier.wait()
-        reports.append(
-            send_due(
-                render=client.app.state.notifier.render,
-                engine=engine,
-                smtp=smtp.settings,
-                now=clock.now,
-            )
-        )
+        reports.append(send_outbox(client, smtp.settings, clock.now, engine=engine))
 
     threads = [threading.Thread(target=sender) for _ in range(2)]
     for thread in threads:
@@ -173,35 +138,12 @@ def test_two_senders_at_once_never_send_a_message_twice(client, engine, smtp, cl
 
 def test_reminder_goes_once_at_the_right_time(client, engine, smtp, clock):
     token_of(book(client, "2026-12-03T08:30:00Z"))
-    send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(client, smtp.settings, clock.now, engine=engine)
     due = clock.now.replace(year=2026, month=12, day=2, hour=8, minute=30)
-    assert (
-        send_due(
-            render=client.app.state.notifier.render,
-            engine=engine,
-            smtp=smtp.settings,
-            now=due - timedelta(seconds=1),
-        ).sent
-        == 0
-    )
+    assert send_outbox(client, smtp.settings, due - timedelta(seconds=1), engine=engine).sent == 0
     assert smtp.inbox.by_subject("Reminder") == []
-    assert (
-        send_due(
-            render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=due
-        ).sent
-        == 1
-    )
-    assert (
-        send_due(
-            render=client.app.state.notifier.render,
-            engine=engine,
-            smtp=smtp.settings,
-            now=due + timedelta(hours=2),
-        ).sent
-        == 0
-    )
+    assert send_outbox(client, smtp.settings, due, engine=engine).sent == 1
+    assert send_outbox(client, smtp.settings, due + timedelta(hours=2), engine=engine).sent == 0
     [reminder] = smtp.inbox.by_subject("Reminder")
     assert (
         reminder["Subject"]
@@ -219,9 +161,7 @@ def test_reschedule_and_cancel_send_notices_and_move_the_reminder(client, engine
     assert moved.status_code == 303
     reminders = [m for m in outbox(engine) if m.kind == "reminder"]
     assert [r.send_after.isoformat() for r in reminders] == ["2026-12-03T09:00:00+00:00"]
-    send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(client, smtp.settings, clock.now, engine=engine)
     [notice] = smtp.inbox.by_subject("has moved")
     assert (
         notice["Subject"].strip()  # a long subject is folded onto the header's next line
@@ -244,9 +184,7 @@ def test_reschedule_and_cancel_send_notices_and_move_the_reminder(client, engine
     assert [
         m for m in outbox(engine) if m.kind == "reminder"
     ] == []  # never sent for a cancelled one
-    send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(client, smtp.settings, clock.now, engine=engine)
     [cancelled] = smtp.inbox.by_subject("is cancelled")
     assert str(ics_of(cancelled).walk("VEVENT")[0]["status"]) == "CANCELLED"
     assert smtp.inbox.by_subject("Booking cancelled")
@@ -254,21 +192,14 @@ def test_reschedule_and_cancel_send_notices_and_move_the_reminder(client, engine
 
 def test_clinic_cancellation_tells_the_patient_the_reason(client, engine, smtp, clock):
     token_of(book(client))
-    save_coordinator(engine=engine, username="anna", password="a long password!", now=clock.now)
-    login = client.get("/coordinator/login").text
-    client.post(
-        "/coordinator/login",
-        data={"csrf_token": csrf_from(login), "username": "anna", "password": "a long password!"},
-    )
+    open_desk(client, engine, clock.now)
     booking_id = outbox(engine)[0].booking_id
     page = client.get(f"/coordinator/bookings/{booking_id}").text
     client.post(
         f"/coordinator/bookings/{booking_id}/status",
         data={"csrf_token": csrf_from(page), "status": "cancelled", "reason": "The doctor is ill"},
     )
-    send_due(
-        render=client.app.state.notifier.render, engine=engine, smtp=smtp.settings, now=clock.now
-    )
+    send_outbox(client, smtp.settings, clock.now, engine=engine)
     [notice] = smtp.inbox.by_subject("is cancelled")
     assert "The doctor is ill" in notice.get_body(("plain",)).get_content()
 
@@ -276,9 +207,7 @@ def test_clinic_cancellation_tells_the_patient_the_reason(client, engine, smtp, 
 def test_without_smtp_messages_wait_and_the_log_says_so(client, engine, clock, caplog):
     token_of(book(client))
     with caplog.at_level(logging.INFO):
-        report = send_due(
-            render=client.app.state.notifier.render, engine=engine, smtp=None, now=clock.now
-        )
+        report = send_outbox(client, None, clock.now, engine=engine)
     assert report.waiting == 2 and report.sent == 0
     assert "2 e-mail(s) wait in the outbox: SMTP is not configured" in caplog.text
     assert all(m.sent_at is None for m in outbox(engine))
@@ -301,18 +230,8 @@ def test_no_patient_data_in_the_logs_of_a_full_flow(client, engine, smtp, clock,
             f"/bookings/{token}/reschedule",
             data={"csrf_token": csrf_from(picker), "start": "2026-12-04T09:00:00Z"},
         )
-        send_due(
-            render=client.app.state.notifier.render,
-            engine=engine,
-            smtp=SmtpServer(free_port()).settings,
-            now=clock.now,
-        )  # failures
-        send_due(
-            render=client.app.state.notifier.render,
-            engine=engine,
-            smtp=smtp.settings,
-            now=clock.now + timedelta(hours=1),
-        )
+        send_outbox(client, SmtpServer(free_port()).settings, clock.now, engine=engine)  # failures
+        send_outbox(client, smtp.settings, clock.now + timedelta(hours=1), engine=engine)
         confirm = client.get(f"/bookings/{token}/cancel").text
         client.post(f"/bookings/{token}/cancel", data={"csrf_token": csrf_from(confirm)})
     # Everything the app, its libraries and the HTTP client logged; not the test's own SMTP

@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 
 from tests.booking_helpers import book, offered_starts
 from tests.conftest import csrf_from
+from tests.desk_helpers import SLOT, open_desk
 from tests.live_server import running_server
-from tests.test_blocks import PASSWORD, SLOT, free_times
+from tests.test_blocks import free_times
 from web.core.models import AuditEvent, ReceptionHours
-from web.desk.accounts import save_coordinator
 
 NEW_HOURS = {
     "since": "2026-12-14",
@@ -31,11 +31,7 @@ NEW_HOURS = {
 
 @pytest.fixture
 def desk(client, engine, clock):
-    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
-    page = client.get("/coordinator/login")
-    fields = {"csrf_token": csrf_from(page.text), "username": "anna", "password": PASSWORD}
-    assert client.post("/coordinator/login", data=fields).status_code == 303
-    return client
+    return open_desk(client, engine, clock.now)
 
 
 def change_hours(desk, **fields):

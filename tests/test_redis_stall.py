@@ -13,9 +13,9 @@ import httpx2 as httpx
 import pytest
 
 from tests.conftest import BACKENDS, drop_postgres_database, fresh_database, need
+from tests.desk_helpers import booking_form, slots_ahead
 from tests.live_server import running_server
 from tests.tcp_proxy import TcpProxy
-from tests.test_concurrency import booking_form, slots_ahead
 from web.cli import migrate
 
 pytestmark = pytest.mark.slow

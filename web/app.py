@@ -25,6 +25,7 @@ from web.core.db import make_engine
 from web.core.errors import DomainError
 from web.core.models import utc_now
 from web.core.reception import CurrentRules
+from web.core.timers import Timers
 from web.http import health
 from web.http.access_log import mask_secrets_in_access_log
 from web.http.assets import FingerprintedStatic
@@ -57,10 +58,16 @@ def _fixed(moment: datetime) -> Callable[[], datetime]:
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    timers: Timers | None = None,
 ) -> Starlette:
-    """`clock` is the app's idea of now; tests pass one, or set FIXED_NOW for a real server."""
+    """`clock` is the app's idea of now; tests pass one, or set FIXED_NOW for a real server.
+    `timers` measure the rate-limit windows, the availability TTL and the answer deadline;
+    tests pass ones they move by hand."""
     settings = settings or load_settings()
+    timers = timers or Timers()
     if clock is None:
         clock = _fixed(settings.fixed_now) if settings.fixed_now else utc_now
     _log_to_stderr()
@@ -89,6 +96,7 @@ def create_app(
                 secret_key=settings.secret_key,
                 https_only=settings.https_only,
                 request_timeout=settings.request_timeout,
+                wait=timers.wait,
             ),
         ],
         exception_handlers={
@@ -108,7 +116,9 @@ def create_app(
     app.state.page_cache = page_cache
     app.state.engine = make_engine(settings.database_url)
     app.state.ledger = Ledger(app.state.engine, clinic.rules, settings.secret_key.encode())
-    app.state.availability = Availability(app.state.engine, ttl=settings.availability_ttl)
+    app.state.availability = Availability(
+        app.state.engine, ttl=settings.availability_ttl, ticks=timers.ticks
+    )
     app.state.rules = CurrentRules(
         app.state.engine, clinic.rules, app.state.availability, on_change=page_cache.clear
     )
@@ -123,6 +133,7 @@ def create_app(
         redis_url=settings.redis_url,
         overrides=settings.rate_limits,
         prefix=settings.rate_limit_prefix,
+        ticks=timers.ticks,
     )
     return app
 

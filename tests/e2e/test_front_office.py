@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
+from tests.desk_helpers import PASSWORD
 from tests.e2e.conftest import PageProblems, axe_violations
 from tests.live_server import free_port, running_server
 from tests.mail_server import SmtpServer
@@ -29,7 +30,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 ZOOMED = {"width": 683, "height": 384}  # a 1366 px desktop at 200% zoom
-PASSWORD = "a long password for the desk"
 AFTERNOON = "2026-11-30T11:40:00+00:00"  # Monday 13:40 in Kyiv
 
 

@@ -9,6 +9,7 @@ that was just taken is harmless: the unique index decides, and the patient is to
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +27,7 @@ COMMITTED = "availability:committed"  # on a pooled connection whose commit is u
 @dataclass(frozen=True)
 class _Facts:
     span: Interval
-    fetched: float  # time.monotonic()
+    fetched: float  # the Availability's ticks()
     generation: int  # the Availability's generation when the queries began
     booked: dict[datetime, int]
     blocked: list[Interval]
@@ -40,11 +41,11 @@ class Offer:
     by_day: dict[date, list[Slot]]
     _source: Availability
     _generation: int
-    _fetched: float  # time.monotonic()
+    _fetched: float  # the Availability's ticks()
 
     def is_current(self) -> bool:
         source = self._source
-        fresh = time.monotonic() - self._fetched < source.ttl
+        fresh = source.ticks() - self._fetched < source.ttl
         return fresh and source.generation == self._generation
 
 
@@ -69,11 +70,15 @@ def _fetch(engine: Engine, span: Interval) -> tuple[dict[datetime, int], list[In
 
 
 class Availability:
-    """The free slots for one engine; `ttl` 0 disables the cache."""
+    """The free slots for one engine; `ttl` 0 disables the cache. `ticks` measures the ttl
+    (seconds, monotonic; tests pass one they move by hand)."""
 
-    def __init__(self, engine: Engine, *, ttl: float = 2.0) -> None:
+    def __init__(
+        self, engine: Engine, *, ttl: float = 2.0, ticks: Callable[[], float] = time.monotonic
+    ) -> None:
         self.engine = engine
         self.ttl = ttl
+        self.ticks = ticks
         self.generation = 0  # moves on at every commit: whatever was kept before is stale
         self._facts: _Facts | None = None
         # The engine's "commit" event fires before the COMMIT reaches the database: facts read
@@ -101,9 +106,9 @@ class Availability:
             facts is None
             or facts.generation != self.generation  # kept just as a commit moved it on
             or facts.span != span
-            or time.monotonic() - facts.fetched > self.ttl
+            or self.ticks() - facts.fetched > self.ttl
         ):
-            generation, fetched = self.generation, time.monotonic()
+            generation, fetched = self.generation, self.ticks()
             booked, blocked = _fetch(self.engine, span)
             facts = _Facts(span, fetched, generation, booked, blocked)
             # A commit during the queries may not be in their answer: keep nothing then.

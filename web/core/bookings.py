@@ -121,12 +121,29 @@ def _lowest_free_seat(capacity: int) -> Subquery:
     return lowest.where(~blocked.exists()).subquery()
 
 
+# The columns the booking INSERT binds (the seat comes from the SELECT, the id from the database).
+INSERTED_COLUMNS = tuple(column.name for column in BOOKING.c if column.name not in ("id", "seat"))
+
+
+def with_model_defaults(values: dict[str, Any]) -> dict[str, Any]:
+    """A value for every inserted column: those given, and the model's default for the rest, so
+    that a new Booking column with a default needs no edit in book()."""
+    row = dict(values)
+    for name in INSERTED_COLUMNS:
+        if name not in row:
+            field = Booking.model_fields[name]
+            if field.is_required():
+                raise TypeError(f"a new booking needs a value for the column {name!r}")
+            row[name] = field.get_default(call_default_factory=True)
+    return row
+
+
 @lru_cache(maxsize=8)
 def _insert_into_free_seat(capacity: int) -> Insert:
     """The booking row in the lowest free seat, in one statement (no row when there is none).
     Built once per capacity; every value is a bound parameter named after its column."""
     seat = _lowest_free_seat(capacity)
-    columns = [column for column in BOOKING.c if column.name not in ("id", "seat")]
+    columns = [BOOKING.c[name] for name in INSERTED_COLUMNS]
     values = [_param(column.name).label(column.name) for column in columns]
     source = core_select(*values, seat.c.seat).where(seat.c.seat.is_not(None))
     names = [column.name for column in columns] + ["seat"]
@@ -196,31 +213,30 @@ def book(
     uid = booking_uid(ledger.secret, form_key)
     hours = ledger.rules.at(start)
     consent = ConsentGiven.ONLINE if booked_by is None else ConsentGiven.BY_PHONE
-    values: dict[str, Any] = {
-        "uid": uid,
-        "starts_at": start,
-        "ends_at": start + hours.slot_length,
-        "status": BookingStatus.CONFIRMED.value,
-        "patient_name": patient.name,
-        "phone": patient.phone,
-        "email": patient.email,
-        "channel": patient.channel,
-        "note": patient.note,
-        "language": patient.language,
-        "cancel_reason": None,
-        "consent_at": now,
-        "consent_given": consent.value,
-        "consent_notice": PRIVACY_NOTICE_VERSION,
-        "consent_recorded_by": booked_by,
-        "booked_by": booked_by,
-        "name_folded": patient.name.casefold(),
-        "call_patient": None,
-        "call_patient_since": None,
-        "token_hash": hash_token(manage_token(ledger.secret, uid)),
-        "sequence": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
+    # Only what a new booking does not take from the model's defaults (with_model_defaults).
+    values = with_model_defaults(
+        {
+            "uid": uid,
+            "starts_at": start,
+            "ends_at": start + hours.slot_length,
+            "status": BookingStatus.CONFIRMED.value,
+            "patient_name": patient.name,
+            "phone": patient.phone,
+            "email": patient.email,
+            "channel": patient.channel,
+            "note": patient.note,
+            "language": patient.language,
+            "consent_at": now,
+            "consent_given": consent.value,
+            "consent_notice": PRIVACY_NOTICE_VERSION,
+            "consent_recorded_by": booked_by,
+            "booked_by": booked_by,
+            "name_folded": patient.name.casefold(),
+            "token_hash": hash_token(manage_token(ledger.secret, uid)),
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
     statement = _insert_into_free_seat(hours.capacity)
 
     def attempt(connection: Connection, retried: bool) -> Booking:

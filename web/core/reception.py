@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time as monotonic
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -84,7 +83,7 @@ class CurrentRules:
         source = self.availability
         with self._lock:
             must_wait = self._changes is None or self._generation != source.generation
-            late = monotonic.monotonic() - self._fetched >= source.ttl and not self._reading
+            late = self.availability.ticks() - self._fetched >= source.ttl and not self._reading
             if late and not must_wait:
                 self._reading = True
         if must_wait:
@@ -112,7 +111,7 @@ class CurrentRules:
                 self._reading = False
         with self._lock:
             self._changes, self._generation = changes, generation
-            self._fetched = monotonic.monotonic()
+            self._fetched = self.availability.ticks()
 
     def _read_quietly(self) -> None:
         try:

@@ -368,31 +368,43 @@ def audit_page(request: Request) -> Response:
     return _page(request, "desk_audit.html", context)
 
 
-routes = [
+# Reachable without signing in: the sign-in form itself, and the calendar feed (its URL
+# carries its own secret). Keep this list this short: a route added here is public.
+public_routes = [
     # GET (and so HEAD) only shows the form; only a POST signs in and counts against the limit.
-    Route("/coordinator/login", login_page, name="desk_login", methods=["GET"]),
-    Route("/coordinator/login", login, name="desk_login_submit", methods=["POST"]),
-    Route("/coordinator/feed/{secret}.ics", feed, name="desk_feed"),
+    Route("/login", login_page, name="desk_login", methods=["GET"]),
+    Route("/login", login, name="desk_login_submit", methods=["POST"]),
+    Route("/feed/{secret}.ics", feed, name="desk_feed"),
+]
+
+# Everything else: a new desk page goes here, behind CoordinatorOnly.
+signed_in_routes = [
+    *front_office.routes,
+    *hours.routes,
+    Route("/blocks", blocks_page, name="desk_blocks", methods=["GET"]),
+    Route("/blocks", add_block, name="desk_add_block", methods=["POST"]),
+    Route(
+        "/blocks/{block_id:row_id}/delete",
+        remove_block,
+        name="desk_remove_block",
+        methods=["POST"],
+    ),
+    Route("/calendar", calendar_page, name="desk_calendar"),
+    Route("/calendar/rotate", rotate_feed, name="desk_rotate_feed", methods=["POST"]),
+    Route("/export.{kind:export_kind}", export, name="desk_export", methods=["POST"]),
+    Route("/audit", audit_page, name="desk_audit"),
+    Route("/logout", logout, name="desk_logout", methods=["POST"]),
+    Route("/language", choose_language, name="desk_language", methods=["POST"]),
+]
+
+routes = [
     Mount(
         "/coordinator",
         routes=[
-            *front_office.routes,
-            *hours.routes,
-            Route("/blocks", blocks_page, name="desk_blocks", methods=["GET"]),
-            Route("/blocks", add_block, name="desk_add_block", methods=["POST"]),
-            Route(
-                "/blocks/{block_id:row_id}/delete",
-                remove_block,
-                name="desk_remove_block",
-                methods=["POST"],
-            ),
-            Route("/calendar", calendar_page, name="desk_calendar"),
-            Route("/calendar/rotate", rotate_feed, name="desk_rotate_feed", methods=["POST"]),
-            Route("/export.{kind:export_kind}", export, name="desk_export", methods=["POST"]),
-            Route("/audit", audit_page, name="desk_audit"),
-            Route("/logout", logout, name="desk_logout", methods=["POST"]),
-            Route("/language", choose_language, name="desk_language", methods=["POST"]),
+            *public_routes,
+            # Matches every other path under /coordinator/, so nothing below the public few is
+            # reached without a signed-in coordinator (an unknown path too: sign in first).
+            Mount("", routes=signed_in_routes, middleware=[Middleware(CoordinatorOnly)]),
         ],
-        middleware=[Middleware(CoordinatorOnly)],
     ),
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,9 +36,18 @@ def _forget(task: asyncio.Task[None]) -> None:
 
 
 class Deadline:
-    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+    """`wait(seconds)` returns when the time is up (asyncio.sleep; tests pass their own)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        seconds: float,
+        wait: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.app = app
         self.seconds = seconds
+        self.wait = wait
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,7 +64,11 @@ class Deadline:
             await send(message)
 
         task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
-        done, _ = await asyncio.wait({task}, timeout=self.seconds)
+        timer = asyncio.ensure_future(self.wait(self.seconds))
+        done, _ = await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
+        timer.cancel()
+        with suppress(asyncio.CancelledError):
+            await timer
         if task in done or started:
             await task  # finished, or already answering: let it end (and raise) as usual
             return

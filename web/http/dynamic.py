@@ -7,6 +7,9 @@ spent on them."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,7 +29,13 @@ def is_public(path: str) -> bool:
 
 class DynamicOnly:
     def __init__(
-        self, app: ASGIApp, *, secret_key: str, https_only: bool, request_timeout: float
+        self,
+        app: ASGIApp,
+        *,
+        secret_key: str,
+        https_only: bool,
+        request_timeout: float,
+        wait: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.app = app
         with_session = SessionMiddleware(
@@ -38,7 +47,7 @@ class DynamicOnly:
             https_only=https_only,
         )
         compressed = GZipMiddleware(with_session, minimum_size=500, compresslevel=5)
-        self.dynamic = Deadline(compressed, seconds=request_timeout)
+        self.dynamic = Deadline(compressed, seconds=request_timeout, wait=wait)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         public = (

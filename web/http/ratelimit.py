@@ -124,21 +124,25 @@ class RateLimits:
     items: dict[str, RateLimitItem]
     prefix: str
     shared: bool = False
-    local: Limiter = field(default_factory=InProcessWindow)
+    ticks: Callable[[], float] = time.monotonic  # seconds: the windows and the Redis pause
+    local: Limiter = field(init=False)
     _skip_shared_until: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.local = InProcessWindow(self.ticks)
 
     def allow(self, action: str, address: str, *, count: bool = True) -> bool:
         """Whether the action is allowed, counting this try unless `count` is false (the
         sign-in counts only its failures, through `count_failure`)."""
         limiter = self.limiter
-        if self.shared and time.monotonic() < self._skip_shared_until:
+        if self.shared and self.ticks() < self._skip_shared_until:
             limiter = self.local
         item = self.items[action]
         try:
             check = limiter.hit if count else limiter.test
             return check(item, self.prefix, action, address)
         except Exception as error:
-            self._skip_shared_until = time.monotonic() + REDIS_RETRY_AFTER
+            self._skip_shared_until = self.ticks() + REDIS_RETRY_AFTER
             log.warning(
                 "rate limiter unavailable (%s); counting in this process for %.0f s",
                 type(error).__name__,
@@ -152,18 +156,28 @@ class RateLimits:
 
 
 def make_rate_limits(
-    *, redis_url: str | None, overrides: dict[str, str], prefix: str = "clinic"
+    *,
+    redis_url: str | None,
+    overrides: dict[str, str],
+    prefix: str = "clinic",
+    ticks: Callable[[], float] = time.monotonic,
 ) -> RateLimits:
+    """Counted in Redis when there is one (its windows run on Redis's time), else in this
+    process, its windows measured by `ticks`."""
     items = {
         action: parse(overrides.get(action) or text) for action, text in DEFAULT_LIMITS.items()
     }
     if not redis_url:
-        return RateLimits(limiter=InProcessWindow(), items=items, prefix=prefix)
+        return RateLimits(limiter=InProcessWindow(ticks), items=items, prefix=prefix, ticks=ticks)
     storage = storage_from_string(
         redis_url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
     )
     return RateLimits(
-        limiter=MovingWindowRateLimiter(storage), items=items, prefix=prefix, shared=True
+        limiter=MovingWindowRateLimiter(storage),
+        items=items,
+        prefix=prefix,
+        shared=True,
+        ticks=ticks,
     )
 
 
