@@ -40,7 +40,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from web.core.consent import PRIVACY_NOTICE_VERSION, ConsentGiven
+from web.core.consent import PRIVACY_NOTICE_VERSION, ConsentGiven, consent_text
 from web.core.db import session_scope, transaction
 from web.core.errors import BookingChanged, BookingNotActive, BookingNotFound, SlotUnavailable
 from web.core.models import BlockedPeriod, Booking, BookingStatus
@@ -210,6 +210,8 @@ def book(
         "consent_given": consent.value,
         "consent_notice": PRIVACY_NOTICE_VERSION,
         "consent_recorded_by": booked_by,
+        "consent_text": consent_text(patient.language),
+        "erased_at": None,
         "booked_by": booked_by,
         "name_folded": patient.name.casefold(),
         "call_patient": None,
