@@ -35,6 +35,7 @@ GET_ROUTES = [
     "/coordinator/blocks",
     "/coordinator/calendar",
     "/coordinator/audit",
+    "/coordinator/bookings/1/person",
 ]
 POST_ROUTES = [
     "/coordinator/bookings/1/status",
@@ -47,6 +48,9 @@ POST_ROUTES = [
     "/coordinator/calendar/rotate",
     "/coordinator/logout",
     "/coordinator/export.csv",
+    "/coordinator/bookings/1/person/export",
+    "/coordinator/bookings/1/person/correct",
+    "/coordinator/bookings/1/person/erase",
 ]
 
 
