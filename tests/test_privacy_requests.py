@@ -109,6 +109,7 @@ def test_the_export_is_a_file_she_can_read_and_a_json_file(desk, olena, engine):
         ).text
     )
     assert [b["number"] for b in data["bookings"]] == [olena["first"], olena["second"]]
+    assert [b["call_task"] for b in data["bookings"]] == [None, None]  # she has an e-mail
     assert data["clinic_only_notes"][0]["text"].startswith("Olena Kovalenko prefers")
     assert {m["to"] for m in data["emails"]} >= {"olena@example.com"}
     refused = desk.post(

@@ -42,6 +42,7 @@ def _booking_facts(booking: Booking) -> dict[str, Any]:
         "note": booking.note,
         "language": booking.language,
         "cancel_reason": booking.cancel_reason,
+        "call_task": booking.call_patient,  # the clinic still has to call: "moved"/"cancelled"
         "booked_at": _iso(booking.created_at),
         "booked_by": booking.booked_by,
         "consent": {
@@ -123,6 +124,7 @@ def as_text(held: Holdings, clinic: Clinic, now: datetime) -> str:
             line(N_("Email"), b.email),
             line(N_("Channel"), _(b.channel)),
             line(N_("Note"), b.note),
+            *([line(N_("Call the patient"), b.call_patient)] if b.call_patient else []),
             line(N_("Booked"), at(b.created_at)),
             line(N_("Consent given"), at(b.consent_at)),
             line(N_("Privacy notice"), b.consent_notice),
