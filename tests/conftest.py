@@ -51,6 +51,29 @@ def _english_first_clinic() -> Path:
 ENGLISH_FIRST_CLINIC = _english_first_clinic()
 
 
+def _filled_in_clinic() -> Path:
+    """The English-first profile with its examples (legal name, address, e-mail, phone) replaced,
+    as a clinic going live has it: a site on HTTPS or at a public address refuses the examples
+    (web/settings.refuse_placeholders)."""
+    text = ENGLISH_FIRST_CLINIC.read_text(encoding="utf-8")
+    for example, real in (
+        ("ТОВ «Клініка нейрохірургії»", "ТОВ «Нейроклініка Дніпро»"),
+        ("Neurosurgery Clinic LLC", "Neuroclinic Dnipro LLC"),
+        ("вул. Прикладна, 1", "вул. Січеславська, 7"),
+        ("1 Prykladna St", "7 Sicheslavska St"),
+        ("coordinator@clinic.example", "desk@neuroclinic.com.ua"),
+        ("+380 44 123 45 67", "+380 56 765 43 21"),
+    ):
+        assert example in text, example
+        text = text.replace(example, real)
+    path = ENGLISH_FIRST_CLINIC.with_name("clinic-filled-in.toml")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+FILLED_IN_CLINIC = _filled_in_clinic()
+
+
 def need(condition: object, reason: str) -> None:
     """Skip on a newcomer's machine that lacks a tool; under CI a missing tool is a failure."""
     if not condition:

@@ -59,6 +59,7 @@ def every_page(client) -> dict[str, str]:
     page = grab("desk-booking", booking)
     client.post(f"{booking}/notes", data={"csrf_token": csrf_from(page), "text": "Viber"})
     grab("desk-booking-saved", f"{booking}?saved=note")
+    grab("desk-person", f"{booking}/person")
     free = re.findall(r'name="start" value="([^"]+)"', grab("desk-new", "/coordinator/new"))[0]
     new_form = grab("desk-new-form", f"/coordinator/new/details?start={free}")
     errors = client.post(

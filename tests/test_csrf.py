@@ -40,6 +40,8 @@ def test_the_route_table_has_the_post_routes_we_expect(client):
     assert len(paths) >= 9
     assert "/coordinator/calendar/rotate" in paths
     assert "/coordinator/blocks/{block_id:row_id}/delete" in paths
+    for step in ("export", "correct", "erase"):  # a patient's request about their data
+        assert f"/coordinator/bookings/{{booking_id:row_id}}/person/{step}" in paths
 
 
 def _concrete(template: str, values: dict[str, str]) -> str:

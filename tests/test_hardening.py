@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
-from tests.conftest import Clock, make_settings
+from tests.conftest import FILLED_IN_CLINIC, Clock, make_settings
 from web.app import create_app
 from web.core.models import Booking, LoginAttempt, OutboxMessage
 from web.core.retention import purge_old_bookings
@@ -99,7 +99,9 @@ def test_hsts_over_https(engine, database_url):
     app = create_app(make_settings(database_url), clock=Clock())
     with TestClient(app, base_url="https://clinic.example") as client:
         assert client.get("/").headers["strict-transport-security"].startswith("max-age=")
-    secure = create_app(make_settings(database_url, https_only=True), clock=Clock())
+    secure = create_app(
+        make_settings(database_url, https_only=True, clinic_file=FILLED_IN_CLINIC), clock=Clock()
+    )
     with TestClient(secure) as client:
         assert "strict-transport-security" in client.get("/").headers
 
@@ -125,7 +127,9 @@ def test_purge_removes_old_patient_data_only(client, engine, clock):
 
 
 def test_a_crash_under_https_only_still_gets_hsts(engine, database_url):
-    app = create_app(make_settings(database_url, https_only=True), clock=Clock())
+    app = create_app(
+        make_settings(database_url, https_only=True, clinic_file=FILLED_IN_CLINIC), clock=Clock()
+    )
 
     def broken(request):
         raise RuntimeError("boom")

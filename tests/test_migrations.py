@@ -121,3 +121,35 @@ def test_this_rounds_migrations_keep_bookings_blocks_and_accounts(backend, tmp_p
         engine.dispose()
         if backend == "postgresql":
             drop_postgres_database(url)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0012_keeps_old_bookings_with_no_consent_text_and_nothing_erased(backend, tmp_path):
+    """Issue 23: consent text and erasure columns. A booking from before keeps its notice version
+    and gets no text (the desk says "not recorded": nobody knows now what it said exactly)."""
+    url = fresh_database(backend, tmp_path)
+    config = alembic_config(url)
+    engine = make_engine(url)
+    at = "2026-12-01 08:30:00+00:00"
+    try:
+        command.upgrade(config, "0009")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO booking (starts_at, ends_at, seat, status, patient_name, phone,"
+                    " channel, language, consent_at, consent_notice, token_hash, uid, sequence,"
+                    " created_at, updated_at) VALUES (:at, :at, 0, 'confirmed', 'Ганна',"
+                    " '+380671234567', 'Zoom', 'uk', :at, '2026-11-20', :hash, :uid, 0, :at, :at)"
+                ),
+                {"at": at, "hash": "0" * 64, "uid": "a" * 32},
+            )
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT patient_name, consent_notice, consent_text, erased_at FROM booking")
+            ).one()
+        assert tuple(row) == ("Ганна", "2026-11-20", None, None)
+    finally:
+        engine.dispose()
+        if backend == "postgresql":
+            drop_postgres_database(url)

@@ -20,7 +20,7 @@ from web import desk, patient
 from web.core.availability import Availability
 from web.core.bookings import Ledger
 from web.core.clinic import Clinic, load_clinic
-from web.core.content import load_conditions
+from web.core.content import Library, load_conditions, unnamed_reviewers
 from web.core.db import make_engine
 from web.core.errors import DomainError
 from web.core.models import utc_now
@@ -38,7 +38,13 @@ from web.http.security import SecurityHeadersMiddleware
 from web.http.templating import make_templates
 from web.mail.notifications import Notifier, warn_if_links_lead_nowhere
 from web.mail.outbox import run_forever
-from web.settings import DEFAULT_PUBLIC_URL, PROJECT_ROOT, Settings, load_settings
+from web.settings import (
+    DEFAULT_PUBLIC_URL,
+    PROJECT_ROOT,
+    Settings,
+    load_settings,
+    refuse_placeholders,
+)
 
 TEMPLATES = PROJECT_ROOT / "templates"
 
@@ -51,6 +57,17 @@ def _log_to_stderr() -> None:
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
+
+
+def warn_if_unreviewed(library: Library) -> None:
+    """Medical pages that no named specialist has checked must not go live unnoticed."""
+    unreviewed = unnamed_reviewers(library)
+    if unreviewed:
+        logging.getLogger("web").warning(
+            "NO NAMED MEDICAL REVIEWER for %s: a real specialist must check each page and be "
+            "named in its front matter (reviewer: name, role, date) before the site goes live.",
+            ", ".join(unreviewed),
+        )
 
 
 def _fixed(moment: datetime) -> Callable[[], datetime]:
@@ -73,6 +90,7 @@ def create_app(
     _log_to_stderr()
     mask_secrets_in_access_log()
     clinic = load_clinic(settings.clinic_file)
+    refuse_placeholders(settings, clinic)
     static = FingerprintedStatic(PROJECT_ROOT / "static")
     templates = make_templates(
         clinic, directory=TEMPLATES, static_url=lambda path: "/static/" + static.url_path(path)
@@ -112,6 +130,7 @@ def create_app(
     app.state.settings = settings
     app.state.clinic = clinic
     app.state.conditions = load_conditions(settings.content_dir / "conditions", clinic.languages)
+    warn_if_unreviewed(app.state.conditions)
     app.state.templates = templates
     app.state.page_cache = page_cache
     app.state.engine = make_engine(settings.database_url)

@@ -23,7 +23,7 @@ from web.core.retention import purge_old_bookings
 from web.desk.accounts import remove_coordinator as remove_coordinator_account
 from web.desk.accounts import save_coordinator
 from web.mail.outbox import run_forever, send_due
-from web.settings import PROJECT_ROOT, load_settings
+from web.settings import PROJECT_ROOT, load_settings, refuse_placeholders
 
 
 def alembic_config(database_url: str | None = None) -> Config:
@@ -44,6 +44,7 @@ def check() -> None:
     """Load the clinic profile and every content file, so a bad edit fails before deployment."""
     settings = load_settings()
     clinic = load_clinic(settings.clinic_file)
+    refuse_placeholders(settings, clinic)
     library = load_conditions(settings.content_dir / "conditions", clinic.languages)
     slugs = library[clinic.default_language]
     print(

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from starlette.config import Config
 
+from web.core.clinic import Clinic, placeholders
 from web.mail.smtp import SmtpSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +110,36 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# Top-level domains that never reach the public internet (RFC 2606, RFC 6761, RFC 6762).
+PRIVATE_TLDS = ("example", "test", "invalid", "localhost", "local", "internal")
+
+
+def is_public_url(url: str) -> bool:
+    """Whether patients could reach this address: not a loopback or private address, not a
+    single-label name (a test server, a host on the LAN), not a reserved domain."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host and host.rpartition(".")[2] not in PRIVATE_TLDS
+    return address.is_global
+
+
+def refuse_placeholders(settings: Settings, clinic: Clinic) -> None:
+    """A public site (or one behind TLS) must not show patients the example controller: its
+    privacy notice would name a company that does not hold their data."""
+    if not (settings.https_only or is_public_url(settings.public_url)):
+        return
+    left = placeholders(clinic)
+    if left:
+        why = "HTTPS_ONLY=true" if settings.https_only else f"PUBLIC_URL is {settings.public_url}"
+        raise SettingsError(
+            f"{why}, but {settings.clinic_file.name} still holds the example "
+            f"{', '.join(left)}. The privacy notice names the clinic's legal name, address, "
+            "e-mail and phone to every patient: put the real ones in before going live."
+        )
 
 
 def _secret_key(config: Config, *, public_url: str, https_only: bool) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert
-from sqlmodel import Session
+from sqlalchemy import Connection, insert, or_
+from sqlmodel import Session, col, select
 
 from web.core.models import AuditEvent
 
@@ -43,3 +43,47 @@ def record(
         session.execute(insert(AUDIT).values(**values))
     else:
         session.add(AuditEvent(**values))
+
+
+# Actions whose detail is what someone typed (a note's text, a cancellation's reason), which can
+# name the patient or say something about their health.
+TYPED_DETAIL = ("note", "mark ")
+# What stands where an erased name, phone or e-mail address was in an audit line.
+ERASED = "—"
+SHORTEST_IDENTIFIER = 3  # shorter strings are not looked for in text: too many false matches
+
+
+def naming(identifiers: list[str]) -> list[Any]:
+    """Conditions for audit lines whose text holds one of `identifiers`."""
+    return [
+        col(AuditEvent.detail).contains(value, autoescape=True)
+        for value in identifiers
+        if len(value) >= SHORTEST_IDENTIFIER
+    ]
+
+
+def anonymise(session: Session, booking_ids: list[int], identifiers: list[str]) -> int:
+    """The audit lines about these bookings, and any that name the person, kept but emptied of
+    them: typed text goes, a name, phone or address elsewhere in a line is replaced. The lines
+    themselves stay (who did what, when, to booking number N). Returns how many changed."""
+    typed = or_(*(col(AuditEvent.action).startswith(a) for a in TYPED_DETAIL))
+    about = col(AuditEvent.booking_id).in_(booking_ids) if booking_ids else None
+    conditions = [*naming(identifiers)]
+    if about is not None:
+        conditions.append(about & typed)
+    if not conditions:
+        return 0
+    changed = 0
+    longest_first = sorted(identifiers, key=len, reverse=True)
+    for event in session.exec(select(AuditEvent).where(or_(*conditions))).all():
+        detail = event.detail
+        if event.booking_id in booking_ids and event.action.startswith(TYPED_DETAIL):
+            detail = ""
+        for value in longest_first:
+            if len(value) >= SHORTEST_IDENTIFIER:
+                detail = detail.replace(value, ERASED)
+        if detail != event.detail:
+            event.detail = detail
+            session.add(event)
+            changed += 1
+    return changed

@@ -40,7 +40,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from web.core.consent import PRIVACY_NOTICE_VERSION, ConsentGiven
+from web.core.consent import PRIVACY_NOTICE_VERSION, ConsentGiven, consent_text
 from web.core.db import session_scope, transaction
 from web.core.errors import BookingChanged, BookingNotActive, BookingNotFound, SlotUnavailable
 from web.core.models import BlockedPeriod, Booking, BookingStatus
@@ -230,6 +230,7 @@ def book(
             "consent_given": consent.value,
             "consent_notice": PRIVACY_NOTICE_VERSION,
             "consent_recorded_by": booked_by,
+            "consent_text": consent_text(patient.language),
             "booked_by": booked_by,
             "name_folded": patient.name.casefold(),
             "token_hash": hash_token(manage_token(ledger.secret, uid)),

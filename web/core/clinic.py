@@ -284,6 +284,35 @@ def parse_clinic(data: dict[str, Any]) -> Clinic:
     )
 
 
+# The examples clinic.toml ships with. A site that patients can reach must name the real
+# controller of their data (the privacy notice shows these), so none of them may go live.
+EXAMPLE_LEGAL_NAMES = frozenset({"ТОВ «Клініка нейрохірургії»", "Neurosurgery Clinic LLC"})
+EXAMPLE_ADDRESSES = frozenset(
+    {"вул. Прикладна, 1, Київ, 01001, Україна", "1 Prykladna St, Kyiv 01001, Ukraine"}
+)
+EXAMPLE_PHONES = frozenset({"380441234567"})  # digits only
+# Domains reserved for examples and tests (RFC 2606, RFC 6761): no real mailbox is there.
+RESERVED_DOMAINS = ("example", "example.com", "example.net", "example.org", "test", "invalid")
+
+
+def _reserved_domain(address: str) -> bool:
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    return any(domain == d or domain.endswith("." + d) for d in RESERVED_DOMAINS)
+
+
+def placeholders(clinic: Clinic) -> list[str]:
+    """The fields of the profile that still hold the shipped examples, named as in clinic.toml."""
+    found = [
+        f"legal_name.{code}" for code, v in clinic.legal_names.items() if v in EXAMPLE_LEGAL_NAMES
+    ]
+    found += [f"address.{code}" for code, v in clinic.addresses.items() if v in EXAMPLE_ADDRESSES]
+    if _reserved_domain(clinic.email):
+        found.append("email")
+    if "".join(ch for ch in clinic.coordinator_phone if ch.isdigit()) in EXAMPLE_PHONES:
+        found.append("coordinator_phone")
+    return found
+
+
 def load_clinic(path: Path) -> Clinic:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -73,6 +73,12 @@ class Booking(SQLModel, table=True):
     )
     consent_notice: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
     consent_recorded_by: str | None = Field(default=None, max_length=80)
+    # The exact consent sentence, in the booking's language, that the patient ticked online or
+    # the coordinator read out on the phone (core/consent.py); None for bookings from before.
+    consent_text: str | None = Field(default=None, sa_type=Text)
+    # Set when the patient's personal data was erased on their request (core/personal_data.py):
+    # the row stays (the slot was held, the audit log points at it), anonymised.
+    erased_at: datetime | None = None
     # Who made the booking: None for the patient online, else the desk account.
     booked_by: str | None = Field(default=None, max_length=80)
     # The name folded for search (str.casefold: Cyrillic too, which SQL's lower() is not on

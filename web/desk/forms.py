@@ -35,7 +35,7 @@ from web.core.models import NOTE_MAX, BookingStatus
 from web.core.schedule import Hours, Interval, SlotRules, day_bounds
 from web.http.csrf import SecureForm
 from web.http.fields import PlainText, empty_to_none, strip
-from web.http.patient_details import PatientDetailsForm
+from web.http.patient_details import PatientDetailsForm, PhoneNumber
 
 
 class LoginForm(SecureForm):
@@ -299,4 +299,30 @@ class NoteForm(SecureForm):
             Length(max=NOTE_MAX, message=N_("Please keep the clinic-only note to 500 characters.")),
             PlainText(multiline=True),
         ],
+    )
+
+
+class CorrectionForm(SecureForm):
+    """A patient's corrected contact details, for every booking of theirs: the same rules as
+    when they are typed at booking (http/patient_details.py)."""
+
+    name = PatientDetailsForm.name
+    phone = PatientDetailsForm.phone
+    email = PatientDetailsForm.email
+
+    def __init__(self, *args: Any, phone_region: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name.label.text = N_("Patient's name")
+        self.phone.validators = [*self.phone.validators, PhoneNumber(phone_region)]
+
+    phone_e164: str | None = None  # set by PhoneNumber when the number is valid
+
+
+class ErasureForm(SecureForm):
+    confirm = BooleanField(
+        N_(
+            "The patient has asked for their data to be erased, and every booking listed above "
+            "is theirs."
+        ),
+        validators=[DataRequired(N_("Please confirm the request and the bookings first."))],
     )

@@ -240,7 +240,10 @@ def find(
 
 
 def same_patient(session: Session, booking: Booking) -> list[Booking]:
-    """The same person's other bookings: the same phone, or the same e-mail."""
+    """The same person's other bookings: the same phone, or the same e-mail (none for an
+    erased booking: nothing of it names anyone any more)."""
+    if booking.erased_at is not None:
+        return []
     same = [col(Booking.phone) == booking.phone]
     if booking.email:
         same.append(func.lower(col(Booking.email)) == booking.email.lower())

@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from web.core import bookings
+from web.core.consent import consent_text
 from web.core.errors import BookingChanged, InvalidInput, SlotUnavailable
 from web.core.formats import format_start, parse_day, parse_start
 from web.core.i18n import N_
@@ -358,6 +359,8 @@ def _render_caller_form(
         "end": start + rules_of(request).at(start).slot_length,
         "message": message,
         "kept": False,
+        # What the coordinator reads out: the sentence the booking will store (core/consent.py).
+        "consent_texts": {code: consent_text(code) for code in clinic_of(request).languages},
     }
     return render(request, "desk_new_form.html", context, status_code=status_code)
 

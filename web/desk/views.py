@@ -27,7 +27,7 @@ from web.core.i18n import N_
 from web.core.invites import build_feed
 from web.core.models import Booking
 from web.core.schedule import Interval, local_today
-from web.desk import accounts, audit, exports, front_office, hours, records
+from web.desk import accounts, audit, exports, front_office, hours, privacy_requests, records
 from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import BlockForm, LanguageForm, LoginForm
 from web.desk.front_office import KEPT, kept_fields, query_page, return_path, who
@@ -381,6 +381,7 @@ public_routes = [
 signed_in_routes = [
     *front_office.routes,
     *hours.routes,
+    *privacy_requests.routes,
     Route("/blocks", blocks_page, name="desk_blocks", methods=["GET"]),
     Route("/blocks", add_block, name="desk_add_block", methods=["POST"]),
     Route(

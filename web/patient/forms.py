@@ -7,6 +7,7 @@ from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired
 
 from web.core.bookings import is_token
+from web.core.consent import CONSENT_TEXT
 from web.core.i18n import N_
 from web.http.csrf import SecureForm
 from web.http.patient_details import PatientDetailsForm
@@ -14,10 +15,7 @@ from web.http.patient_details import PatientDetailsForm
 
 class BookingForm(PatientDetailsForm):
     consent = BooleanField(
-        N_(
-            "I agree that the clinic may process my health information to arrange and hold "
-            "this consultation."
-        ),
+        CONSENT_TEXT,
         validators=[DataRequired(N_("We need your consent before we can book a consultation."))],
     )
     # A field hidden from people; bots that fill every input give themselves away.

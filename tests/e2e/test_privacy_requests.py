@@ -1,0 +1,78 @@
+"""Issue 23 item 6 in Chromium: a coordinator honours a patient's request from the desk (sees
+everything held, corrects the name, erases), on a phone-sized screen; axe checks every page and
+state, and nothing scrolls sideways."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
+from tests.e2e.test_front_office import (
+    AFTERNOON,
+    PASSWORD,
+    PHONE,
+    book_in_browser,
+    check_page,
+    new_page,
+    sign_in,
+)
+from tests.live_server import running_server
+from web.cli import migrate
+from web.core.db import make_engine
+from web.core.models import utc_now
+from web.desk.accounts import save_coordinator
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def desk_server(request, tmp_path_factory) -> Iterator[str]:
+    url = fresh_database(request.param, tmp_path_factory.mktemp("privacy"))
+    migrate(url)
+    engine = make_engine(url)
+    save_coordinator(engine=engine, username="olha", password=PASSWORD, now=utc_now())
+    engine.dispose()
+    try:
+        with running_server(url, env={"FIXED_NOW": AFTERNOON}) as base:
+            yield base
+    finally:
+        if request.param == "postgresql":
+            drop_postgres_database(url)
+
+
+def test_see_correct_and_erase_a_patients_data(browser, desk_server):
+    base = desk_server
+    context, page = new_page(browser, PHONE)
+    try:
+        sign_in(page, base)
+        booking = book_in_browser(
+            page, base, "2026-12-01T09:00:00Z", "Марта Приватна", "067 123 45 77", "Viber"
+        )
+        page.goto(booking)
+        page.get_by_role("link", name=re.compile("The patient's data")).click()
+        page.wait_for_url(re.compile(r"/person$"))
+        check_page(page, "person: everything held")
+        assert "Марта Приватна" in page.locator(".result-cards").inner_text()
+
+        page.get_by_label("Patient's name").fill("Марта Приватна-Коваль")
+        page.get_by_role("button", name="Save the corrected details").click()
+        page.wait_for_url(re.compile(r"saved=corrected"))
+        check_page(page, "person: corrected")
+        assert "Марта Приватна-Коваль" in page.locator(".result-cards").inner_text()
+
+        page.get_by_role("button", name="Erase", exact=True).click()
+        page.locator(".field-error").wait_for()
+        check_page(page, "person: erase not confirmed")
+        page.get_by_label(re.compile("The patient has asked for their data to be erased")).check()
+        page.get_by_role("button", name="Erase", exact=True).click()
+        page.wait_for_url(re.compile(r"saved=erased"))
+        check_page(page, "person: erased")
+        assert "Марта" not in page.content()
+        page.goto(booking)
+        check_page(page, "booking: erased")
+        assert "Марта" not in page.content()
+    finally:
+        context.close()
