@@ -23,6 +23,7 @@ from tests.conftest import (
     DEFAULT_NOW,
     ENGLISH_FIRST_CLINIC,
     TEST_DATABASE_URL,
+    csrf_from,
     drop_postgres_database,
     fresh_database,
     make_settings,
@@ -34,11 +35,12 @@ from web import cli, schema
 from web.app import create_app
 from web.core.db import make_engine
 from web.core.models import Coordinator, DeskSession, OutboxMessage
-from web.desk.accounts import SESSION_IDLE, purge_expired_sessions
+from web.desk.accounts import SESSION_IDLE, purge_expired_sessions, save_coordinator
 from web.http.metrics import parse_allowed
 from web.settings import PROJECT_ROOT
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+DESK_PASSWORD = "a long password for the desk"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -276,3 +278,24 @@ def test_the_purge_process_carries_on_through_a_database_outage(monkeypatch, tmp
     with pytest.raises(KeyboardInterrupt):
         cli.purge(older_than=180, every_hours=24)
     assert len(rounds) == 3  # the failed round was followed by more
+
+
+def test_the_desk_home_warns_while_emails_keep_failing(client, engine, clock):
+    save_coordinator(engine=engine, username="anna", password=DESK_PASSWORD, now=clock.now)
+    login = client.get("/coordinator/login").text
+    signed_in = client.post(
+        "/coordinator/login",
+        data={"csrf_token": csrf_from(login), "username": "anna", "password": DESK_PASSWORD},
+    )
+    assert signed_in.status_code == 303
+    assert book(client).status_code == 303  # a confirmation and an alert wait
+    assert 'id="mail-failing"' not in client.get("/coordinator/").text  # waiting is normal
+    with Session(engine) as session:
+        for message in session.exec(select(OutboxMessage)).all():
+            message.attempts = 4  # the mail server has refused every try for a while
+            message.next_attempt_at = clock.now + timedelta(minutes=8)
+            session.add(message)
+        session.commit()
+    home = client.get("/coordinator/").text
+    assert 'id="mail-failing"' in home
+    assert "E-mails are not going out: 2 messages are waiting after failed attempts." in home
