@@ -6,6 +6,8 @@ name or phone."""
 from __future__ import annotations
 
 import json
+import logging
+import sys
 import time
 
 import httpx2 as httpx
@@ -15,6 +17,8 @@ from tests.booking_helpers import form_fields, offered_starts, open_form
 from tests.conftest import DEFAULT_NOW, ENGLISH_FIRST_CLINIC
 from tests.procfile import procfile_web
 from web.cli import migrate
+from web.error_reporting import _scrub, start_error_reporting
+from web.logs import JsonLines, Redact
 
 pytestmark = pytest.mark.slow
 
@@ -67,3 +71,39 @@ def test_every_log_line_is_json_with_the_request_id_and_no_secret(tmp_path):
     written = "\n".join(lines)
     for value in (token, secret, PATIENT["name"], PATIENT["email"], "555 0199", "5550199"):
         assert value not in written, value
+
+
+def test_a_line_naming_a_manage_link_or_feed_is_masked_message_and_traceback():
+    """Defence in depth: any line (a library's, a traceback) that quotes a path is masked."""
+    token, secret = "Tok3nOfAPatientNotForLogs", "FeedSecretNotForLogs"
+    record = logging.LogRecord(
+        "some.library", logging.ERROR, __file__, 1, "failed on %s", (f"/bookings/{token}",), None
+    )
+    try:
+        raise RuntimeError(f"GET /en/coordinator/feed/{secret}.ics")
+    except RuntimeError:
+        record.exc_info = sys.exc_info()
+    assert Redact().filter(record)
+    line = JsonLines().format(record)
+    parsed = json.loads(line)
+    assert parsed["message"] == "failed on /bookings/…" and parsed["level"] == "ERROR"
+    assert token not in line and secret not in line
+    assert "/coordinator/feed/….ics" in parsed["exc_info"]
+
+
+def test_sentry_is_off_without_a_dsn_and_gets_no_patient_value_or_secret():
+    assert start_error_reporting(None) is False
+    token = "Tok3nOfAPatientNotForSentry"
+    event = {
+        "transaction": f"/bookings/{token}/cancel",
+        "request": {
+            "url": f"https://clinic.example/en/bookings/{token}",
+            "data": {"name": PATIENT["name"], "phone": PATIENT["phone"]},
+            "cookies": {"clinic_session": "abc"},
+            "headers": {"Cookie": "clinic_session=abc", "Referer": f"/bookings/{token}"},
+        },
+        "logentry": {"message": f"failed on /bookings/{token}", "params": [PATIENT["name"]]},
+    }
+    scrubbed = json.dumps(_scrub(event, {}))
+    for value in (token, PATIENT["name"], PATIENT["phone"], "clinic_session"):
+        assert value not in scrubbed, value

@@ -32,7 +32,10 @@ class Redact(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
+            # The formatter writes exc_text when exc_info is gone: the masked text, never the
+            # exception's own (its message can quote a path).
             record.exc_text = mask_path(record.exc_text)
+            record.exc_info = None
         request_id = current_request_id()
         if request_id is not None and not hasattr(record, "request_id"):
             record.request_id = request_id
