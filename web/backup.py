@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, text, update
+from sqlalchemy import Engine, inspect, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
@@ -70,7 +70,7 @@ def backup(database_url: str, destination: Path, *, now: datetime) -> Path:
 @dataclass(frozen=True)
 class RestoreReport:
     carried_sent: int  # e-mails the replaced database had sent, marked sent in the restored one
-    replaced_readable: bool  # False: the replaced database could not be read (see README)
+    replaced_readable: bool  # False: no database with an outbox was there to read
 
 
 def restore(database_url: str, source: Path, *, now: datetime) -> RestoreReport:
@@ -102,13 +102,17 @@ def restore(database_url: str, source: Path, *, now: datetime) -> RestoreReport:
 
 
 def _sent_message_ids(database_url: str) -> tuple[list[str], bool]:
-    """What the database about to be replaced has sent (or given up), by Message-ID."""
+    """What the database about to be replaced has sent (or given up), by Message-ID; and
+    whether there was such a database to read (a new file or an empty database: a scratch
+    restore, or one whose database was lost, and then nothing tells what went out)."""
     path = sqlite_path(database_url)
     if path is not None and not path.exists():
         return [], False
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
+            if not inspect(connection).has_table("outbox_message"):
+                return [], False
             rows = connection.execute(
                 text(
                     "SELECT message_id FROM outbox_message "

@@ -107,15 +107,16 @@ def restore(source: Path) -> None:
     print(f"restored from {source}; {report.carried_sent} e-mail(s) already sent kept as sent")
     if not report.replaced_readable:
         print(
-            "warning: the database replaced could not be read, so e-mails it sent after the "
-            "backup was taken may go again (with their original Message-ID)",
+            "note: there was no readable database in its place to tell which e-mails went out "
+            "after the backup was taken. Fine for a test restore; if this replaces a lost "
+            "database, those e-mails may go again (with their original Message-ID).",
             file=sys.stderr,
         )
 
 
 def send_outbox(*, once: bool, interval: float) -> None:
     settings = load_settings()
-    configure_logging(force=True)
+    configure_logging()
     engine = make_engine(settings.database_url)
     render = make_notifier(settings, load_clinic(settings.clinic_file)).render
     try:
@@ -148,7 +149,7 @@ def purge(*, older_than: int, every_hours: float | None) -> None:
     """One round, or one every `every_hours`; a failed round (the database down) is logged and
     tried again after PURGE_RETRY_SECONDS, so the process carries on through an outage."""
     settings = load_settings()
-    configure_logging(force=True)
+    configure_logging()
     engine = make_engine(settings.database_url)
     try:
         while True:

@@ -80,10 +80,8 @@ def is_configured() -> bool:
     return any(isinstance(handler.formatter, JsonLines) for handler in logging.getLogger().handlers)
 
 
-def configure_logging(*, force: bool = False) -> None:
+def configure_logging() -> None:
     """JSON lines on stderr, unless logging was set up already (uvicorn's --log-config, a test
-    runner capturing logs); `force` for the commands, which own their process."""
-    if is_configured():
-        return
-    if force or not logging.getLogger().handlers:
+    runner capturing logs)."""
+    if not is_configured() and not logging.getLogger().handlers:
         logging.config.dictConfig(LOGGING)
