@@ -32,9 +32,11 @@ def running_server(
     env: dict[str, str] | None = None,
     extra_args: tuple[str, ...] = (),
     log: Path | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """`log`: everything the server writes goes to this file, access log included."""
-    port = free_port()
+    """`log`: everything the server writes goes to this file, access log included. `port`: a
+    given one (a host restarted on its address), else a free one."""
+    port = port or free_port()
     generous = "1000 per minute"
     env = {
         **os.environ,

@@ -13,6 +13,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -50,6 +51,26 @@ TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
 LOGIN_LIMIT = 4
 
 
+class Host:
+    """One app host (uvicorn, 2 workers) on a port of its own, which can be restarted there."""
+
+    def __init__(self, url: str, env: dict[str, str], args: tuple[str, ...]) -> None:
+        self.url, self.env, self.args = url, env, args
+        self.port = free_port()
+        self.address = f"http://127.0.0.1:{self.port}"
+        self._running = ExitStack()
+
+    def start(self) -> None:
+        self._running.enter_context(
+            running_server(self.url, workers=2, env=self.env, extra_args=self.args, port=self.port)
+        )  # returns once /readyz answers 200
+
+    def stop(self) -> None:
+        """SIGTERM: uvicorn stops listening and finishes the requests it holds."""
+        self._running.close()
+        self._running = ExitStack()
+
+
 @dataclass
 class Cluster:
     nginx: str  # the site's address, through nginx
@@ -57,6 +78,8 @@ class Cluster:
     database_url: str
     inbox: Inbox
     access_log: Path
+    processes: list[Host]
+    tls: str  # the same site over TLS (a self-signed certificate), through nginx
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15) -> None:
@@ -80,10 +103,25 @@ def envsubst(text: str, **values: str) -> str:
     return text
 
 
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    certificate, key = directory / "tls.crt", directory / "tls.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(certificate)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return certificate, key
+
+
 @contextmanager
-def nginx_serving(directory: Path, port: int, hosts: list[str]) -> Iterator[Path]:
+def nginx_serving(
+    directory: Path, port: int, hosts: list[str], *, tls_port: int, redirect: bool = False
+) -> Iterator[Path]:
     """Debian's nginx with deploy/'s configuration, run by this test (not the system service)."""
+    directory.mkdir(exist_ok=True)
     access_log = directory / "access.log"
+    certificate, key = self_signed_certificate(directory)
+    (directory / "acme" / ".well-known" / "acme-challenge").mkdir(parents=True)
     site = envsubst(
         TEMPLATE.read_text(encoding="utf-8"),
         APP_HOST_1=hosts[0].removeprefix("http://"),
@@ -92,6 +130,11 @@ def nginx_serving(directory: Path, port: int, hosts: list[str]) -> Iterator[Path
         SERVER_NAME="localhost",
         CACHE_DIR=str(directory / "cache"),
         ACCESS_LOG=str(access_log),
+        LISTEN_TLS=f"127.0.0.1:{tls_port}",
+        TLS_CERTIFICATE=str(certificate),
+        TLS_CERTIFICATE_KEY=str(key),
+        ACME_ROOT=str(directory / "acme"),
+        HTTPS_REDIRECT="on" if redirect else "off",
     )
     (directory / "clinic.conf").write_text(site, encoding="utf-8")
     temp = {name: directory / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
@@ -154,14 +197,26 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
     proxied = ("--proxy-headers", "--forwarded-allow-ips", "127.0.0.1")
+    processes = [Host(url, env, proxied) for _ in range(2)]
     try:
         with ExitStack() as stack:
-            hosts = [
-                stack.enter_context(running_server(url, workers=2, env=env, extra_args=proxied))
-                for _ in range(2)
-            ]
-            log = stack.enter_context(nginx_serving(directory, nginx_port, hosts))
-            yield Cluster(f"http://127.0.0.1:{nginx_port}", hosts, url, inbox, log)
+            for host in processes:
+                host.start()
+                stack.callback(host.stop)
+            hosts = [host.address for host in processes]
+            tls_port = free_port()
+            log = stack.enter_context(
+                nginx_serving(directory, nginx_port, hosts, tls_port=tls_port)
+            )
+            yield Cluster(
+                f"http://127.0.0.1:{nginx_port}",
+                hosts,
+                url,
+                inbox,
+                log,
+                processes,
+                f"https://127.0.0.1:{tls_port}",
+            )
     finally:
         controller.stop()
         drop_postgres_database(url)
@@ -342,3 +397,68 @@ def test_a_repeated_htmx_target_through_nginx_leaves_the_picker_right(cluster, t
             times = client.get(day, headers={"HX-Request": "true", "HX-Target": "section#slots"})
             assert 'id="slots"' in times.text and 'id="picker"' not in times.text
             assert "<html" in client.get(day).text
+
+
+def test_a_host_restarted_while_patients_book_loses_no_booking(cluster):
+    """Issue 26.2: one host is stopped (SIGTERM: it finishes what it holds) and started again
+    while 20 bookings go through nginx, each from its own form: nginx sends the booking POSTs
+    the stopped host cannot take to the other host, so every one is answered and made once."""
+    with httpx.Client(base_url=cluster.nginx, timeout=60) as client:
+        starts = slots_ahead(client, 40)[12:32]
+    answers: list[tuple[int, float]] = []
+    ready = threading.Barrier(3)
+    began = threading.Event()
+
+    def book_in_turn(number: int) -> None:
+        with httpx.Client(base_url=cluster.nginx, timeout=60) as client:
+            mine = [
+                {**booking_form(client, start), **fresh_key(), "name": f"Restart {n}"}
+                for n, start in enumerate(starts)
+                if n % 2 == number
+            ]
+            ready.wait(60)
+            for form in mine:
+                answer = client.post("/consultation/book", data=form)
+                answers.append((answer.status_code, time.monotonic()))
+                began.set()
+                time.sleep(0.15)
+
+    patients = [threading.Thread(target=book_in_turn, args=(n,)) for n in range(2)]
+    for thread in patients:
+        thread.start()
+    ready.wait(60)
+    began.wait(30)
+    host = cluster.processes[0]
+    down_from = time.monotonic()
+    host.stop()
+    host.start()  # back once its /readyz answers 200
+    up_at = time.monotonic()
+    for thread in patients:
+        thread.join(120)
+    statuses = [status for status, _ in answers]
+    assert statuses == [303] * 20, statuses  # no 502, no error page
+    assert any(down_from <= at <= up_at for _, at in answers)  # some went while it was away
+    engine = make_engine(cluster.database_url)
+    with Session(engine) as session:
+        names = session.exec(
+            select(Booking.patient_name).where(col(Booking.patient_name).startswith("Restart "))
+        ).all()
+    engine.dispose()
+    assert sorted(names) == sorted(f"Restart {n}" for n in range(20))  # each once
+
+
+def test_the_site_over_tls_and_plain_http_sent_to_https(cluster, tmp_path):
+    """The TLS server block answers with the app's HSTS; with HTTPS_REDIRECT=on, plain HTTP is
+    redirected to https:// except certbot's challenge."""
+    with httpx.Client(base_url=cluster.tls, timeout=30, verify=False) as client:
+        page = client.get("/privacy")
+        assert page.status_code == 200 and "strict-transport-security" in page.headers
+    port, tls_port = free_port(), free_port()
+    with nginx_serving(tmp_path / "tls", port, cluster.hosts, tls_port=tls_port, redirect=True):
+        challenge = tmp_path / "tls" / "acme" / ".well-known" / "acme-challenge" / "token-1"
+        challenge.write_text("proof", encoding="utf-8")
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as plain:
+            moved = plain.get("/consultation?day=2026-12-01")
+            assert moved.status_code == 301
+            assert moved.headers["location"] == "https://127.0.0.1/consultation?day=2026-12-01"
+            assert plain.get("/.well-known/acme-challenge/token-1").text == "proof"

@@ -10,8 +10,8 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
-from web.cli import alembic_config
 from web.core.db import make_engine
+from web.schema import alembic_config
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -26,7 +26,8 @@ from web.core.errors import DomainError
 from web.core.models import utc_now
 from web.core.reception import CurrentRules
 from web.core.timers import Timers
-from web.http import health
+from web.error_reporting import start_error_reporting
+from web.http import health, metrics
 from web.http.access_log import mask_secrets_in_access_log
 from web.http.assets import FingerprintedStatic
 from web.http.dynamic import DynamicOnly
@@ -34,10 +35,13 @@ from web.http.errors import database_unavailable, domain_error, http_error, serv
 from web.http.i18n import LanguagePrefix
 from web.http.page_cache import PageCache, ServeStoredPages
 from web.http.ratelimit import make_rate_limits, warn_if_counted_per_worker
+from web.http.request_log import NoteRoute, RequestLog
 from web.http.security import SecurityHeadersMiddleware
 from web.http.templating import make_templates
+from web.logs import configure_logging
 from web.mail.notifications import Notifier, warn_if_links_lead_nowhere
 from web.mail.outbox import run_forever
+from web.schema import schema_head
 from web.settings import (
     DEFAULT_PUBLIC_URL,
     PROJECT_ROOT,
@@ -47,16 +51,6 @@ from web.settings import (
 )
 
 TEMPLATES = PROJECT_ROOT / "templates"
-
-
-def _log_to_stderr() -> None:
-    """The app's own INFO lines (never patient data) next to uvicorn's, unless logging is set up."""
-    logger = logging.getLogger("web")
-    if not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
 
 
 def warn_if_unreviewed(library: Library) -> None:
@@ -87,8 +81,9 @@ def create_app(
     timers = timers or Timers()
     if clock is None:
         clock = _fixed(settings.fixed_now) if settings.fixed_now else utc_now
-    _log_to_stderr()
+    configure_logging()
     mask_secrets_in_access_log()
+    start_error_reporting(settings.sentry_dsn)
     clinic = load_clinic(settings.clinic_file)
     refuse_placeholders(settings, clinic)
     static = FingerprintedStatic(PROJECT_ROOT / "static")
@@ -103,9 +98,11 @@ def create_app(
             *patient.routes,
             *desk.routes,
             *health.routes,
+            *metrics.routes,
             Mount("/static", app=static, name="static"),
         ],
         middleware=[
+            Middleware(RequestLog),
             Middleware(ServeStoredPages, cache=page_cache, https_only=settings.https_only),
             Middleware(LanguagePrefix, languages=clinic.languages),
             Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),
@@ -116,6 +113,7 @@ def create_app(
                 request_timeout=settings.request_timeout,
                 wait=timers.wait,
             ),
+            Middleware(NoteRoute),
         ],
         exception_handlers={
             HTTPException: http_error,
@@ -142,6 +140,7 @@ def create_app(
         app.state.engine, clinic.rules, app.state.availability, on_change=page_cache.clear
     )
     app.state.clock = clock
+    app.state.schema_head = schema_head()
     app.state.notifier = make_notifier(settings, clinic)
     app.state.notifier.current_rules = lambda: app.state.rules.now(clock())
     warn_if_links_lead_nowhere(

@@ -9,35 +9,33 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from web import backup as backups
+from web import schema
 from web.app import make_notifier
 from web.core.clinic import ClinicConfigError, load_clinic
 from web.core.content import ContentError, load_conditions, unnamed_reviewers
 from web.core.db import make_engine
 from web.core.models import utc_now
+from web.core.outbox_state import outbox_state
 from web.core.reception import load_changes
 from web.core.retention import purge_old_bookings
+from web.desk.accounts import purge_expired_sessions, save_coordinator
 from web.desk.accounts import remove_coordinator as remove_coordinator_account
-from web.desk.accounts import save_coordinator
+from web.logs import configure_logging
 from web.mail.outbox import run_forever, send_due
-from web.settings import PROJECT_ROOT, load_settings, refuse_placeholders
+from web.settings import load_settings, refuse_placeholders
 
-
-def alembic_config(database_url: str | None = None) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    if database_url:
-        config.attributes["database_url"] = database_url
-    return config
+log = logging.getLogger(__name__)
 
 
 def migrate(database_url: str | None = None) -> None:
-    url = database_url or load_settings().database_url
-    if url.startswith("sqlite:///"):
-        (PROJECT_ROOT / "var").mkdir(exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+    """Apply migrations, one release at a time (web/schema.py)."""
+    schema.migrate(database_url or load_settings().database_url)
 
 
 def check() -> None:
@@ -95,9 +93,32 @@ def remove_coordinator(username: str) -> None:
     print(f"coordinator {username!r} removed; their desk sessions have ended")
 
 
+def downgrade(revision: str, *, force: bool) -> None:
+    """Refused on a database holding data unless forced (web/schema.py): back up first."""
+    schema.downgrade(load_settings().database_url, revision, force=force)
+    print(f"downgraded to {revision}")
+
+
+def backup(destination: Path) -> None:
+    written = backups.backup(load_settings().database_url, destination, now=utc_now())
+    print(f"backup written to {written}")
+
+
+def restore(source: Path) -> None:
+    report = backups.restore(load_settings().database_url, source, now=utc_now())
+    print(f"restored from {source}; {report.carried_sent} e-mail(s) already sent kept as sent")
+    if not report.replaced_readable:
+        print(
+            "note: there was no readable database in its place to tell which e-mails went out "
+            "after the backup was taken. Fine for a test restore; if this replaces a lost "
+            "database, those e-mails may go again (with their original Message-ID).",
+            file=sys.stderr,
+        )
+
+
 def send_outbox(*, once: bool, interval: float) -> None:
     settings = load_settings()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     engine = make_engine(settings.database_url)
     clinic = load_clinic(settings.clinic_file)
     notifier = make_notifier(settings, clinic)
@@ -105,8 +126,13 @@ def send_outbox(*, once: bool, interval: float) -> None:
     render = notifier.render
     try:
         if once:
-            report = send_due(engine=engine, smtp=settings.smtp, now=utc_now(), render=render)
-            print(f"sent {report.sent}, failed {report.failed}, waiting {report.waiting}")
+            now = utc_now()
+            report = send_due(engine=engine, smtp=settings.smtp, now=now, render=render)
+            state = outbox_state(engine, now)
+            print(
+                f"sent {report.sent}, failed {report.failed}, waiting {state.waiting} "
+                f"({state.failing} after a failed attempt), given up {state.failed}"
+            )
         else:
             asyncio.run(
                 run_forever(
@@ -121,22 +147,42 @@ def send_outbox(*, once: bool, interval: float) -> None:
         engine.dispose()
 
 
+PURGE_RETRY_SECONDS = 300.0  # after a failed round (the database down), the next try
+
+
 def purge(*, older_than: int, every_hours: float | None) -> None:
+    """One round, or one every `every_hours`; a failed round (the database down) is logged and
+    tried again after PURGE_RETRY_SECONDS, so the process carries on through an outage."""
     settings = load_settings()
+    configure_logging()
     engine = make_engine(settings.database_url)
     try:
         while True:
-            report = purge_old_bookings(engine=engine, now=utc_now(), older_than_days=older_than)
-            print(
-                f"purged {report.bookings} booking(s), {report.messages} e-mail(s), "
-                f"{report.login_attempts} login attempt(s) older than {older_than} days",
-                flush=True,
-            )
+            try:
+                purge_round(engine, older_than)
+            except SQLAlchemyError:
+                if every_hours is None:
+                    raise
+                log.exception("purge round failed; trying again later")
+                time.sleep(min(PURGE_RETRY_SECONDS, every_hours * 3600))
+                continue
             if every_hours is None:
                 return
             time.sleep(every_hours * 3600)
     finally:
         engine.dispose()
+
+
+def purge_round(engine: Engine, older_than: int) -> None:
+    now = utc_now()
+    report = purge_old_bookings(engine=engine, now=now, older_than_days=older_than)
+    sessions = purge_expired_sessions(engine=engine, now=now)
+    print(
+        f"purged {report.bookings} booking(s), {report.messages} e-mail(s), "
+        f"{report.login_attempts} login attempt(s) older than {older_than} days, "
+        f"{sessions} expired desk session(s)",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,6 +208,17 @@ def main(argv: list[str] | None = None) -> int:
     purger.add_argument(
         "--every", type=float, metavar="HOURS", help="keep running, purging every HOURS hours"
     )
+    down = commands.add_parser(
+        "downgrade", help="undo migrations down to REVISION (refused on data unless --force)"
+    )
+    down.add_argument("revision")
+    down.add_argument("--force", action="store_true", help="drop the data it would lose")
+    saver = commands.add_parser("backup", help="write a consistent backup (a file or folder)")
+    saver.add_argument("destination", type=Path)
+    restorer = commands.add_parser(
+        "restore", help="replace the database with a backup (stop the site first)"
+    )
+    restorer.add_argument("source", type=Path)
     args = parser.parse_args(argv)
     try:
         if args.command == "migrate":
@@ -176,7 +233,19 @@ def main(argv: list[str] | None = None) -> int:
             send_outbox(once=args.once, interval=args.interval)
         elif args.command == "purge-old-bookings":
             purge(older_than=args.older_than, every_hours=args.every)
-    except (ClinicConfigError, ContentError, ValueError) as error:
+        elif args.command == "downgrade":
+            downgrade(args.revision, force=args.force)
+        elif args.command == "backup":
+            backup(args.destination)
+        elif args.command == "restore":
+            restore(args.source)
+    except (
+        ClinicConfigError,
+        ContentError,
+        ValueError,
+        schema.DataLossRefused,
+        backups.BackupError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from starlette.config import Config
 
 from web.core.clinic import Clinic, placeholders
+from web.http.metrics import parse_allowed
 from web.mail.smtp import SmtpSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,15 @@ class Settings:
     availability_ttl: float = 2.0
     # Longest wait for an answer before the site says 503 itself (web/http/deadline.py).
     request_timeout: float = 9.0
+    # Who may read /metrics (web/http/metrics.py): addresses or networks, as the app sees the
+    # client (behind nginx, the real client's address).
+    metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (
+        ipaddress.ip_network("127.0.0.1/32"),
+        ipaddress.ip_network("::1/128"),
+    )
+    sentry_dsn: str | None = None  # errors reported to Sentry when set
+    # Seconds /readyz gives Redis (when REDIS_URL is set) to answer a PING.
+    redis_ready_timeout: float = 0.5
     # Tests only: a real server under test runs at this moment, so no test depends on the hour.
     fixed_now: datetime | None = None
 
@@ -183,5 +193,8 @@ def load_settings(env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
         retention_days=config("RETENTION_DAYS", cast=int, default=180),
         availability_ttl=config("AVAILABILITY_TTL", cast=float, default=2.0),
         request_timeout=config("REQUEST_TIMEOUT", cast=float, default=9.0),
+        metrics_allow=parse_allowed(config("METRICS_ALLOW", default="127.0.0.1, ::1")),
+        sentry_dsn=config("SENTRY_DSN", default="") or None,
+        redis_ready_timeout=config("REDIS_READY_TIMEOUT", cast=float, default=0.5),
         fixed_now=_moment(config("FIXED_NOW", default="")),
     )

@@ -272,3 +272,15 @@ def set_language(*, engine: Engine, coordinator_id: int, language: str) -> None:
         if account is not None:
             account.language = language
             session.add(account)
+
+
+def purge_expired_sessions(*, engine: Engine, now: datetime) -> int:
+    """Delete every desk session that has ended (idle or past its lifetime): an ended session
+    is otherwise only removed when its account signs in again. Run by the purge process."""
+    with session_scope(engine) as session:
+        return session.exec(
+            delete(DeskSession).where(
+                (col(DeskSession.created_at) <= now - SESSION_LIFETIME)
+                | (col(DeskSession.last_seen_at) <= now - SESSION_IDLE)
+            )
+        ).rowcount

@@ -26,6 +26,7 @@ from web.core.errors import BookingChanged, InvalidInput, SlotUnavailable
 from web.core.formats import format_start, parse_day, parse_start
 from web.core.i18n import N_
 from web.core.models import Booking, BookingStatus
+from web.core.outbox_state import outbox_state
 from web.core.schedule import Slot, local_today
 from web.desk import agenda, convertors, front_desk, records
 from web.desk.forms import CallerForm, ChangeStatusForm, MoveForm, NoteForm, SeenForm
@@ -79,6 +80,7 @@ def day_view(request: Request) -> Response:
         "agenda": [shown],
         "calls": calls,
         "undelivered": undelivered,
+        "mail": outbox_state(request.app.state.engine, now_of(request)),
     }
     return render(request, "desk_day.html", context, partial="_agenda.html")
 

@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from web.core import errors
 from web.core.i18n import N_
 from web.http.access_log import mask_path
+from web.http.request_log import current_request_id
 from web.http.security import BASE_HEADERS, HSTS, wants_hsts
 from web.http.templating import is_partial_request, render, target_id
 
@@ -150,7 +151,12 @@ def error_page(
     ready = hasattr(request.app.state, "templates")
     if not ready or request.headers.get("accept", "").startswith("text/calendar"):
         return PlainTextResponse(detail or title, status_code=status_code, headers=headers)
-    context: dict[str, object] = {"title": title, "detail": detail, "status_code": status_code}
+    context: dict[str, object] = {
+        "title": title,
+        "detail": detail,
+        "status_code": status_code,
+        "request_id": current_request_id(),
+    }
     if is_partial_request(request):
         return _htmx_error(request, status_code, context, headers)
     return render(request, "error.html", context, status_code=status_code, headers=headers)

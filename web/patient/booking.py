@@ -26,6 +26,7 @@ from web.core.i18n import N_
 from web.core.invites import build_invite, google_calendar_link, invite_filename, outlook_link
 from web.core.models import Booking, BookingStatus
 from web.core.schedule import Slot
+from web.http import metrics
 from web.http.csrf import form_meta, posted_form
 from web.http.i18n import absolute, localized_path, page_language
 from web.http.page_cache import keep_while_current
@@ -218,6 +219,7 @@ async def submit_booking(request: Request) -> Response:
         )
     except SlotUnavailable:
         return await run_in_threadpool(_taken_keep_details, request, form, start)
+    metrics.booking_made("patient")
     booking_token = ledger.manage_token(booking)
     _remember_booking(request, start, booking_token)
     return _go_to(request, localized_path(request, "booking_page", token=booking_token))
