@@ -18,7 +18,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from web.core.bookings import is_token
@@ -26,6 +33,7 @@ from web.core.formats import FIRST_YEAR, LAST_YEAR
 from web.core.i18n import N_
 from web.core.models import NOTE_MAX, BookingStatus
 from web.core.schedule import Interval, SlotRules, day_bounds
+from web.desk.accounts import MIN_PASSWORD_LENGTH
 from web.http.csrf import SecureForm
 from web.http.fields import PlainText, empty_to_none, strip
 from web.http.patient_details import PatientDetailsForm
@@ -228,5 +236,53 @@ class NoteForm(SecureForm):
             DataRequired(N_("Please write the note.")),
             Length(max=NOTE_MAX, message=N_("Please keep the clinic-only note to 500 characters.")),
             PlainText(multiline=True),
+        ],
+    )
+
+
+def _password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(N_("Please enter a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=N_("The password must be 12 to 200 characters long."),
+            ),
+            PlainText(),
+        ],
+    )
+
+
+class NewPasswordForm(SecureForm):
+    """A new password typed twice (set through a link, or changed by its owner)."""
+
+    password = _password_field(N_("New password (at least 12 characters)"))
+    again = PasswordField(N_("New password again"))
+
+    def validate_again(self, field: PasswordField) -> None:
+        if field.data != self.password.data:
+            raise ValidationError(N_("The two passwords differ. Please type the same one twice."))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        N_("Current password"),
+        validators=[DataRequired(N_("Please enter your current password.")), Length(max=200)],
+    )
+
+
+class AddAccountForm(SecureForm):
+    username = StringField(
+        N_("Username"),
+        filters=[strip],
+        validators=[
+            DataRequired(N_("Please enter a username.")),
+            Length(max=80, message=N_("Please keep the username under 80 characters.")),
+            Regexp(
+                r"^[\w.@-]+$",
+                message=N_("Use letters, digits and . _ - @ only, without spaces."),
+            ),
         ],
     )

@@ -27,7 +27,8 @@ from web.core.i18n import N_
 from web.core.invites import build_feed
 from web.core.models import Booking
 from web.core.schedule import Interval, local_today
-from web.desk import accounts, audit, exports, front_office, records
+from web.desk import account_views, accounts, audit, exports, front_office, records
+from web.desk.account_views import DESK_SESSION
 from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import BlockForm, LanguageForm, LoginForm
 from web.desk.front_office import KEPT, kept_fields, query_page, return_path, who
@@ -38,7 +39,6 @@ from web.http.responses import ics_response
 from web.http.templating import render
 
 DESK_HOME = "/coordinator/"
-DESK_SESSION = "desk_session"  # the session cookie's key for the desk session id
 
 
 class CoordinatorOnly:
@@ -109,9 +109,24 @@ def _safe_next(value: str | None) -> str:
     return DESK_HOME
 
 
+# What the sign-in page says after a set-password link or "sign out everywhere" sent one here.
+LOGIN_NOTICES = {
+    ("done", "password"): N_("Your password is set. Please sign in with it."),
+    ("signed_out", "everywhere"): N_(
+        "You are signed out on every device and browser. Sign in again to go on."
+    ),
+}
+
+
 def login_page(request: Request) -> Response:
     form = LoginForm(meta=form_meta(request))
-    context = {"form": form, "next": _safe_next(request.query_params.get("next"))}
+    notices = [text for (key, value), text in LOGIN_NOTICES.items()
+               if request.query_params.get(key) == value]  # fmt: skip
+    context = {
+        "form": form,
+        "next": _safe_next(request.query_params.get("next")),
+        "notice": notices[0] if notices else None,
+    }
     return _page(request, "desk_login.html", context)
 
 
@@ -374,10 +389,12 @@ routes = [
     Route("/coordinator/login", login_page, name="desk_login", methods=["GET"]),
     Route("/coordinator/login", login, name="desk_login_submit", methods=["POST"]),
     Route("/coordinator/feed/{secret}.ics", feed, name="desk_feed"),
+    *account_views.public_routes,
     Mount(
         "/coordinator",
         routes=[
             *front_office.routes,
+            *account_views.routes,
             Route("/blocks", blocks_page, name="desk_blocks", methods=["GET"]),
             Route("/blocks", add_block, name="desk_add_block", methods=["POST"]),
             Route(
