@@ -182,6 +182,12 @@ class SeenForm(SecureForm):
     seen_start = HiddenField()
 
 
+class ChangesSeenForm(SecureForm):
+    """The patients' changes on the desk's home, marked seen up to the newest shown."""
+
+    up_to = IntegerField(validators=[InputRequired()])
+
+
 class ChangeStatusForm(SeenForm, StatusForm):
     pass
 
