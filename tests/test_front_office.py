@@ -463,8 +463,45 @@ def test_the_timeline_shows_who_booked_the_patients_own_changes_and_the_emails(
     history = shown.text.split(">History<", 1)[1]
     assert "booked by the patient online" in history
     assert 'the patient, <span data-action="move">moved the booking</span>' in history
-    assert "2026-12-01T08:30:00Z → 2026-12-02T09:00:00Z" in history
+    assert "Tue 1 Dec 10:30 → Wed 2 Dec 11:00" in history  # clinic time, not the stored UTC
     assert "e-mail sent: booking confirmation" in history
     with Session(engine) as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "move")).all()
     assert [(e.coordinator, e.booking_id) for e in events] == [("", booking_id)]
+
+
+def test_the_audit_log_speaks_the_desks_language_in_clinic_time(desk, engine):
+    """Details written in a fixed form (a reason, a move's times, consent by phone, a call)
+    are shown in the desk's language and in clinic time, on the log and on the timeline."""
+    called_id = booking_id_of(book_caller(desk, "2026-12-01T10:00:00Z", email=""))
+    page = desk.get(f"/coordinator/bookings/{called_id}").text
+    cancelled = desk.post(
+        f"/coordinator/bookings/{called_id}/status",
+        data={
+            "csrf_token": csrf_from(page),
+            "status": "cancelled",
+            "reason": "Лікар захворів",
+            "seen": hidden_value(page, "seen"),
+        },
+    )
+    assert cancelled.status_code == 303
+    response = book(desk, "2026-12-02T08:30:00Z")
+    token = response.headers["location"].rsplit("/", 1)[1]
+    page = desk.get(f"/bookings/{token}/reschedule/confirm?start=2026-12-02T09:00:00Z").text
+    desk.post(
+        f"/bookings/{token}/reschedule",
+        data={"csrf_token": csrf_from(page), "start": "2026-12-02T09:00:00Z"},
+    )
+    home = desk.get("/coordinator/").text
+    switched = desk.post(
+        "/coordinator/language",
+        data={"csrf_token": csrf_from(home), "language": "uk", "next": "/coordinator/audit"},
+    )
+    assert switched.status_code == 303
+    log = desk.get("/coordinator/audit").text
+    assert "причина: Лікар захворів" in log and "reason:" not in log
+    assert "12:00, згоду надано телефоном" in log and "consent by phone" not in log
+    assert "10:30 → " in log and "11:00" in log
+    assert "T08:30:00Z" not in log and "T10:00:00Z" not in log
+    timeline = desk.get(f"/coordinator/bookings/{called_id}").text.split('class="timeline"')[1]
+    assert "причина: Лікар захворів" in timeline

@@ -26,7 +26,7 @@ from web.core.formats import format_start, parse_day, parse_start
 from web.core.i18n import N_
 from web.core.models import Booking, BookingStatus
 from web.core.schedule import Slot, local_today
-from web.desk import agenda, convertors, front_desk, patient_changes, records
+from web.desk import agenda, audit, convertors, front_desk, patient_changes, records
 from web.desk.forms import (
     CallerForm,
     ChangesSeenForm,
@@ -238,6 +238,7 @@ def booking_page(
         "booking": booking,
         "form": status_form,
         "note_form": note_form,
+        "read_detail": audit.read_detail,
         "history": history,
         "undelivered": undelivered,
         "notes": notes,

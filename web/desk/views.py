@@ -380,7 +380,12 @@ def audit_page(request: Request) -> Response:
     page = query_page(request)
     with Session(request.app.state.engine) as session:
         events, total = audit.recent_events(session, page=page, per_page=50)
-    context = {"events": events, "page": page, "pages": max(1, -(-total // 50))}
+    context = {
+        "events": events,
+        "page": page,
+        "pages": max(1, -(-total // 50)),
+        "read_detail": audit.read_detail,
+    }
     return _page(request, "desk_audit.html", context)
 
 
