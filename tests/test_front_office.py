@@ -505,3 +505,35 @@ def test_the_audit_log_speaks_the_desks_language_in_clinic_time(desk, engine):
     assert "T08:30:00Z" not in log and "T10:00:00Z" not in log
     timeline = desk.get(f"/coordinator/bookings/{called_id}").text.split('class="timeline"')[1]
     assert "причина: Лікар захворів" in timeline
+
+
+def test_an_outcome_set_by_another_coordinator_meanwhile_is_not_overwritten(desk, engine, clock):
+    """Issue 24, item 3: two desks had the booking open after it began; one marked it done, the
+    other's no-show is refused with what changed, and done stays (then, seen, it may be changed)."""
+    booking_id = booking_id_of(book_caller(desk, "2026-12-01T08:00:00Z"))
+    clock.now = datetime(2026, 12, 1, 8, 40, tzinfo=UTC)  # the consultation has begun
+    sign_in(desk)  # the next morning: yesterday's session has ended
+    first = desk.get(f"/coordinator/bookings/{booking_id}").text
+    second = desk.get(f"/coordinator/bookings/{booking_id}").text
+
+    def outcome(page: str, status: str):
+        return desk.post(
+            f"/coordinator/bookings/{booking_id}/status",
+            data={
+                "csrf_token": csrf_from(page),
+                "status": status,
+                "seen": hidden_value(page, "seen"),
+                "seen_status": hidden_value(page, "seen_status"),
+                "seen_start": hidden_value(page, "seen_start"),
+            },
+        )
+
+    assert outcome(first, "done").status_code == 303
+    conflict = outcome(second, "no_show")
+    assert conflict.status_code == 409
+    assert "changed while you had it open, so nothing was saved" in conflict.text
+    assert "Status: was" in conflict.text and "now Done" in conflict.text
+    assert stored(engine, booking_id).status == BookingStatus.DONE
+    # The conflict page shows the booking as it is now: saving from it is a deliberate change.
+    assert outcome(conflict.text, "no_show").status_code == 303
+    assert stored(engine, booking_id).status == BookingStatus.NO_SHOW
