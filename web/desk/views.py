@@ -223,15 +223,16 @@ def blocks_page(
     clashes: list[Booking] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The blocks form (adding, or with a block id in the path, editing that block) and the
+    upcoming blocks."""
+    editing = request.path_params.get("block_id")
+    rules = request.app.state.clinic.rules
     with Session(request.app.state.engine) as session:
-        blocks = records.upcoming_blocks(
-            session, request.app.state.clock(), request.app.state.clinic.rules
-        )
-    context = {
-        "blocks": blocks,
-        "form": form or BlockForm(meta=form_meta(request)),
-        "clashes": clashes or [],
-    }
+        blocks = records.upcoming_blocks(session, request.app.state.clock(), rules)
+        if form is None:
+            data = records.block_as_form(session, rules, editing) if editing else None
+            form = BlockForm(meta=form_meta(request), data=data)
+    context = {"blocks": blocks, "form": form, "clashes": clashes or [], "editing": editing}
     return _page(request, "desk_blocks.html", context, status_code=status_code)
 
 
@@ -239,6 +240,7 @@ BLOCK_IN_PAST = N_("A block must begin later than now: the past cannot be blocke
 
 
 async def add_block(request: Request) -> Response:
+    """A new block, or (with a block id in the path) an edited one in place of the old."""
     form, valid = await posted_form(request, BlockForm)
     if not valid:
         return await run_in_threadpool(blocks_page, request, form, None, 422)
@@ -265,15 +267,14 @@ async def add_block(request: Request) -> Response:
         # Never cancel silently: show whom the block would strand and ask again.
         form.confirm.data = "yes"
         return await run_in_threadpool(blocks_page, request, form, found, 409)
-    await run_in_threadpool(
-        records.add_block,
-        engine=engine,
-        rules=rules,
-        intervals=intervals,
-        reason=form.reason.data,
-        who=who(request),
-        now=now,
-    )
+    editing = request.path_params.get("block_id")
+    common = {"engine": engine, "rules": rules, "intervals": intervals, "who": who(request)}
+    if editing:
+        await run_in_threadpool(
+            records.replace_block, **common, block_id=editing, reason=form.reason.data, now=now
+        )
+    else:
+        await run_in_threadpool(records.add_block, **common, reason=form.reason.data, now=now)
     return RedirectResponse("/coordinator/blocks", status_code=303)
 
 
@@ -402,6 +403,18 @@ routes = [
             *account_views.routes,
             Route("/blocks", blocks_page, name="desk_blocks", methods=["GET"]),
             Route("/blocks", add_block, name="desk_add_block", methods=["POST"]),
+            Route(
+                "/blocks/{block_id:row_id}/edit",
+                blocks_page,
+                name="desk_edit_block",
+                methods=["GET"],
+            ),
+            Route(
+                "/blocks/{block_id:row_id}/edit",
+                add_block,
+                name="desk_save_block",
+                methods=["POST"],
+            ),
             Route(
                 "/blocks/{block_id:row_id}/delete",
                 remove_block,
