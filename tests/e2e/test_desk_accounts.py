@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
@@ -24,7 +25,7 @@ from tests.e2e.test_front_office import (
 from tests.live_server import running_server
 from web.cli import migrate
 from web.core.db import make_engine
-from web.core.models import Role, utc_now
+from web.core.models import Role
 from web.desk.accounts import save_coordinator
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -40,10 +41,11 @@ def desk(request, tmp_path_factory) -> Iterator[str]:
     url = fresh_database(request.param, tmp_path_factory.mktemp("accounts"))
     migrate(url)
     engine = make_engine(url)
+    made = datetime.fromisoformat(AFTERNOON)  # the server's clock: the accounts are older
     save_coordinator(
-        engine=engine, username="olha", password=PASSWORD, now=utc_now(), role=Role.ADMINISTRATOR
+        engine=engine, username="olha", password=PASSWORD, now=made, role=Role.ADMINISTRATOR
     )
-    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=utc_now())
+    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=made)
     engine.dispose()
     try:
         with running_server(url, env={"FIXED_NOW": AFTERNOON}) as base:
@@ -174,6 +176,37 @@ def test_a_bookings_timeline_and_the_blocks_form(browser, desk, device):
     page.wait_for_url(re.compile(r"/coordinator/blocks$"))
     assert "Leave" in page.locator(".block-list").inner_text()
     check_page(page, "blocks: blocked")
+    # Edited: the form opens filled from the block; a new reason saved in its place.
+    leave = page.locator(".block-list li", has_text="Leave")
+    leave.get_by_role("link", name=re.compile(r"^Change ")).click()
+    page.wait_for_url(re.compile(r"/coordinator/blocks/\d+/edit$"))
+    assert page.get_by_label("Reason").input_value() == "Leave"
+    check_page(page, "blocks: edit form")
+    page.get_by_label("Reason").fill("Conference")
+    page.get_by_role("button", name="Save the change").click()
+    assert "This block covers 1 confirmed booking" in page.locator(".notice-error").inner_text()
+    page.get_by_role("button", name="Save the change").click()
+    page.wait_for_url(re.compile(r"/coordinator/blocks$"))
+    listed = page.locator(".block-list").inner_text()
+    assert "Conference" in listed and "Leave" not in listed
+    check_page(page, "blocks: edited")
+
+    # The patient cancels through their own link: the desk's home says so until marked seen.
+    page.goto(booking_url)
+    manage_url = page.locator("#manage-url").input_value()
+    patient_context, patient = new_page(browser, PHONE)
+    patient.goto(manage_url + "/cancel")
+    patient.get_by_role("button", name="Yes, cancel it").click()
+    patient.wait_for_url(re.compile(r"/bookings/[\w-]+\?done=cancelled$"))
+    patient_context.close()
+    page.goto(desk + "/coordinator/")
+    changes = page.locator(".patient-changes")
+    assert "Тарас Timeline" in changes.inner_text()
+    assert "cancelled their consultation" in changes.inner_text()
+    check_page(page, "home: changed by patients")
+    page.get_by_role("button", name="Mark these as seen").click()
+    page.wait_for_url(re.compile(r"/coordinator/$"))
+    assert page.locator(".patient-changes").count() == 0
     problems = page.problems.messages
     context.close()
     assert problems == []
