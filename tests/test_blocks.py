@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from tests.booking_helpers import book
 from tests.conftest import csrf_from
-from tests.desk_helpers import open_desk, send_outbox
+from tests.desk_helpers import open_desk, send_outbox, sign_in
 from web.core.models import AuditEvent, BlockedPeriod
 
 SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
@@ -105,3 +105,75 @@ def test_a_booking_inside_a_new_block_is_flagged_and_its_reminder_waits(desk, en
     clock.now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # the reminder is due
     report = send_outbox(desk, smtp.settings, clock.now, engine=engine)
     assert report.sent == 0 and smtp.inbox.messages == []
+
+
+# --- Issue 24, item 1: blocks can be edited ---------------------------------------------------
+
+
+def test_a_block_is_edited_in_place_and_the_form_starts_from_what_it_is(desk, engine):
+    assert block(desk, day="2026-12-02", last_day="2026-12-03").status_code == 303
+    page = desk.get("/coordinator/blocks").text
+    block_id = re.search(r'href="/coordinator/blocks/(\d+)/edit"', page).group(1)
+    form = desk.get(f"/coordinator/blocks/{block_id}/edit").text
+    assert 'value="2026-12-02"' in form and 'value="2026-12-03"' in form  # first and last day
+    assert 'value="Leave"' in form and "Save the change" in form
+    # A longer leave: one day more, a new reason.
+    saved = desk.post(
+        f"/coordinator/blocks/{block_id}/edit",
+        data={
+            "csrf_token": csrf_from(form),
+            "day": "2026-12-02",
+            "last_day": "2026-12-04",
+            "reason": "Conference",
+        },
+    )
+    assert saved.status_code == 303
+    assert free_times(desk, "2026-12-04") == [] and len(free_times(desk, "2026-12-07")) == 11
+    with Session(engine) as session:
+        [edited] = session.exec(select(BlockedPeriod)).all()
+        [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "edit block")).all()
+    assert edited.reason == "Conference"
+    assert event.detail == (
+        "2026-12-02 00:00–2026-12-04 00:00: Leave → 2026-12-02 00:00–2026-12-05 00:00: Conference"
+    )
+    assert "changed blocked time" in desk.get("/coordinator/audit").text
+
+
+def test_a_weekly_break_is_edited_as_a_whole_and_an_edit_over_a_booking_asks_first(
+    desk, engine, clock
+):
+    done = block(
+        desk, day="2026-12-01", starts="12:00", ends="13:00", weekdays=["1", "3"],
+        until="2026-12-09", reason="Lunch",
+    )  # fmt: skip
+    assert done.status_code == 303
+    page = desk.get("/coordinator/blocks").text
+    block_id = re.search(r'href="/coordinator/blocks/(\d+)/edit"', page).group(1)
+    form = desk.get(f"/coordinator/blocks/{block_id}/edit").text
+    assert 'value="12:00"' in form and 'value="13:00"' in form and 'value="2026-12-09"' in form
+    assert re.search(r'value="1"[^>]*checked|checked[^>]*value="1"', form)  # Monday ticked
+    book(desk, "2026-12-02T11:00:00Z")  # Wednesday 13:00 in Kyiv
+    fields = {
+        "csrf_token": csrf_from(form), "day": "2026-12-01", "starts": "12:30", "ends": "13:30",
+        "weekdays": ["1", "3"], "until": "2026-12-09", "reason": "Lunch",
+    }  # fmt: skip
+    asked = desk.post(f"/coordinator/blocks/{block_id}/edit", data=fields)
+    assert asked.status_code == 409 and "This block covers 1 confirmed booking" in asked.text
+    assert "Save the change" in asked.text
+    confirmed = desk.post(
+        f"/coordinator/blocks/{block_id}/edit",
+        data={**fields, "csrf_token": csrf_from(asked.text), "confirm": "yes"},
+    )
+    assert confirmed.status_code == 303
+    with Session(engine) as session:
+        rows = session.exec(select(BlockedPeriod)).all()
+    assert len(rows) == 3 and {r.starts_at.hour for r in rows} == {10}  # 12:30 Kyiv = 10:30 UTC
+    assert {r.starts_at.minute for r in rows} == {30} and len({r.series for r in rows}) == 1
+    # Once the days have gone by, an edit (a hand-made post) is refused: the past stays.
+    clock.now = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
+    sign_in(desk)  # a new day: sign in again
+    stale = desk.post(
+        f"/coordinator/blocks/{rows[0].id}/edit",
+        data={**fields, "csrf_token": csrf_from(desk.get("/coordinator/blocks").text)},
+    )
+    assert stale.status_code == 422 and "the past cannot be blocked" in stale.text

@@ -17,7 +17,7 @@ from tests.booking_helpers import book
 from tests.conftest import csrf_from, make_settings
 from tests.desk_helpers import PASSWORD, sign_in
 from web.app import create_app
-from web.core.models import AuditEvent, BlockedPeriod, Booking, ReceptionHours
+from web.core.models import AuditEvent, BlockedPeriod, Booking, Coordinator, ReceptionHours, Role
 from web.desk.accounts import save_coordinator
 
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -42,6 +42,15 @@ def test_the_route_table_has_the_post_routes_we_expect(client):
     assert "/coordinator/blocks/{block_id:row_id}/delete" in paths
     for step in ("export", "correct", "erase"):  # a patient's request about their data
         assert f"/coordinator/bookings/{{booking_id:row_id}}/person/{step}" in paths
+    # Accounts (issue 24): an administrator's actions, one's own account, the one-time link.
+    assert {
+        "/coordinator/accounts",
+        "/coordinator/accounts/{account_id:row_id}/reset",
+        "/coordinator/accounts/{account_id:row_id}/remove",
+        "/coordinator/account/password",
+        "/coordinator/account/sign-out-everywhere",
+        "/coordinator/set-password/{token}",
+    } <= set(paths)
 
 
 def _concrete(template: str, values: dict[str, str]) -> str:
@@ -51,7 +60,10 @@ def _concrete(template: str, values: dict[str, str]) -> str:
 @pytest.fixture
 def signed_in(client, engine, clock):
     """A desk session, a booking and a block, so that every route has something to act on."""
-    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
+    save_coordinator(
+        engine=engine, username="anna", password=PASSWORD, now=clock.now, role=Role.ADMINISTRATOR
+    )
+    save_coordinator(engine=engine, username="bohdan", password=PASSWORD, now=clock.now)
     booked = book(client, "2026-12-01T08:30:00Z")
     token = booked.headers["location"].rsplit("/", 1)[1]
     response = sign_in(client)
@@ -70,7 +82,9 @@ def signed_in(client, engine, clock):
         booking_id = session.exec(select(Booking.id)).one()
         block_id = session.exec(select(BlockedPeriod.id)).one()
         change_id = session.exec(select(ReceptionHours.id)).one()
+        account_id = session.exec(select(Coordinator.id).where(Coordinator.username == "bohdan"))
     return {
+        "account_id": str(account_id.one()),
         "token": token,
         "booking_id": str(booking_id),
         "block_id": str(block_id),
@@ -102,6 +116,8 @@ PLAUSIBLE_FIELDS = {
     "day": "2026-12-21",
     "username": "anna",
     "password": PASSWORD,
+    "current": PASSWORD,
+    "again": PASSWORD,
     "name": "Olena",
     "phone": "+380671234567",
     "channel": "Zoom",
@@ -127,4 +143,5 @@ def test_every_post_route_refuses_a_missing_and_a_foreign_token(
         assert len(session.exec(select(AuditEvent)).all()) == audit_before
         assert session.exec(select(Booking.status)).one() == "confirmed"
         assert len(session.exec(select(BlockedPeriod)).all()) == 1
+        assert session.exec(select(Coordinator.removed_at)).all() == [None, None]
     assert client.get("/coordinator/").status_code == 200  # sign-out was refused too

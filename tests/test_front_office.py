@@ -443,8 +443,77 @@ def test_the_timeline_shows_who_booked_the_patients_own_changes_and_the_emails(
     history = shown.text.split(">History<", 1)[1]
     assert "booked by the patient online" in history
     assert 'the patient, <span data-action="move">moved the booking</span>' in history
-    assert "2026-12-01T08:30:00Z → 2026-12-02T09:00:00Z" in history
+    assert "Tue 1 Dec 10:30 → Wed 2 Dec 11:00" in history  # clinic time, not the stored UTC
     assert "e-mail sent: booking confirmation" in history
     with Session(engine) as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "move")).all()
     assert [(e.coordinator, e.booking_id) for e in events] == [("", booking_id)]
+
+
+def test_the_audit_log_speaks_the_desks_language_in_clinic_time(desk, engine):
+    """Details written in a fixed form (a reason, a move's times, consent by phone, a call)
+    are shown in the desk's language and in clinic time, on the log and on the timeline."""
+    called_id = booking_id_of(book_caller(desk, "2026-12-01T10:00:00Z", email=""))
+    page = desk.get(f"/coordinator/bookings/{called_id}").text
+    cancelled = desk.post(
+        f"/coordinator/bookings/{called_id}/status",
+        data={
+            "csrf_token": csrf_from(page),
+            "status": "cancelled",
+            "reason": "Лікар захворів",
+            "seen": hidden_value(page, "seen"),
+        },
+    )
+    assert cancelled.status_code == 303
+    response = book(desk, "2026-12-02T08:30:00Z")
+    token = response.headers["location"].rsplit("/", 1)[1]
+    page = desk.get(f"/bookings/{token}/reschedule/confirm?start=2026-12-02T09:00:00Z").text
+    desk.post(
+        f"/bookings/{token}/reschedule",
+        data={"csrf_token": csrf_from(page), "start": "2026-12-02T09:00:00Z"},
+    )
+    home = desk.get("/coordinator/").text
+    switched = desk.post(
+        "/coordinator/language",
+        data={"csrf_token": csrf_from(home), "language": "uk", "next": "/coordinator/audit"},
+    )
+    assert switched.status_code == 303
+    log = desk.get("/coordinator/audit").text
+    assert "причина: Лікар захворів" in log and "reason:" not in log
+    assert "12:00, згоду надано телефоном" in log and "consent by phone" not in log
+    assert "10:30 → " in log and "11:00" in log
+    assert "T08:30:00Z" not in log and "T10:00:00Z" not in log
+    timeline = desk.get(f"/coordinator/bookings/{called_id}").text.split('class="timeline"')[1]
+    assert "причина: Лікар захворів" in timeline
+
+
+def test_an_outcome_set_by_another_coordinator_meanwhile_is_not_overwritten(desk, engine, clock):
+    """Issue 24, item 3: two desks had the booking open after it began; one marked it done, the
+    other's no-show is refused with what changed, and done stays (then, seen, it may be changed)."""
+    booking_id = booking_id_of(book_caller(desk, "2026-12-01T08:00:00Z"))
+    clock.now = datetime(2026, 12, 1, 8, 40, tzinfo=UTC)  # the consultation has begun
+    sign_in(desk)  # the next morning: yesterday's session has ended
+    first = desk.get(f"/coordinator/bookings/{booking_id}").text
+    second = desk.get(f"/coordinator/bookings/{booking_id}").text
+
+    def outcome(page: str, status: str):
+        return desk.post(
+            f"/coordinator/bookings/{booking_id}/status",
+            data={
+                "csrf_token": csrf_from(page),
+                "status": status,
+                "seen": hidden_value(page, "seen"),
+                "seen_status": hidden_value(page, "seen_status"),
+                "seen_start": hidden_value(page, "seen_start"),
+            },
+        )
+
+    assert outcome(first, "done").status_code == 303
+    conflict = outcome(second, "no_show")
+    assert conflict.status_code == 409
+    assert "changed while you had it open, so nothing was saved" in conflict.text
+    assert "Status: was" in conflict.text and "now Done" in conflict.text
+    assert stored(engine, booking_id).status == BookingStatus.DONE
+    # The conflict page shows the booking as it is now: saving from it is a deliberate change.
+    assert outcome(conflict.text, "no_show").status_code == 303
+    assert stored(engine, booking_id).status == BookingStatus.NO_SHOW

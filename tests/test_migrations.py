@@ -124,6 +124,79 @@ def test_this_rounds_migrations_keep_bookings_blocks_and_accounts(backend, tmp_p
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_0010_gives_accounts_roles_and_keeps_bookings_blocks_and_accounts(backend, tmp_path):
+    """Accounts from before roles: the earliest (the first the engineer made) becomes the
+    administrator, every later one a coordinator; bookings and blocks are untouched. Down and up
+    again keeps a removed account's row (it cannot sign in: its hash matches no password)."""
+    url = fresh_database(backend, tmp_path)
+    config = alembic_config(url)
+    engine = make_engine(url)
+    at = "2026-12-01 08:30:00+00:00"
+    try:
+        command.upgrade(config, "0009")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO booking (starts_at, ends_at, seat, status, patient_name, phone,"
+                    " channel, language, consent_at, token_hash, uid, sequence, created_at,"
+                    " updated_at, booked_by) VALUES (:at, :at, 0, 'confirmed', 'Ганна',"
+                    " '+380671234567', 'Zoom', 'uk', :at, :hash, :uid, 0, :at, :at, 'bohdan')"
+                ),
+                {"at": at, "hash": "0" * 64, "uid": "a" * 32},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO blocked_period (starts_at, ends_at, reason, created_at, series)"
+                    " VALUES (:at, :at, 'Holiday', :at, NULL)"
+                ),
+                {"at": at},
+            )
+            for name in ("olha", "bohdan", "anna"):
+                connection.execute(
+                    text(
+                        "INSERT INTO coordinator (username, password_hash, created_at)"
+                        " VALUES (:name, 'x', :at)"
+                    ),
+                    {"name": name, "at": at},
+                )
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            roles = dict(connection.execute(text("SELECT username, role FROM coordinator")).all())
+            assert roles == {
+                "olha": "administrator",
+                "bohdan": "coordinator",
+                "anna": "coordinator",
+            }
+            assert (
+                connection.execute(
+                    text("SELECT count(*) FROM coordinator WHERE removed_at IS NOT NULL")
+                ).scalar()
+                == 0
+            )
+            assert connection.execute(text("SELECT booked_by FROM booking")).scalar() == "bohdan"
+            assert connection.execute(text("SELECT reason FROM blocked_period")).scalar() == (
+                "Holiday"
+            )
+            assert connection.execute(text("SELECT count(*) FROM password_link")).scalar() == 0
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE coordinator SET removed_at = :at WHERE username = 'anna'"), {"at": at}
+            )
+        config.attributes["force_downgrade"] = True  # it holds data: refused unless forced
+        command.downgrade(config, "0009")
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            names = connection.execute(text("SELECT username FROM coordinator")).scalars().all()
+            assert sorted(names) == ["anna", "bohdan", "olha"]
+            removed = "SELECT removed_at IS NOT NULL FROM coordinator WHERE username = 'anna'"
+            assert not connection.execute(text(removed)).scalar()  # removal was lost going down
+    finally:
+        engine.dispose()
+        if backend == "postgresql":
+            drop_postgres_database(url)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_0012_keeps_old_bookings_with_no_consent_text_and_nothing_erased(backend, tmp_path):
     """Issue 23: consent text and erasure columns. A booking from before keeps its notice version
     and gets no text (the desk says "not recorded": nobody knows now what it said exactly)."""

@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 
 from tests.booking_helpers import book, offered_starts
 from tests.conftest import csrf_from
-from tests.desk_helpers import SLOT, open_desk
+from tests.desk_helpers import PASSWORD, SLOT, USERNAME, open_desk, sign_in
 from tests.live_server import running_server
 from tests.test_blocks import free_times
-from web.core.models import AuditEvent, ReceptionHours
+from web.core.models import AuditEvent, ReceptionHours, Role
+from web.desk.accounts import save_coordinator
 
 NEW_HOURS = {
     "since": "2026-12-14",
@@ -31,7 +32,12 @@ NEW_HOURS = {
 
 @pytest.fixture
 def desk(client, engine, clock):
-    return open_desk(client, engine, clock.now)
+    """An administrator's desk: only an administrator changes the hours."""
+    save_coordinator(
+        engine=engine, username=USERNAME, password=PASSWORD, now=clock.now, role=Role.ADMINISTRATOR
+    )
+    assert sign_in(client).status_code == 303
+    return client
 
 
 def change_hours(desk, **fields):
@@ -158,3 +164,16 @@ def test_pages_kept_in_memory_name_the_hours_in_force(desk, engine, clock):
     assert desk.get("/consultation").status_code == 200  # reads the rules
     page = desk.get("/conditions/hemifacial-spasm").text
     assert "Reception hours: 10:00–13:00" in page and "Monday and Wednesday" in page
+
+
+def test_a_coordinator_sees_the_hours_but_cannot_change_them(client, engine, clock):
+    """Changing the hours is an administrator's: a coordinator's try is refused and audited."""
+    desk = open_desk(client, engine, clock.now)  # a coordinator's account
+    page = desk.get("/coordinator/hours")
+    assert page.status_code == 200 and "09:30–15:00" in page.text
+    assert "Save the new hours" not in page.text
+    assert change_hours(desk).status_code == 403
+    assert stored(engine) == []
+    with Session(engine) as session:
+        [refused] = session.exec(select(AuditEvent).where(AuditEvent.action == "refused")).all()
+    assert refused.detail == "POST /coordinator/hours"

@@ -95,6 +95,7 @@ def test_secret_paths_are_masked():
     assert mask_path("/bookings/AbC_d-9") == "/bookings/…"
     assert mask_path("/en/bookings/AbC/invite.ics?x=1") == "/en/bookings/…/invite.ics?x=1"
     assert mask_path("/coordinator/feed/s3cr3t.ics") == "/coordinator/feed/….ics"
+    assert mask_path("/coordinator/set-password/AbC_d-9") == "/coordinator/set-password/…"
     assert mask_path("/conditions/hemifacial-spasm") == "/conditions/hemifacial-spasm"
 
 

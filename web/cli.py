@@ -20,7 +20,7 @@ from web.app import make_notifier
 from web.core.clinic import ClinicConfigError, load_clinic
 from web.core.content import ContentError, load_conditions, unnamed_reviewers
 from web.core.db import make_engine
-from web.core.models import utc_now
+from web.core.models import Role, utc_now
 from web.core.outbox_state import outbox_state
 from web.core.reception import load_changes
 from web.core.retention import purge_old_bookings
@@ -60,8 +60,9 @@ def check() -> None:
         )
 
 
-def create_coordinator(username: str) -> None:
-    """Password from COORDINATOR_PASSWORD (for deployment scripts) or asked twice, without echo."""
+def create_coordinator(username: str, role: Role | None = None) -> None:
+    """Password from COORDINATOR_PASSWORD (for deployment scripts) or asked twice, without echo.
+    `role` None: a new account is a coordinator, an existing one keeps its role."""
     password = os.environ.get("COORDINATOR_PASSWORD")
     if not password:
         password = getpass.getpass(f"Password for {username}: ")
@@ -71,21 +72,22 @@ def create_coordinator(username: str) -> None:
     engine = make_engine(settings.database_url)
     try:
         created = save_coordinator(
-            engine=engine, username=username, password=password, now=utc_now()
+            engine=engine, username=username, password=password, now=utc_now(), role=role
         )
     except ValueError as error:
         raise SystemExit(f"error: {error}") from None
     finally:
         engine.dispose()
-    print(f"coordinator {username!r} {'created' if created else 'password updated'}")
+    kind = "administrator" if role == Role.ADMINISTRATOR else "account"
+    print(f"{kind} {username!r} {'created' if created else 'password updated'}")
 
 
 def remove_coordinator(username: str) -> None:
-    """Delete a desk account; its desk sessions end at once."""
+    """Close a desk account; its desk sessions end at once, its name stays in history."""
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
-        removed = remove_coordinator_account(engine=engine, username=username)
+        removed = remove_coordinator_account(engine=engine, username=username, now=utc_now())
     finally:
         engine.dispose()
     if not removed:
@@ -194,8 +196,13 @@ def main(argv: list[str] | None = None) -> int:
         "create-coordinator", help="create a desk account (or set its password)"
     )
     create.add_argument("username")
+    administrator = commands.add_parser(
+        "create-administrator",
+        help="create a desk administrator (the first one; or make an account one, new password)",
+    )
+    administrator.add_argument("username")
     remove = commands.add_parser(
-        "remove-coordinator", help="delete a desk account and end its sessions"
+        "remove-coordinator", help="close a desk account (any role) and end its sessions"
     )
     remove.add_argument("username")
     sender = commands.add_parser("send-outbox", help="deliver queued e-mails (loops; --once)")
@@ -227,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
             check()
         elif args.command == "create-coordinator":
             create_coordinator(args.username.strip())
+        elif args.command == "create-administrator":
+            create_coordinator(args.username.strip(), Role.ADMINISTRATOR)
         elif args.command == "remove-coordinator":
             remove_coordinator(args.username.strip())
         elif args.command == "send-outbox":

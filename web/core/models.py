@@ -153,6 +153,13 @@ class ReceptionHours(SQLModel, table=True):
     set_at: datetime
 
 
+class Role(StrEnum):
+    """An administrator also manages the desk's accounts; a coordinator runs the day."""
+
+    ADMINISTRATOR = "administrator"
+    COORDINATOR = "coordinator"
+
+
 class Coordinator(SQLModel, table=True):
     __tablename__ = "coordinator"
 
@@ -162,6 +169,29 @@ class Coordinator(SQLModel, table=True):
     created_at: datetime
     last_login_at: datetime | None = None
     language: str | None = Field(default=None, max_length=8)  # the desk's language, if chosen
+    role: str = Field(
+        default=Role.COORDINATOR, max_length=16, sa_column_kwargs={"server_default": "coordinator"}
+    )
+    # A removed account stays as a row that can never sign in: its name stays in the bookings,
+    # notes and audit lines it wrote, and is never given to someone else.
+    removed_at: datetime | None = None
+    # The newest patient change (an audit line's id) this coordinator has marked as seen on the
+    # desk's home; None: nothing seen yet (changes since the account was made are shown).
+    changes_seen_id: int | None = None
+
+
+class PasswordLink(SQLModel, table=True):
+    """A one-time set-password link made by an administrator (a new account, or a reset). Only
+    the token's hash is kept: the link is shown once and cannot be shown again."""
+
+    __tablename__ = "password_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    coordinator_id: int = Field(foreign_key="coordinator.id", index=True)
+    created_by: str = Field(max_length=80)
+    created_at: datetime
+    expires_at: datetime
 
 
 class DeskSession(SQLModel, table=True):

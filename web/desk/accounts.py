@@ -16,7 +16,14 @@ from sqlmodel import Session, col, select
 
 from web.core.bookings import hash_token
 from web.core.db import serialise, session_scope
-from web.core.models import Coordinator, DeskSession, FeedSecret, LoginAttempt
+from web.core.models import (
+    Coordinator,
+    DeskSession,
+    FeedSecret,
+    LoginAttempt,
+    PasswordLink,
+    Role,
+)
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -63,11 +70,36 @@ class LockedOut(Exception):
         return max(1, math.ceil(self.wait.total_seconds()))
 
 
+# What a removed account's password hash becomes: no password ever verifies against it.
+LOCKED_HASH = "!"
+
+
 @dataclass(frozen=True)
 class SignedIn:
     id: int
     username: str
     language: str | None  # the desk language this coordinator chose, if any
+    role: str = Role.COORDINATOR
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR
+
+
+def _signed_in(account: Coordinator) -> SignedIn:
+    assert account.id is not None
+    return SignedIn(
+        id=account.id, username=account.username, language=account.language, role=account.role
+    )
+
+
+def _active(session: Session, username: str) -> Coordinator | None:
+    """The account of that name, unless it has been removed."""
+    return session.exec(
+        select(Coordinator)
+        .where(Coordinator.username == username)
+        .where(col(Coordinator.removed_at).is_(None))
+    ).first()
 
 
 def hash_password(password: str) -> str:
@@ -76,18 +108,36 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def save_coordinator(*, engine: Engine, username: str, password: str, now: datetime) -> bool:
-    """Create the account, or set a new password if it exists; True when it was created.
-    A new password ends every desk session of that account."""
+def save_coordinator(
+    *,
+    engine: Engine,
+    username: str,
+    password: str,
+    now: datetime,
+    role: Role | None = None,
+) -> bool:
+    """Create the account, or set a new password if it exists (a removed one comes back);
+    True when it was created. A new password ends every desk session of that account. `role`
+    None keeps an existing account's role and makes a new one a coordinator."""
     password_hash = hash_password(password)
     with session_scope(engine) as session:
         existing = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
         if existing:
             existing.password_hash = password_hash
+            existing.removed_at = None
+            if role is not None:
+                existing.role = role
             session.add(existing)
             _end_sessions(session, existing.id)
             return False
-        session.add(Coordinator(username=username, password_hash=password_hash, created_at=now))
+        session.add(
+            Coordinator(
+                username=username,
+                password_hash=password_hash,
+                created_at=now,
+                role=role or Role.COORDINATOR,
+            )
+        )
         return True
 
 
@@ -101,15 +151,25 @@ def _end_feed(session: Session, coordinator_id: int | None) -> None:
     session.exec(delete(FeedSecret).where(col(FeedSecret.coordinator_id) == coordinator_id))
 
 
-def remove_coordinator(*, engine: Engine, username: str) -> bool:
-    """Delete the account and end its sessions; False when there was no such account."""
+def _end_password_links(session: Session, coordinator_id: int | None) -> None:
+    session.exec(delete(PasswordLink).where(col(PasswordLink.coordinator_id) == coordinator_id))
+
+
+def remove_coordinator(*, engine: Engine, username: str, now: datetime) -> bool:
+    """Close the account: its sessions, calendar address and set-password links end, and no
+    password opens it again. The row stays, so that the name in the bookings, notes and audit
+    lines it wrote keeps meaning that person and is never given to another account. False when
+    there was no such (open) account."""
     with session_scope(engine) as session:
-        account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
+        account = _active(session, username)
         if account is None:
             return False
         _end_sessions(session, account.id)
         _end_feed(session, account.id)
-        session.delete(account)
+        _end_password_links(session, account.id)
+        account.removed_at = now
+        account.password_hash = LOCKED_HASH
+        session.add(account)
         return True
 
 
@@ -184,7 +244,7 @@ def authenticate(
         refusal = _refusal(session, username=username, address=address, device=device, now=now)
         if refusal is not None:
             raise refusal
-        account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
+        account = _active(session, username)
         stored_hash = account.password_hash if account else None
         attempt = LoginAttempt(
             username=username, address=address, device=device, succeeded=False, attempted_at=now
@@ -200,14 +260,14 @@ def authenticate(
         session.exec(
             update(LoginAttempt).where(col(LoginAttempt.id) == attempt_id).values(succeeded=True)
         )
-        account = session.exec(select(Coordinator).where(Coordinator.username == username)).first()
+        account = _active(session, username)
         if account is None or account.id is None or account.password_hash != stored_hash:
             return None  # removed, or given a new password, while this one was being checked
         account.last_login_at = now
         if new_hash:
             account.password_hash = new_hash
         session.add(account)
-        return SignedIn(id=account.id, username=account.username, language=account.language)
+        return _signed_in(account)
 
 
 def start_session(*, engine: Engine, coordinator_id: int, now: datetime) -> str:
@@ -255,14 +315,48 @@ def current_session(*, engine: Engine, token: str, now: datetime) -> SignedIn | 
                 session.exec(delete(DeskSession).where(row))
             else:
                 session.exec(update(DeskSession).where(row).values(last_seen_at=now))
-    if expired or account.id is None:
+    if expired or account.id is None or account.removed_at is not None:
         return None
-    return SignedIn(id=account.id, username=account.username, language=account.language)
+    return _signed_in(account)
 
 
 def end_session(*, engine: Engine, token: str) -> None:
     with session_scope(engine) as session:
         session.exec(delete(DeskSession).where(col(DeskSession.token_hash) == hash_token(token)))
+
+
+def end_every_session(*, engine: Engine, coordinator_id: int) -> None:
+    """Sign out everywhere: every desk session of the account, this browser's included."""
+    with session_scope(engine) as session:
+        _end_sessions(session, coordinator_id)
+
+
+class WrongPassword(Exception):
+    """The current password given to change it was not the account's."""
+
+
+def change_password(
+    *, engine: Engine, coordinator_id: int, current: str, new: str, keep_token: str
+) -> None:
+    """A new password for one's own account, the current one required: every other desk session
+    of the account ends (a leaked password stops working everywhere), this one goes on."""
+    new_hash = hash_password(new)
+    with Session(engine) as session:
+        account = session.get(Coordinator, coordinator_id)
+        stored_hash = account.password_hash if account else None
+    if not _verify(stored_hash, current):
+        raise WrongPassword
+    with session_scope(engine) as session:
+        account = session.get(Coordinator, coordinator_id)
+        if account is None or account.password_hash != stored_hash:
+            raise WrongPassword  # changed meanwhile elsewhere
+        account.password_hash = new_hash
+        session.add(account)
+        session.exec(
+            delete(DeskSession)
+            .where(col(DeskSession.coordinator_id) == coordinator_id)
+            .where(col(DeskSession.token_hash) != hash_token(keep_token))
+        )
 
 
 def set_language(*, engine: Engine, coordinator_id: int, language: str) -> None:

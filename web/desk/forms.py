@@ -24,6 +24,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -33,6 +34,7 @@ from web.core.formats import FIRST_YEAR, LAST_YEAR
 from web.core.i18n import N_
 from web.core.models import NOTE_MAX, BookingStatus
 from web.core.schedule import Hours, Interval, SlotRules, day_bounds
+from web.desk.accounts import MIN_PASSWORD_LENGTH
 from web.http.csrf import SecureForm
 from web.http.fields import PlainText, empty_to_none, strip
 from web.http.patient_details import PatientDetailsForm, PhoneNumber
@@ -244,6 +246,12 @@ class SeenForm(SecureForm):
     seen_start = HiddenField()
 
 
+class ChangesSeenForm(SecureForm):
+    """The patients' changes on the desk's home, marked seen up to the newest shown."""
+
+    up_to = IntegerField(validators=[InputRequired()])
+
+
 class ChangeStatusForm(SeenForm, StatusForm):
     pass
 
@@ -325,4 +333,52 @@ class ErasureForm(SecureForm):
             "is theirs."
         ),
         validators=[DataRequired(N_("Please confirm the request and the bookings first."))],
+    )
+
+
+def _password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(N_("Please enter a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=N_("The password must be 12 to 200 characters long."),
+            ),
+            PlainText(),
+        ],
+    )
+
+
+class NewPasswordForm(SecureForm):
+    """A new password typed twice (set through a link, or changed by its owner)."""
+
+    password = _password_field(N_("New password (at least 12 characters)"))
+    again = PasswordField(N_("New password again"))
+
+    def validate_again(self, field: PasswordField) -> None:
+        if field.data != self.password.data:
+            raise ValidationError(N_("The two passwords differ. Please type the same one twice."))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        N_("Current password"),
+        validators=[DataRequired(N_("Please enter your current password.")), Length(max=200)],
+    )
+
+
+class AddAccountForm(SecureForm):
+    username = StringField(
+        N_("Username"),
+        filters=[strip],
+        validators=[
+            DataRequired(N_("Please enter a username.")),
+            Length(max=80, message=N_("Please keep the username under 80 characters.")),
+            Regexp(
+                r"^[\w.@-]+$",
+                message=N_("Use letters, digits and . _ - @ only, without spaces."),
+            ),
+        ],
     )

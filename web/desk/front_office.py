@@ -28,8 +28,15 @@ from web.core.i18n import N_
 from web.core.models import Booking, BookingStatus
 from web.core.outbox_state import outbox_state
 from web.core.schedule import Slot, local_today
-from web.desk import agenda, convertors, front_desk, records
-from web.desk.forms import CallerForm, ChangeStatusForm, MoveForm, NoteForm, SeenForm
+from web.desk import agenda, audit, convertors, front_desk, patient_changes, records
+from web.desk.forms import (
+    CallerForm,
+    ChangesSeenForm,
+    ChangeStatusForm,
+    MoveForm,
+    NoteForm,
+    SeenForm,
+)
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
 from web.http.i18n import absolute
@@ -75,14 +82,30 @@ def day_view(request: Request) -> Response:
         undelivered = records.upcoming_undelivered_mail(
             session, rules=rules_of(request), now=now_of(request)
         )
+        changed = patient_changes.unseen(session, request.state.coordinator.id)
     context = {
         **_agenda_context(request, "day", day, step=timedelta(days=1)),
         "agenda": [shown],
         "calls": calls,
         "undelivered": undelivered,
         "mail": outbox_state(request.app.state.engine, now_of(request)),
+        "patient_changes": changed,
     }
     return render(request, "desk_day.html", context, partial="_agenda.html")
+
+
+async def changes_seen(request: Request) -> Response:
+    """The patients' changes listed on the home are seen (by this coordinator only)."""
+    form, valid = await posted_form(request, ChangesSeenForm)
+    if not valid:
+        raise InvalidInput(str(form.up_to.raw_data))
+    await run_in_threadpool(
+        patient_changes.mark_seen,
+        engine=request.app.state.engine,
+        coordinator_id=request.state.coordinator.id,
+        up_to=form.up_to.data,
+    )
+    return RedirectResponse(str(request.url_for("desk")), status_code=303)
 
 
 def _agenda_context(request: Request, view: str, day: date, *, step: timedelta) -> dict[str, Any]:
@@ -224,6 +247,7 @@ def booking_page(
         "booking": booking,
         "form": status_form,
         "note_form": note_form,
+        "read_detail": audit.read_detail,
         "history": history,
         "undelivered": undelivered,
         "notes": notes,
@@ -538,6 +562,7 @@ assert convertors  # registers {booking_id:row_id}
 
 routes = [
     Route("/", day_view, name="desk"),
+    Route("/changes/seen", changes_seen, name="desk_changes_seen", methods=["POST"]),
     Route("/week", week_view, name="desk_week"),
     Route("/bookings", find_page, name="desk_find"),
     Route("/bookings/{booking_id:row_id}", booking_page, name="desk_booking"),

@@ -1,4 +1,4 @@
-"""Reception hours in the desk: an administrator changes the hours, working days, length of a
+"""Reception hours in the desk: every coordinator sees them; an administrator changes the hours, working days, length of a
 consultation and seats from a day on (core/reception.py keeps them for every host).
 
 A change never strands a booking silently: confirmed bookings ahead that the new hours would not
@@ -19,6 +19,7 @@ from web.core.models import Booking
 from web.core.schedule import Hours, local_today
 from web.desk.forms import HoursForm
 from web.desk.front_office import who
+from web.desk.roles import require_administrator
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.picker import now_of, rules_of
 from web.http.templating import render
@@ -62,6 +63,7 @@ def _as_today(hours: Hours) -> dict[str, object]:
 
 async def change_hours(request: Request) -> Response:
     form, valid = await posted_form(request, HoursForm)
+    await run_in_threadpool(require_administrator, request)
     if not valid:
         return await run_in_threadpool(hours_page, request, form, None, 422)
     rules, now = rules_of(request), now_of(request)
@@ -89,6 +91,7 @@ async def change_hours(request: Request) -> Response:
 
 async def remove_change(request: Request) -> Response:
     await posted_form(request, SecureForm)
+    await run_in_threadpool(require_administrator, request)
     await run_in_threadpool(
         reception.remove_change,
         engine=request.app.state.engine,

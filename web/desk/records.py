@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, and_, delete, or_
 from sqlmodel import Session, col, select
@@ -199,33 +200,98 @@ def add_block(
         return blocks
 
 
+def _with_series(session: Session, block_id: int) -> list[BlockedPeriod]:
+    """The block and every other block of its series (a weekly break is one whole), in order."""
+    block = session.get(BlockedPeriod, block_id)
+    if block is None:
+        raise BlockNotFound
+    if not block.series:
+        return [block]
+    return list(
+        session.exec(
+            select(BlockedPeriod)
+            .where(BlockedPeriod.series == block.series)
+            .order_by(col(BlockedPeriod.starts_at))
+        ).all()
+    )
+
+
 def remove_block(
     *, engine: Engine, rules: SlotRules, block_id: int, who: str, now: datetime
 ) -> None:
     """The block, and every other block of its series (a weekly break goes as a whole)."""
     with session_scope(engine) as session:
-        block = session.get(BlockedPeriod, block_id)
-        if block is None:
-            raise BlockNotFound
-        same = [block]
-        if block.series:
-            same = list(
-                session.exec(
-                    select(BlockedPeriod)
-                    .where(BlockedPeriod.series == block.series)
-                    .order_by(col(BlockedPeriod.starts_at))
-                ).all()
-            )
+        same = _with_series(session, block_id)
         periods = [Interval(b.starts_at, b.ends_at) for b in same]
         record(
             session,
             coordinator=who,
             action="unblock",
             now=now,
-            detail=_block_detail(rules, periods, block.reason),
+            detail=_block_detail(rules, periods, same[0].reason),
         )
         for each in same:
             session.delete(each)
+
+
+def replace_block(
+    *,
+    engine: Engine,
+    rules: SlotRules,
+    block_id: int,
+    intervals: list[Interval],
+    reason: str,
+    who: str,
+    now: datetime,
+) -> None:
+    """An edited block: in one transaction the block (its whole series) makes way for the
+    periods of the edited form. Days of a series already over stay as they were: the past is
+    neither blocked nor unblocked."""
+    if not intervals or intervals[0].start < now:
+        raise BlockInPast
+    with session_scope(engine) as session:
+        same = _with_series(session, block_id)
+        before = [Interval(b.starts_at, b.ends_at) for b in same if b.ends_at > now]
+        if not before:
+            raise BlockNotFound  # wholly over meanwhile: nothing left to change
+        old_reason = same[0].reason
+        for each in same:
+            if each.ends_at > now:
+                session.delete(each)
+        series = secrets.token_hex(16) if len(intervals) > 1 else None
+        session.add_all(
+            BlockedPeriod(
+                starts_at=period.start,
+                ends_at=period.end,
+                reason=reason,
+                created_at=now,
+                series=series,
+            )
+            for period in intervals
+        )
+        detail = (
+            f"{_block_detail(rules, before, old_reason)} → "
+            f"{_block_detail(rules, intervals, reason)}"
+        )
+        record(session, coordinator=who, action="edit block", now=now, detail=detail)
+
+
+def block_as_form(session: Session, rules: SlotRules, block_id: int) -> dict[str, Any]:
+    """The block's values for the blocks form, so that editing starts from what it is."""
+    same = _with_series(session, block_id)
+    zone = rules.time_zone
+    first, last = same[0], same[-1]
+    start, end = first.starts_at.astimezone(zone), first.ends_at.astimezone(zone)
+    data: dict[str, Any] = {"day": start.date(), "reason": first.reason}
+    if len(same) > 1:
+        data["weekdays"] = sorted({b.starts_at.astimezone(zone).isoweekday() for b in same})
+        data["until"] = last.starts_at.astimezone(zone).date()
+        data["starts"], data["ends"] = start.time(), end.time()
+    elif start == start.replace(hour=0, minute=0) and end == end.replace(hour=0, minute=0):
+        data["last_day"] = (end - timedelta(days=1)).date()  # whole days: midnight to midnight
+    else:
+        data["starts"], data["ends"] = start.time(), end.time()
+    return data
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,17 @@ from web.core.i18n import N_
 from web.core.invites import build_feed
 from web.core.models import Booking
 from web.core.schedule import Interval, local_today
-from web.desk import accounts, audit, exports, front_office, hours, privacy_requests, records
+from web.desk import (
+    account_views,
+    accounts,
+    audit,
+    exports,
+    front_office,
+    hours,
+    privacy_requests,
+    records,
+)
+from web.desk.account_views import DESK_SESSION
 from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import BlockForm, LanguageForm, LoginForm
 from web.desk.front_office import KEPT, kept_fields, query_page, return_path, who
@@ -39,7 +49,6 @@ from web.http.responses import ics_response
 from web.http.templating import render
 
 DESK_HOME = "/coordinator/"
-DESK_SESSION = "desk_session"  # the session cookie's key for the desk session id
 
 
 class CoordinatorOnly:
@@ -110,9 +119,24 @@ def _safe_next(value: str | None) -> str:
     return DESK_HOME
 
 
+# What the sign-in page says after a set-password link or "sign out everywhere" sent one here.
+LOGIN_NOTICES = {
+    ("done", "password"): N_("Your password is set. Please sign in with it."),
+    ("signed_out", "everywhere"): N_(
+        "You are signed out on every device and browser. Sign in again to go on."
+    ),
+}
+
+
 def login_page(request: Request) -> Response:
     form = LoginForm(meta=form_meta(request))
-    context = {"form": form, "next": _safe_next(request.query_params.get("next"))}
+    notices = [text for (key, value), text in LOGIN_NOTICES.items()
+               if request.query_params.get(key) == value]  # fmt: skip
+    context = {
+        "form": form,
+        "next": _safe_next(request.query_params.get("next")),
+        "notice": notices[0] if notices else None,
+    }
     return _page(request, "desk_login.html", context)
 
 
@@ -209,13 +233,16 @@ def blocks_page(
     clashes: list[Booking] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The blocks form (adding, or with a block id in the path, editing that block) and the
+    upcoming blocks."""
+    editing = request.path_params.get("block_id")
+    rules = rules_of(request)
     with Session(request.app.state.engine) as session:
-        blocks = records.upcoming_blocks(session, request.app.state.clock(), rules_of(request))
-    context = {
-        "blocks": blocks,
-        "form": form or BlockForm(meta=form_meta(request)),
-        "clashes": clashes or [],
-    }
+        blocks = records.upcoming_blocks(session, request.app.state.clock(), rules)
+        if form is None:
+            data = records.block_as_form(session, rules, editing) if editing else None
+            form = BlockForm(meta=form_meta(request), data=data)
+    context = {"blocks": blocks, "form": form, "clashes": clashes or [], "editing": editing}
     return _page(request, "desk_blocks.html", context, status_code=status_code)
 
 
@@ -223,6 +250,7 @@ BLOCK_IN_PAST = N_("A block must begin later than now: the past cannot be blocke
 
 
 async def add_block(request: Request) -> Response:
+    """A new block, or (with a block id in the path) an edited one in place of the old."""
     form, valid = await posted_form(request, BlockForm)
     if not valid:
         return await run_in_threadpool(blocks_page, request, form, None, 422)
@@ -249,15 +277,14 @@ async def add_block(request: Request) -> Response:
         # Never cancel silently: show whom the block would strand and ask again.
         form.confirm.data = "yes"
         return await run_in_threadpool(blocks_page, request, form, found, 409)
-    await run_in_threadpool(
-        records.add_block,
-        engine=engine,
-        rules=rules,
-        intervals=intervals,
-        reason=form.reason.data,
-        who=who(request),
-        now=now,
-    )
+    editing = request.path_params.get("block_id")
+    common = {"engine": engine, "rules": rules, "intervals": intervals, "who": who(request)}
+    if editing:
+        await run_in_threadpool(
+            records.replace_block, **common, block_id=editing, reason=form.reason.data, now=now
+        )
+    else:
+        await run_in_threadpool(records.add_block, **common, reason=form.reason.data, now=now)
     return RedirectResponse("/coordinator/blocks", status_code=303)
 
 
@@ -364,7 +391,12 @@ def audit_page(request: Request) -> Response:
     page = query_page(request)
     with Session(request.app.state.engine) as session:
         events, total = audit.recent_events(session, page=page, per_page=50)
-    context = {"events": events, "page": page, "pages": max(1, -(-total // 50))}
+    context = {
+        "events": events,
+        "page": page,
+        "pages": max(1, -(-total // 50)),
+        "read_detail": audit.read_detail,
+    }
     return _page(request, "desk_audit.html", context)
 
 
@@ -375,6 +407,7 @@ public_routes = [
     Route("/login", login_page, name="desk_login", methods=["GET"]),
     Route("/login", login, name="desk_login_submit", methods=["POST"]),
     Route("/feed/{secret}.ics", feed, name="desk_feed"),
+    *account_views.public_routes,  # a set-password link carries its own unguessable token
 ]
 
 # Everything else: a new desk page goes here, behind CoordinatorOnly.
@@ -382,8 +415,11 @@ signed_in_routes = [
     *front_office.routes,
     *hours.routes,
     *privacy_requests.routes,
+    *account_views.routes,
     Route("/blocks", blocks_page, name="desk_blocks", methods=["GET"]),
     Route("/blocks", add_block, name="desk_add_block", methods=["POST"]),
+    Route("/blocks/{block_id:row_id}/edit", blocks_page, name="desk_edit_block", methods=["GET"]),
+    Route("/blocks/{block_id:row_id}/edit", add_block, name="desk_save_block", methods=["POST"]),
     Route(
         "/blocks/{block_id:row_id}/delete",
         remove_block,

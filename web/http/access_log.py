@@ -1,5 +1,6 @@
-"""uvicorn's access log without bearer secrets: a booking's manage token and the desk's calendar
-feed secret are in their URLs, and whoever reads the log must not be able to use them."""
+"""uvicorn's access log without bearer secrets: a booking's manage token, the desk's calendar
+feed secret and a one-time set-password link are in their URLs, and whoever reads the log must
+not be able to use them."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import logging
 import re
 
 ACCESS_LOGGER = "uvicorn.access"
-# /bookings/<token>..., /en/bookings/<token>..., /coordinator/feed/<secret>.ics
-SECRET_IN_PATH = re.compile(r"(/bookings/|/coordinator/feed/)[^/?#\s]+?(?=\.ics\b|[/?#\s]|$)")
+# /bookings/<token>..., /en/bookings/<token>..., /coordinator/feed/<secret>.ics,
+# /coordinator/set-password/<token>
+SECRET_IN_PATH = re.compile(
+    r"(/bookings/|/coordinator/feed/|/coordinator/set-password/)[^/?#\s]+?(?=\.ics\b|[/?#\s]|$)"
+)
 
 
 def mask_path(path: str) -> str:
