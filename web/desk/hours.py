@@ -1,5 +1,6 @@
-"""Reception hours in the desk: every coordinator sees them; an administrator changes the hours, working days, length of a
-consultation and seats from a day on (core/reception.py keeps them for every host).
+"""Reception hours in the desk: every coordinator sees them; an administrator changes the
+hours, working days, length of a consultation and seats from a day on (core/reception.py keeps
+them for every host).
 
 A change never strands a booking silently: confirmed bookings ahead that the new hours would not
 hold are listed first, with "move" and "cancel", and the change is saved only when asked again.
