@@ -182,7 +182,7 @@ class CallerForm(PatientDetailsForm):
     """A caller booked by the coordinator: the patient's details, the language of their messages,
     and their consent as told on the phone (recorded as given to this coordinator)."""
 
-    language = RadioField(N_("Language of the patient's e-mails"), validate_choice=True)
+    language = RadioField(N_("Language of the patient’s e-mails"), validate_choice=True)
     consent = BooleanField(
         N_(
             "The patient agreed on the phone that the clinic may process their health "
@@ -195,7 +195,7 @@ class CallerForm(PatientDetailsForm):
 
     def __init__(self, *args: Any, languages: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.name.label.text = N_("Patient's name")
+        self.name.label.text = N_("Patient’s name")
         self.channel.label.text = N_("How the consultation will happen")
         self.note.label.text = N_("What the patient wants the doctor to know (optional)")
         self.language.choices = [SelectChoice(code, name) for code, name in languages.items()]

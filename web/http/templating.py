@@ -141,6 +141,11 @@ def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         return formats.weekday_name(iso_weekday, context["lang"])
 
     @pass_context
+    def calendar_date(context: Context, day: date) -> str:
+        """A document's date, with no weekday: 20 November 2026 / 20 листопада 2026 р."""
+        return formats.calendar_date(day, context["lang"])
+
+    @pass_context
     def notice_date(context: Context, version: str) -> str:
         """A privacy notice's version (its ISO date) as a date people read."""
         try:
@@ -157,6 +162,7 @@ def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         "long_date": long_date,
         "long_date_year": long_date_year,
         "short_date": short_date,
+        "calendar_date": calendar_date,
         "notice_date": notice_date,
         "weekday_name": weekday_name,
         "when": when,
