@@ -144,6 +144,16 @@ def weekdays_label(weekdays: frozenset[int], language: str) -> str:
     return format_list(named, locale=language)
 
 
+def channel_list(names: list[str], *, generic: list[bool], language: str) -> str:
+    """Channels joined as a sentence joins them ("…, WhatsApp або Zoom"); a generic one ("Phone
+    call") in lower case, as it is mid-sentence, while brand names keep their capitals."""
+    words = [
+        name[:1].lower() + name[1:] if common else name
+        for name, common in zip(names, generic, strict=True)
+    ]
+    return format_list(words, style="or", locale=language)
+
+
 def readable_phone(e164: str) -> str:
     """+380671234567 as +380 67 123 4567: the stored form stays E.164, people read this one."""
     try:

@@ -29,6 +29,8 @@ from web.http.i18n import absolute, localized_path, page_language, same_page_in
 
 # A cache keyed on the URL alone would hand an htmx fragment to a plain visit, or the reverse.
 VARY_HTMX = "HX-Request, HX-Request-Type"
+# Channels named by a common noun, written in lower case inside a sentence (brands keep theirs).
+GENERIC_CHANNELS = frozenset({"Phone call"})
 # The targets a view may answer with less than its usual partial (one day's times, not the
 # whole picker). Only these names count, so a made-up HX-Target adds no variants to a cache.
 SMALLER_PARTS = frozenset({"slots"})
@@ -154,6 +156,15 @@ def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
             return version
 
     @pass_context
+    def channel_list(context: Context, channels: list[str]) -> str:
+        """The ways to talk inside a sentence: "phone call, Viber, Telegram, WhatsApp or Zoom"."""
+        return formats.channel_list(
+            [i18n.translate(context["lang"], channel) for channel in channels],
+            generic=[channel in GENERIC_CHANNELS for channel in channels],
+            language=context["lang"],
+        )
+
+    @pass_context
     def when(context: Context, moment: datetime) -> str:
         return formats.day_and_time(moment, zone, context["lang"])
 
@@ -166,6 +177,7 @@ def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         "notice_date": notice_date,
         "weekday_name": weekday_name,
         "when": when,
+        "channel_list": channel_list,
     }
 
 
