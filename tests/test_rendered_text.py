@@ -169,3 +169,57 @@ def test_every_page_reads_right_on_every_weekday_and_month(request, engine, cloc
         for fault in faults(visible_text(page), language, phrases):
             problems.setdefault(fault, name)
     assert problems == {}
+
+
+@pytest.mark.parametrize(
+    ("language", "contact", "cancelled"),
+    [
+        ("uk", "клініка зв’яжеться з вами", "СКАСОВАНО"),
+        ("en", "The clinic will contact you", "CANCELLED"),
+    ],
+)
+def test_a_cancelled_invite_does_not_say_the_clinic_will_contact_you(
+    uk_site, language, contact, cancelled
+):
+    clinic = uk_site.app.state.clinic
+    day = date(2027, 3, 3)
+    confirmed = invite_text(build_invite(clinic, a_booking(day, language), manage_url="https://x/"))
+    assert contact in confirmed
+    gone = a_booking(day, language, status=BookingStatus.CANCELLED)
+    text = invite_text(build_invite(clinic, gone, manage_url="https://x/"))
+    assert cancelled in text and contact not in text
+    # Nor how to change or cancel a consultation that will not happen, nor "running late".
+    assert "https://x/" in text and "+380 44 123 45 67" in text
+    assert not any(word in text for word in ("Перенести", "запізнюєтеся", "To change", "late"))
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "fault"),
+    [
+        ("Вільного часу немає.Найближчий вільний день", "uk", "no space after a sentence"),
+        ("Free times: none.Next free day", "en", "no space after a sentence"),
+        ("Симптоми м'язів обличчя", "uk", "apostrophe"),
+        ("Бал пʼятниця", "uk", "apostrophe"),
+        ("Bell's palsy", "en", "apostrophe"),
+        ("На субота, 12 грудня вільного часу немає.", "uk", "date in the nominative"),
+        ("Вашу консультацію четвер, 10 грудня 2026 р., 13:30 заплановано.", "uk", "nominative"),
+        ("Добрий день, Олена Коваленко!", "uk", "greeting by name"),
+        ("Перенести або скасувати: Change or cancel your consultation", "uk", "English"),
+        ("Your consultation is booked. Коли", "en", "Ukrainian on an English page"),
+    ],
+)
+def test_the_checker_finds_each_kind_of_fault(text, language, fault):
+    assert any(fault in found for found in faults(text, language)), faults(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Консультація: четвер, 10 грудня 2026 р., 13:30 (за київським часом).", "uk"),
+        ("Години прийому: 09:30–15:00. Добрий день!", "uk"),
+        ("Write to coordinator@clinic.example or see https://x.example/a.b (.ics).", "en"),
+        ("Bell’s palsy, 5,685 patients, 0.5 mm.", "en"),
+    ],
+)
+def test_the_checker_leaves_right_text_alone(text, language):
+    assert faults(text, language) == []
