@@ -45,6 +45,8 @@ NOT_PROSE = re.compile(
     r"|\d[\d.,:]*\d|\b[A-Z]\.(?:[A-Z]\.)*|\be\.g\.|\bi\.e\.|\(\.(?:ics|csv|xlsx)\)"
 )
 FUSED = re.compile(r"(?<=[^\s\d])[.!?;](?=[^\s\d.…)»”’,:;!?\"'–—/\]])")
+# "2026 р.." when a date that ends in "р." closes a sentence.
+DOUBLE_STOP = re.compile(r"(?<![.…])\.\.(?![.…])")
 OTHER_APOSTROPHES = re.compile(r"['ʼ‘`´]")
 WEEKDAY_NOMINATIVE = "понеділок|вівторок|середа|четвер|пʼятниця|п’ятниця|п'ятниця|субота|неділя"
 CASE_AFTER_PREPOSITION = re.compile(
@@ -77,6 +79,8 @@ def faults(text: str, language: str, phrases: set[str] | None = None) -> list[st
     cleaned = prose(text)
     for match in FUSED.finditer(cleaned):
         found.append(f"no space after a sentence: …{around(match, cleaned)}…")
+    for match in DOUBLE_STOP.finditer(cleaned):
+        found.append(f"two full stops: …{around(match, cleaned)}…")
     for match in OTHER_APOSTROPHES.finditer(text):
         found.append(f"apostrophe {match.group()!r}: …{around(match, text)}…")
     if language == "uk":

@@ -201,6 +201,7 @@ def test_a_cancelled_invite_does_not_say_the_clinic_will_contact_you(
         ("Симптоми м'язів обличчя", "uk", "apostrophe"),
         ("Бал пʼятниця", "uk", "apostrophe"),
         ("Bell's palsy", "en", "apostrophe"),
+        ("Редакція від 8 грудня 2026 р.. У кожному", "uk", "two full stops"),
         ("На субота, 12 грудня вільного часу немає.", "uk", "date in the nominative"),
         ("Вашу консультацію четвер, 10 грудня 2026 р., 13:30 заплановано.", "uk", "nominative"),
         ("Добрий день, Олена Коваленко!", "uk", "greeting by name"),
