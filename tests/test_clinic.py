@@ -31,7 +31,7 @@ def test_the_clinic_profile_loads_with_the_reception_hours():
     assert clinic.languages == ("uk", "en") and clinic.language == "uk"
     assert clinic.name == "Клініка нейрохірургії"
     assert clinic.zone_label == "за київським часом"
-    assert clinic.weekdays_label == "понеділок–пʼятниця"
+    assert clinic.weekdays_label == "понеділок–п’ятниця"
     english = clinic.localized("en")
     assert english.name == "Neurosurgery Clinic" and english.zone_label == "Kyiv time"
     assert english.weekdays_label == "Monday–Friday"
@@ -40,7 +40,7 @@ def test_the_clinic_profile_loads_with_the_reception_hours():
 def test_weekdays_label_lists_days_that_do_not_run_on():
     clinic = parse_clinic(profile(weekdays=[1, 3, 5]))
     assert clinic.localized("en").weekdays_label == "Monday, Wednesday, and Friday"
-    assert clinic.weekdays_label == "понеділок, середа і пʼятниця"
+    assert clinic.weekdays_label == "понеділок, середа і п’ятниця"
     assert parse_clinic(profile(weekdays=[6])).localized("en").weekdays_label == "Saturday"
 
 

@@ -88,6 +88,10 @@ CORRECTIONS = {
             "occasionally, tiredness",
             "not dangerous in itself",
             "idiopathic facial paralysis)",
+            "what it costs you",
+            "loss of sight",
+            "stroke or death",
+            "you will need an",
         ],
         "right": [
             "After a long time",
@@ -99,7 +103,9 @@ CORRECTIONS = {
             "Bell's palsy (facial paralysis with no known cause)",
             "drowsiness, nausea and tiredness (lethargy)",
             "a phone call, a messenger or a video call",
-            "harm the eye",
+            "close the eye on that side for long spells",
+            "No treatment for now",
+            "Ask us about it if you are considering injections",
         ],
     },
     "uk": {
@@ -114,12 +120,16 @@ CORRECTIONS = {
             "не чекали",
             "зрідка, втома",
             "Сам по собі він не небезпечний",
+            "чим доводиться платити",
+            "втрату зору",
+            "інсульт або смерть",
+            "сам по собі",
             "інфекції соскоподібного відростка (кістки за вухом) і вуха, наприклад запалення "
             "середнього вуха (середній отит) або холестеатома",
         ],
         "right": [
             "Через тривалий час",
-            "сам по собі генерує імпульси",
+            "сам собою (спонтанно) генерує імпульси",
             "спеціальними послідовностями. Вони показують лицевий нерв і судини поруч із ним",
             "виключити інші причини, наприклад пухлину",
             "Діагноз лікар ставить за вашими симптомами",
@@ -127,7 +137,9 @@ CORRECTIONS = {
             "параліч Белла (параліч лицевого нерва з невідомої причини",
             "сонливість, нудоту й млявість (втому)",
             "телефоном, у месенджері чи відеозв'язком",
-            "зашкодити оку",
+            "надовго заплющувати око",
+            "Поки що не лікуватися",
+            "Запитайте нас про це, якщо думаєте про ін'єкції",
         ],
     },
 }
@@ -150,6 +162,8 @@ def test_97_percent_is_said_of_primary_spasm_in_the_same_sentence(language, prim
     causes = page(language).section("causes").html
     [sentence] = [s for u in units(causes) for s in sentences(u) if "97%" in s]
     assert primary in text(sentence).replace("**", "")
+    # The figure is the clinic's own experience: Lu 2014 does not give it (medical review C1).
+    assert re.findall(r'href="#source-([a-z0-9-]+)"', sentence) == ["clinic"]
 
 
 @pytest.mark.parametrize(("language", "bell"), [("en", "Bell's palsy"), ("uk", "параліч Белла")])
@@ -172,24 +186,26 @@ BENEFITS_AND_RISKS = {
     "en": {
         "Medicines": ["help only a little", "drowsiness", "nausea"],
         "Botulinum toxin injections": [
-            "85-95%", "3-4 months", "drooping eyelid", "dry or watery eye",
-            "brief weakness of the face",
+            "85–95%", "3–4 months", "drooping eyelid", "dry or watery eye",
+            "brief weakness of the face", "double vision", "trouble swallowing",
         ],
         "Microvascular decompression": [
             "general anaesthetic", "hospital", "hearing loss", "weakness of the face",
-            "spinal fluid", "91 of 100",
+            "spinal fluid", "91 of 100", "Stroke and death are very rare",
         ],
+        "No treatment for now": ["slowly gets worse", "start treatment later"],
     },
     "uk": {
         "Ліки": ["допомагають мало", "сонливість", "нудоту"],
         "Ін'єкції ботулотоксину": [
-            "85-95%", "3-4 місяці", "опущення повіки", "сухість ока або сльозотеча",
-            "короткочасна слабкість м'язів обличчя",
+            "85–95%", "3–4 місяці", "опущення повіки", "сухість ока або сльозотеча",
+            "короткочасна слабкість м'язів обличчя", "двоїння", "утруднене ковтання",
         ],
         "Мікроваскулярна декомпресія": [
             "загальна анестезія", "лікарні", "зниження слуху", "слабкість м'язів обличчя",
-            "спинномозкової рідини", "91 зі 100",
+            "спинномозкової рідини", "91 зі 100", "Інсульт і смерть",
         ],
+        "Поки що не лікуватися": ["повільно посилюється", "Почати лікування можна пізніше"],
     },
 }  # fmt: skip
 
@@ -201,7 +217,7 @@ def test_every_treatment_shows_benefits_and_risks_side_by_side(language):
     by_treatment = {
         text(re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)[0]): text(row) for row in rows
     }
-    assert len(by_treatment) == 3
+    assert len(by_treatment) == 4  # three treatments and "not treating for now"
     for name, facts in BENEFITS_AND_RISKS[language].items():
         [row] = [row for title, row in by_treatment.items() if title.startswith(name)]
         assert [fact for fact in facts if fact not in row] == [], name
@@ -212,8 +228,8 @@ def test_every_treatment_shows_benefits_and_risks_side_by_side(language):
 @pytest.mark.parametrize(
     ("language", "observation"),
     [
-        ("en", "Our doctors have seen a rare problem in their own patients."),
-        ("uk", "Наші лікарі спостерігали в своїх пацієнтів рідкісне ускладнення."),
+        ("en", "Our doctors have seen facial weakness that did not go away"),
+        ("uk", "Наші лікарі спостерігали в кількох своїх пацієнтів слабкість м'язів обличчя"),
     ],
 )
 def test_lasting_weakness_after_many_injections_is_the_clinics_own_rare_observation(
@@ -222,7 +238,9 @@ def test_lasting_weakness_after_many_injections_is_the_clinics_own_rare_observat
     body = whole(page(language))
     assert observation in body
     after = body[body.index(observation) :][:400]
-    assert "8-10" in after and "[" in after  # the figure, then its citation
+    assert "8–10" in after and "[" in after  # the figure, then its citation
+    # ... said with what is not known, next to what the published reviews found (review C2).
+    assert "have not counted" in after or "не рахували" in after
     assert "standard" in body or "стандартний метод" in body
 
 
@@ -233,7 +251,9 @@ def uncited_figures(condition: Condition) -> list[str]:
         for html in [condition.intro_html, *(s.html for s in condition.sections)]
         for unit in units(html)
         for sentence in sentences(unit)
-        if re.findall(r"\d", text(CITE.sub("", sentence))) and not CITE.search(sentence)
+        # 103 is the ambulance's number, not a figure.
+        if re.findall(r"\d", text(CITE.sub("", sentence)).replace("103", ""))
+        and not CITE.search(sentence)
     ]
 
 

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from tests.booking_helpers import offered_starts
-from tests.conftest import REAL_CLINIC, Clock, make_settings
+from tests.booking_helpers import book, offered_starts
+from tests.conftest import REAL_CLINIC, Clock, csrf_from, make_settings
 from web.app import create_app
 from web.cli import migrate
 from web.core.clinic import ClinicConfigError, parse_clinic
+from web.core.models import Booking
+from web.core.retention import purge_old_bookings
 
 CONDITION = "/conditions/hemifacial-spasm"
 URGENT = re.compile(r'<aside class="card urgent".*?</aside>', re.S)
@@ -24,7 +28,13 @@ FAST = {
     "uk": ["Обличчя:", "Руки:", "Мовлення:", "Час:"],
     "en": ["Face:", "Arms:", "Speech:", "Time:"],
 }
-SAME_DAY = {"uk": "того ж дня", "en": "same day"}
+SAME_DAY = {"uk": "того самого дня", "en": "same day"}
+# The tie-breaker the medical review asked for (S1): when in doubt, the first number.
+IN_DOUBT = {
+    "uk": "Якщо сумніваєтеся, чи це інсульт",
+    "en": "If you are not sure whether it is a stroke",
+}
+SUDDENLY = {"uk": "раптово", "en": "suddenly"}
 
 
 def urgent_card(html: str) -> str:
@@ -50,9 +60,14 @@ def test_urgent_advice_on_home_condition_picker_and_form(uk_site, language, pref
         assert '<a href="tel:103">103</a>' in card and '<a href="tel:112">112</a>' in card, path
         assert [sign for sign in FAST[language] if sign not in card] == [], path
         assert SAME_DAY[language] in card
+        assert SUDDENLY[language] in card and IN_DOUBT[language] in card
+        # 103 leads: first in the list, and the one to call when in doubt.
+        assert card.index("tel:103") < card.index("tel:112")
+        [doubt] = [s for s in re.split(r"(?<=\.)\s", card) if IN_DOUBT[language] in s]
+        assert '<a href="tel:103">103</a>' in doubt
         # The figure is followed by its source.
         [hours] = [s for s in re.split(r"(?<=\.)\s", card) if "72" in s]
-        assert 'class="cite">NHS</a>' in hours
+        assert 'class="cite">NHS' in hours
 
 
 def test_emergency_numbers_come_from_the_profile(tmp_path):
@@ -72,27 +87,59 @@ def test_emergency_numbers_come_from_the_profile(tmp_path):
 
 PRIVACY = {
     "uk": {
-        "title": "Повідомлення про конфіденційність",
+        "title": "Політика конфіденційності",
         "facts": [
+            "Редакція від 8 грудня 2026 р.",
             "ТОВ «Клініка нейрохірургії»",
             "вул. Прикладна, 1, Київ",
+            "відповідальна особа з питань захисту персональних даних",
             "однозначної згоди",
-            "Лікар, який вас консультує",
-            "Поштовий сервіс",
-            "через 180 днів після консультації",
-            "показати, виправити чи видалити",
+            "пункт 6 частини другої статті 7",
+            "лікар, який вас консультує",
+            "поштовий сервіс",
+            "Календар координаторів",
+            "Приклад Хостинг ТОВ",
+            "Передавання даних за кордон",
+            "Конвенції Ради Європи № 108",
+            "через 180 днів після часу, на який його було призначено",
+            "відбулася консультація чи її скасували",
+            "IP-адресу",
+            "протягом 30 календарних днів",
+            "заперечити проти обробки",
+            "звернутися до суду",
+            "Запис іншої людини",
+            "01008, Київ, вул. Інститутська, 21/8",
+            "0 800 50 17 20",
+            "hotline@ombudsman.gov.ua",
+            "ombudsman.gov.ua",
         ],
     },
     "en": {
         "title": "Privacy notice",
         "facts": [
+            "Version of 8 December 2026.",
             "Neurosurgery Clinic LLC",
             "1 Prykladna St, Kyiv",
+            "the person responsible for data protection",
             "explicit consent",
-            "The doctor who consults you",
-            "The e-mail provider",
-            "180 days after your consultation",
-            "show you, correct or delete",
+            "Article 7, part 2, point 6",
+            "the doctor who consults you",
+            "the e-mail provider",
+            "The coordinators' calendar",
+            "Example Hosting LLC",
+            "Transfers abroad",
+            "Council of Europe Convention 108",
+            "180 days after the time it was booked for",
+            "whether the consultation took place or was cancelled",
+            "IP address",
+            "within 30 calendar days",
+            "to object to the processing",
+            "go to court",
+            "Booking for someone else",
+            "21/8 Instytutska St, Kyiv, 01008",
+            "0 800 50 17 20",
+            "hotline@ombudsman.gov.ua",
+            "ombudsman.gov.ua",
         ],
     },
 }
@@ -128,5 +175,28 @@ def test_the_notice_gives_the_retention_days_the_purge_uses(tmp_path):
     migrate(url)
     settings = make_settings(url, clinic_file=REAL_CLINIC, retention_days=31)
     with TestClient(create_app(settings, clock=Clock())) as client:
-        assert "через 31 день після консультації" in client.get("/privacy").text
-        assert "31 days after your consultation" in client.get("/en/privacy").text
+        assert "через 31 день після часу, на який його було призначено" in client.get(
+            "/privacy"
+        ).text.replace("\n", " ")
+        assert "31 days after the time it was booked for" in client.get("/en/privacy").text
+
+
+def test_a_cancelled_booking_goes_when_the_notice_says_not_when_it_is_cancelled(client, engine):
+    """The notice: deleted N days after the time it was booked for, cancelled or not."""
+    booked = book(client, "2026-12-01T08:30:00Z")
+    page = client.get(booked.headers["location"] + "/cancel").text
+    client.post(booked.headers["location"] + "/cancel", data={"csrf_token": csrf_from(page)})
+    ends = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    days = client.app.state.settings.retention_days
+    assert f"{days} days after the time it was booked for" in client.get("/privacy").text
+
+    def kept() -> list[str]:
+        with Session(engine) as session:
+            return [b.status for b in session.exec(select(Booking)).all()]
+
+    purge_old_bookings(engine=engine, now=ends + timedelta(days=days - 1), older_than_days=days)
+    assert kept() == ["cancelled"]  # not deleted when cancelled, nor before N days have passed
+    purge_old_bookings(
+        engine=engine, now=ends + timedelta(days=days, minutes=1), older_than_days=days
+    )
+    assert kept() == []

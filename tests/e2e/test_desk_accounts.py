@@ -135,7 +135,7 @@ def test_accounts_in_the_browser(browser, desk, device):
     check_page(page, "audit log")
     log = page.locator("main").inner_text()
     assert "added an account" in log and "removed an account" in log
-    assert "was refused an administrator's action" in log
+    assert "was refused an administrator’s action" in log
     problems = page.problems.messages + other.problems.messages
     context.close()
     assert problems == []

@@ -104,7 +104,7 @@ def no_sideways_scroll(page) -> bool:
 def book_in_browser(page, base: str, start: str, name: str, phone: str, channel: str) -> str:
     """A caller booked on the desk's form for `start`; the booking's desk address."""
     page.goto(base + f"/coordinator/new/details?start={start}")
-    page.get_by_label("Patient's name").fill(name)
+    page.get_by_label("Patient’s name").fill(name)
     page.get_by_label("Phone number").fill(phone)
     page.get_by_label(channel).check()
     page.get_by_label(re.compile("The patient agreed on the phone")).check()
@@ -159,7 +159,7 @@ def test_book_a_caller_then_move_them(browser, office, device):
     coordinator.click(page.get_by_role("button", name=re.compile(first_time)))
     page.wait_for_url(re.compile(r"/coordinator/new/details\?start="))
     check_page(page, "new booking: form")
-    coordinator.fill(page.get_by_label("Patient's name"), "Ярина Browser-Caller")
+    coordinator.fill(page.get_by_label("Patient’s name"), "Ярина Browser-Caller")
     coordinator.fill(page.get_by_label("Phone number"), "067 123 45 09")
     coordinator.fill(page.get_by_label("Email (optional)"), email)
     coordinator.check(page.get_by_label("Zoom"))

@@ -52,12 +52,12 @@ def test_see_correct_and_erase_a_patients_data(browser, desk_server):
             page, base, "2026-12-01T09:00:00Z", "Марта Приватна", "067 123 45 77", "Viber"
         )
         page.goto(booking)
-        page.get_by_role("link", name=re.compile("The patient's data")).click()
+        page.get_by_role("link", name=re.compile("The patient’s data")).click()
         page.wait_for_url(re.compile(r"/person$"))
         check_page(page, "person: everything held")
         assert "Марта Приватна" in page.locator(".result-cards").inner_text()
 
-        page.get_by_label("Patient's name").fill("Марта Приватна-Коваль")
+        page.get_by_label("Patient’s name").fill("Марта Приватна-Коваль")
         page.get_by_role("button", name="Save the corrected details").click()
         page.wait_for_url(re.compile(r"saved=corrected"))
         check_page(page, "person: corrected")

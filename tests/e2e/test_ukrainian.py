@@ -23,7 +23,7 @@ UKRAINIAN = {
     "no name": "Укажіть, будь ласка, своє ім’я.",
     "name": "Ваше ім’я",
     "phone": "Номер телефону",
-    "consent": "Я погоджуюся",
+    "consent": "Я даю згоду",
     "booked": "Вас записано на консультацію",
 }
 
@@ -42,7 +42,7 @@ def test_read_a_section_and_switch_language(phone, uk_live_url):
     assert axe_violations(phone) == []
     section = phone.locator("details#symptoms")
     section.locator("summary").click()
-    section.get_by_text("коловий м'яз ока").wait_for()  # loaded by htmx when opened
+    section.get_by_text("коловий м’яз ока").wait_for()  # loaded by htmx when opened
     assert axe_violations(phone) == []
 
     phone.get_by_role("link", name="English").click()
@@ -61,7 +61,7 @@ def test_book_in_ukrainian_and_download_a_ukrainian_invite(phone, uk_live_url):
     label = day.locator(".visually-hidden").inner_text().rstrip(", ")
     day.click()
     phone.locator("#slots-title").filter(has_text=label).wait_for()
-    assert "вільн" in phone.locator(".slots .hint").inner_text()
+    assert "варіант" in phone.locator(".slots .hint").inner_text()
     phone.locator("button.slot").first.click()
     phone.wait_for_url(re.compile(r"/consultation/book\?start="))
     # The language switch keeps the chosen slot.
@@ -77,10 +77,10 @@ def test_book_in_ukrainian_and_download_a_ukrainian_invite(phone, uk_live_url):
     )
     body = Path(download.value.path()).read_bytes()
     event = Calendar.from_ical(body).walk("VEVENT")[0]
-    assert str(event["SUMMARY"]) == "Онлайн-консультація – Клініка нейрохірургії"
+    assert str(event["SUMMARY"]) == "Онлайн-консультація — Клініка нейрохірургії"
     assert "Як: Telegram" in str(event["DESCRIPTION"])
     parsed = vobject.readOne(body.decode("utf-8"))
-    assert parsed.vevent.summary.value == "Онлайн-консультація – Клініка нейрохірургії"
+    assert parsed.vevent.summary.value == "Онлайн-консультація — Клініка нейрохірургії"
 
 
 @pytest.mark.parametrize("path", ["/", "/conditions/hemifacial-spasm", "/consultation"])

@@ -72,6 +72,9 @@ class Clinic:
     feed_full_names: bool = False
     # The clinic-local day the hours labels speak of (see `as_of`); None: clinic.toml's hours.
     today: date | None = None
+    # The privacy notice: who answers data requests, and the companies processing data for us.
+    data_protection_contacts: Mapping[str, str] = field(default_factory=dict)
+    processors_by_language: tuple[Mapping[str, str], ...] = ()
 
     @property
     def default_language(self) -> str:
@@ -92,6 +95,14 @@ class Clinic:
     @property
     def price(self) -> str | None:
         return self.prices.get(self.language)
+
+    @property
+    def data_protection_contact(self) -> str | None:
+        return self.data_protection_contacts.get(self.language)
+
+    @property
+    def processors(self) -> list[str]:
+        return [processor[self.language] for processor in self.processors_by_language]
 
     @property
     def legal_name(self) -> str:
@@ -193,6 +204,10 @@ class _Profile(_Strict):
     # Calendars that subscribe to the desk's feed are often a phone synced to a personal cloud:
     # patients are named there by initials unless this is true.
     feed_full_names: StrictBool = False
+    # Named in the privacy notice: the person responsible for data protection (Law 2297-VI,
+    # article 24) and each company that processes patients' data, with its country.
+    data_protection_contact: PerLanguage | None = None
+    processors: list[PerLanguage] = Field(default_factory=list)
 
     @field_validator("languages")
     @classmethod
@@ -210,11 +225,13 @@ class _Profile(_Strict):
     def _text_in_every_language(self) -> _Profile:
         texts = {key: getattr(self, key) for key in ("name", "publisher", "legal_name")}
         texts["address"] = self.address
-        for optional in ("consultant", "price"):
+        for optional in ("consultant", "price", "data_protection_contact"):
             if getattr(self, optional) is not None:
                 texts[optional] = getattr(self, optional)
         for entry in self.emergency_numbers:
             texts[f"emergency_numbers ({entry.number}).service"] = entry.service
+        for number, processor in enumerate(self.processors, start=1):
+            texts[f"processors ({number})"] = processor
         for key, by_language in texts.items():
             missing = [code for code in self.languages if code not in by_language]
             if missing:
@@ -277,6 +294,8 @@ def parse_clinic(data: dict[str, Any]) -> Clinic:
         ),
         consultants=profile.consultant or {},
         prices=profile.price or {},
+        data_protection_contacts=profile.data_protection_contact or {},
+        processors_by_language=tuple(profile.processors),
         languages=tuple(profile.languages),
         language=profile.languages[0],
         channels=tuple(profile.channels),

@@ -64,9 +64,19 @@ def local_day(moment: datetime, zone: ZoneInfo) -> date:
 
 # Babel date patterns per language; a language not listed here uses Babel's own long format.
 LONG_DATE = {"en": "EEEE d MMMM", "uk": "EEEE, d MMMM"}
-LONG_DATE_YEAR = {"en": "EEEE d MMMM y", "uk": "EEEE, d MMMM y"}
+LONG_DATE_YEAR = {"en": "EEEE d MMMM y", "uk": "EEEE, d MMMM y 'р.'"}
 SHORT_DATE = {"en": "EEE d MMM", "uk": "EEE, d MMM"}
 CALENDAR_DATE = {"en": "d MMMM y", "uk": "d MMMM y 'р.'"}
+
+
+# CLDR writes the Ukrainian apostrophe as ʼ (U+02BC, "пʼятниця"); the site's texts use ’ (U+2019)
+# throughout, and one page must not show two kinds.
+APOSTROPHES = str.maketrans({"ʼ": "’", "'": "’"})
+
+
+def one_apostrophe(text: str) -> str:
+    """Babel's words with the site's one apostrophe (’)."""
+    return text.translate(APOSTROPHES)
 
 
 # Babel parses its locale and pattern on every call; a picker names ~50 days and slots, so the
@@ -74,30 +84,30 @@ CALENDAR_DATE = {"en": "d MMMM y", "uk": "d MMMM y 'р.'"}
 def weekday_name(iso_weekday: int, language: str) -> str:
     """Monday / понеділок, from an ISO weekday (1 = Monday)."""
     names = Locale.parse(language).days["format"]["wide"]
-    return str(names[(iso_weekday - 1) % 7])
+    return one_apostrophe(str(names[(iso_weekday - 1) % 7]))
 
 
 def calendar_date(day: date, language: str) -> str:
     """7 December 2026 / 7 грудня 2026 р.: a date that names no weekday (a document's date)."""
-    return format_date(day, CALENDAR_DATE.get(language, "long"), locale=language)
+    return one_apostrophe(format_date(day, CALENDAR_DATE.get(language, "long"), locale=language))
 
 
 @lru_cache(maxsize=8192)
 def long_date(day: date, language: str) -> str:
     """Tuesday 1 December / вівторок, 1 грудня."""
-    return format_date(day, LONG_DATE.get(language, "long"), locale=language)
+    return one_apostrophe(format_date(day, LONG_DATE.get(language, "long"), locale=language))
 
 
 @lru_cache(maxsize=8192)
 def long_date_year(day: date, language: str) -> str:
-    """Tuesday 1 December 2026 / вівторок, 1 грудня 2026."""
-    return format_date(day, LONG_DATE_YEAR.get(language, "full"), locale=language)
+    """Tuesday 1 December 2026 / вівторок, 1 грудня 2026 р."""
+    return one_apostrophe(format_date(day, LONG_DATE_YEAR.get(language, "full"), locale=language))
 
 
 @lru_cache(maxsize=8192)
 def short_date(day: date, language: str) -> str:
     """Tue 1 Dec / вт, 1 груд."""
-    return format_date(day, SHORT_DATE.get(language, "medium"), locale=language)
+    return one_apostrophe(format_date(day, SHORT_DATE.get(language, "medium"), locale=language))
 
 
 def clock(moment: datetime, zone: ZoneInfo) -> str:
@@ -106,7 +116,9 @@ def clock(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def day_and_time(moment: datetime, zone: ZoneInfo, language: str) -> str:
-    """Tuesday 1 December 2026, 10:30: how a consultation's time is named in pages and e-mails."""
+    """Tuesday 1 December 2026, 10:30 / вівторок, 1 грудня 2026 р., 10:30: how a consultation's
+    time is named in pages and e-mails. A name, not a phrase in a case: sentences put it after a
+    colon ("Консультація: …"), so it reads right for every weekday and month."""
     return f"{long_date_year(local_day(moment, zone), language)}, {clock(moment, zone)}"
 
 
@@ -124,12 +136,22 @@ def zone_label(zone: ZoneInfo, language: str) -> str:
 
 def weekdays_label(weekdays: frozenset[int], language: str) -> str:
     """Monday–Friday for a run of days, else the days listed: Monday, Wednesday and Friday."""
-    names = get_day_names("wide", locale=language)
+    names = {n: one_apostrophe(name) for n, name in get_day_names("wide", locale=language).items()}
     days = sorted(weekdays)
     named = [names[day - 1] for day in days]  # Babel counts from Monday = 0
     if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
         return f"{named[0]}–{named[-1]}"
     return format_list(named, locale=language)
+
+
+def channel_list(names: list[str], *, generic: list[bool], language: str) -> str:
+    """Channels joined as a sentence joins them ("…, WhatsApp або Zoom"); a generic one ("Phone
+    call") in lower case, as it is mid-sentence, while brand names keep their capitals."""
+    words = [
+        name[:1].lower() + name[1:] if common else name
+        for name, common in zip(names, generic, strict=True)
+    ]
+    return format_list(words, style="or", locale=language)
 
 
 def readable_phone(e164: str) -> str:

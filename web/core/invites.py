@@ -49,16 +49,22 @@ def invite_text(clinic: Clinic, booking: Booking, manage_url: str | None) -> Inv
     names = {"clinic": clinic.name, "phone": clinic.coordinator_phone}
     # The summary names the clinic but never the condition: calendars are often shared.
     summary = _("Online consultation – %(clinic)s") % names
+    if booking.status == BookingStatus.CANCELLED:
+        # A cancelled event says only that, and how to book again: nothing about the clinic
+        # contacting the patient or how to change a consultation that will not happen.
+        lines = [_("CANCELLED: this consultation will not take place.")]
+        if manage_url is not None:
+            lines.append(_("To book a new time: %(link)s") % {"link": manage_url})
+        lines.append(_("Questions: call %(phone)s") % names)
+        return InviteText(summary=summary, description="\n".join(lines))
     lines = [
         _("Online consultation with a specialist at %(clinic)s.") % names,
         _("How: %(channel)s. The clinic will contact you at the time of the consultation.")
         % {"channel": _(booking.channel)},
-        _("Questions or running late: call %(phone)s.") % names,
+        _("Questions: call %(phone)s") % names,
     ]
     if manage_url is not None:
         lines.append(_("To change or cancel: %(link)s") % {"link": manage_url})
-    if booking.status == BookingStatus.CANCELLED:
-        lines.insert(0, _("CANCELLED: this consultation will not take place."))
     return InviteText(summary=summary, description="\n".join(lines))
 
 

@@ -1,4 +1,4 @@
-"""Forms of the coordinator's desk."""
+"""Forms of the coordinator’s desk."""
 
 from __future__ import annotations
 
@@ -260,7 +260,7 @@ class CallerForm(PatientDetailsForm):
     """A caller booked by the coordinator: the patient's details, the language of their messages,
     and their consent as told on the phone (recorded as given to this coordinator)."""
 
-    language = RadioField(N_("Language of the patient's e-mails"), validate_choice=True)
+    language = RadioField(N_("Language of the patient’s e-mails"), validate_choice=True)
     consent = BooleanField(
         N_(
             "The patient agreed on the phone that the clinic may process their health "
@@ -273,7 +273,7 @@ class CallerForm(PatientDetailsForm):
 
     def __init__(self, *args: Any, languages: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.name.label.text = N_("Patient's name")
+        self.name.label.text = N_("Patient’s name")
         self.channel.label.text = N_("How the consultation will happen")
         self.note.label.text = N_("What the patient wants the doctor to know (optional)")
         self.language.choices = [SelectChoice(code, name) for code, name in languages.items()]
@@ -320,7 +320,7 @@ class CorrectionForm(SecureForm):
 
     def __init__(self, *args: Any, phone_region: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.name.label.text = N_("Patient's name")
+        self.name.label.text = N_("Patient’s name")
         self.phone.validators = [*self.phone.validators, PhoneNumber(phone_region)]
 
     phone_e164: str | None = None  # set by PhoneNumber when the number is valid

@@ -83,7 +83,7 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.StatusChangeNotAllowed: (
         409,
         N_(
-            "That status does not follow from the booking's current one. Please reload the "
+            "That status does not follow from the booking’s current one. Please reload the "
             "booking to see the changes it allows."
         ),
     ),

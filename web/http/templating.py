@@ -30,6 +30,8 @@ from web.http.i18n import absolute, localized_path, page_language, same_page_in
 
 # A cache keyed on the URL alone would hand an htmx fragment to a plain visit, or the reverse.
 VARY_HTMX = "HX-Request, HX-Request-Type"
+# Channels named by a common noun, written in lower case inside a sentence (brands keep theirs).
+GENERIC_CHANNELS = frozenset({"Phone call"})
 # The targets a view may answer with less than its usual partial (one day's times, not the
 # whole picker). Only these names count, so a made-up HX-Target adds no variants to a cache.
 SMALLER_PARTS = frozenset({"slots"})
@@ -142,12 +144,26 @@ def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         return formats.weekday_name(iso_weekday, context["lang"])
 
     @pass_context
+    def calendar_date(context: Context, day: date) -> str:
+        """A document's date, with no weekday: 20 November 2026 / 20 листопада 2026 р."""
+        return formats.calendar_date(day, context["lang"])
+
+    @pass_context
     def notice_date(context: Context, version: str) -> str:
         """A privacy notice's version (its ISO date) as a date people read."""
         try:
             return formats.calendar_date(date.fromisoformat(version), context["lang"])
         except ValueError:
             return version
+
+    @pass_context
+    def channel_list(context: Context, channels: list[str]) -> str:
+        """The ways to talk inside a sentence: "phone call, Viber, Telegram, WhatsApp or Zoom"."""
+        return formats.channel_list(
+            [i18n.translate(context["lang"], channel) for channel in channels],
+            generic=[channel in GENERIC_CHANNELS for channel in channels],
+            language=context["lang"],
+        )
 
     @pass_context
     def when(context: Context, moment: datetime) -> str:
@@ -158,9 +174,11 @@ def _language_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         "long_date": long_date,
         "long_date_year": long_date_year,
         "short_date": short_date,
+        "calendar_date": calendar_date,
         "notice_date": notice_date,
         "weekday_name": weekday_name,
         "when": when,
+        "channel_list": channel_list,
     }
 
 

@@ -61,7 +61,7 @@ def condition_section(request: Request) -> Response:
 
 
 def structured_data(condition: Condition, clinic: Clinic) -> dict[str, Any]:
-    """schema.org MedicalWebPage: who reviewed it (only a named person), when, and its sources."""
+    """schema.org MedicalWebPage: who reviewed it and when (only a named person), its sources."""
     reviewer = condition.reviewer
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -69,7 +69,6 @@ def structured_data(condition: Condition, clinic: Clinic) -> dict[str, Any]:
         "name": condition.title,
         "description": condition.summary,
         "about": {"@type": "MedicalCondition", "name": condition.title},
-        "lastReviewed": reviewer.date.isoformat(),
         "citation": [source.url for source in condition.sources if source.url],
         "publisher": {
             "@type": "MedicalClinic",
@@ -79,8 +78,13 @@ def structured_data(condition: Condition, clinic: Clinic) -> dict[str, Any]:
         "audience": {"@type": "Patient"},
         "inLanguage": condition.language,
     }
+    # A review is claimed only when the content file names who did it, with a date; otherwise the
+    # date is only when the page last changed (the footer says it has not been reviewed).
     if reviewer.name:
+        data["lastReviewed"] = reviewer.date.isoformat()
         data["reviewedBy"] = {"@type": "Person", "name": reviewer.name, "jobTitle": reviewer.role}
+    else:
+        data["dateModified"] = reviewer.date.isoformat()
     return data
 
 

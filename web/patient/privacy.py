@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from web.core.consent import PRIVACY_NOTICE_VERSION
 from web.http.page_cache import cached_page
 from web.http.templating import render
 from web.patient.conditions import page_key
@@ -13,7 +14,11 @@ from web.patient.conditions import page_key
 
 @cached_page(page_key)
 def privacy(request: Request) -> Response:
-    context = {"retention_days": request.app.state.settings.retention_days}
+    context = {
+        # The purge process deletes after RETENTION_DAYS too (Procfile): one number, both places.
+        "retention_days": request.app.state.settings.retention_days,
+        "notice_version": PRIVACY_NOTICE_VERSION,
+    }
     return render(request, "privacy.html", context)
 
 
