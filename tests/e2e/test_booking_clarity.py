@@ -132,10 +132,14 @@ def test_without_javascript_a_section_link_lands_on_its_section(phone_in, live_u
 
 def test_a_missing_section_shows_a_notice_not_a_page(phone_in, live_url):
     page = phone_in()
-    page.goto(live_url + "/conditions/hemifacial-spasm")
-    page.locator("details#causes").evaluate(
-        "el => el.setAttribute('data-section-src', '/conditions/hemifacial-spasm/no-such-section')"
+    # The section's request is answered by the app's answer for a section that does not exist.
+    page.route(
+        "**/conditions/hemifacial-spasm/causes",
+        lambda route: route.fulfill(
+            response=route.fetch(url=live_url + "/conditions/hemifacial-spasm/no-such-section")
+        ),
     )
+    page.goto(live_url + "/conditions/hemifacial-spasm")
     page.locator("details#causes summary").click()
     notice = page.locator("details#causes .htmx-error")
     notice.wait_for()
