@@ -13,6 +13,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -80,6 +81,13 @@ def envsubst(text: str, **values: str) -> str:
     return text
 
 
+def write_error_pages_into(directory: Path) -> Path:
+    """nginx's own error pages, as `python -m web error-pages` writes them."""
+    run = [sys.executable, "-m", "web", "error-pages", str(directory)]
+    subprocess.run(run, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    return directory
+
+
 @contextmanager
 def nginx_serving(directory: Path, port: int, hosts: list[str]) -> Iterator[Path]:
     """Debian's nginx with deploy/'s configuration, run by this test (not the system service)."""
@@ -92,6 +100,7 @@ def nginx_serving(directory: Path, port: int, hosts: list[str]) -> Iterator[Path
         SERVER_NAME="localhost",
         CACHE_DIR=str(directory / "cache"),
         ACCESS_LOG=str(access_log),
+        ERROR_PAGES=str(write_error_pages_into(directory / "errors")),
     )
     (directory / "clinic.conf").write_text(site, encoding="utf-8")
     temp = {name: directory / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}

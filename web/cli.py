@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -21,6 +22,7 @@ from web.core.models import utc_now
 from web.core.retention import purge_old_bookings
 from web.desk.accounts import remove_coordinator as remove_coordinator_account
 from web.desk.accounts import save_coordinator
+from web.http.proxy_errors import write_error_pages
 from web.mail.outbox import run_forever, send_due
 from web.settings import PROJECT_ROOT, load_settings
 
@@ -134,6 +136,13 @@ def purge(*, older_than: int, every_hours: float | None) -> None:
         engine.dispose()
 
 
+def error_pages(directory: str) -> None:
+    """nginx's own error pages (deploy/nginx.conf.template's ERROR_PAGES), from clinic.toml."""
+    clinic = load_clinic(load_settings().clinic_file)
+    for path in write_error_pages(clinic, Path(directory)):
+        print(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m web", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -157,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     purger.add_argument(
         "--every", type=float, metavar="HOURS", help="keep running, purging every HOURS hours"
     )
+    pages = commands.add_parser(
+        "error-pages", help="write nginx's own error pages (both languages) into DIRECTORY"
+    )
+    pages.add_argument("directory")
     args = parser.parse_args(argv)
     try:
         if args.command == "migrate":
@@ -171,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             send_outbox(once=args.once, interval=args.interval)
         elif args.command == "purge-old-bookings":
             purge(older_than=args.older_than, every_hours=args.every)
+        elif args.command == "error-pages":
+            error_pages(args.directory)
     except (ClinicConfigError, ContentError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -243,7 +243,8 @@
       return;
     }
     event.preventDefault();
-    showFailure(ctx.sourceElement, "broken");
+    var tooLarge = ctx.response.status === 413 || ctx.response.status === 431;
+    showFailure(ctx.sourceElement, tooLarge ? "too-large" : "broken");
   });
   document.addEventListener("htmx:error", function (event) {
     var ctx = event.detail.ctx;
