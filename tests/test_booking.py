@@ -96,7 +96,7 @@ def test_choosing_a_day_sends_its_times_but_not_the_strip_again(client):
 
 def test_empty_day_says_when_the_next_free_day_is(client):
     text = client.get("/consultation/slots?day=2026-12-05").text
-    assert "No free times on Saturday 5 December." in text
+    assert "The clinic does not work on this day." in text  # a Saturday
     assert (
         'Next free day: <a href="/consultation/slots?day=2026-12-07">Monday 7 December</a>' in text
     )
