@@ -8,6 +8,7 @@ import re
 
 from tests.booking_helpers import PATIENT, book, form_fields, offered_starts, open_form
 from tests.conftest import csrf_from
+from tests.test_abuse import limited_client
 from tests.test_booking import token_of
 
 CHOSEN = re.compile(r'<input type="radio" name="start" id="start-\d" value="([0-9TZ:-]+)" checked>')
@@ -78,3 +79,20 @@ def test_a_name_longer_than_the_limit_is_refused_not_cut(client):
     refused = client.post("/consultation/book", data=form_fields(html, name="Олена " * 25))
     assert refused.status_code == 422
     assert "Please keep your name under 120 characters." in refused.text
+
+
+def test_too_many_tries_say_how_long_to_wait_and_give_the_phone(engine, database_url):
+    with limited_client(database_url, booking="1 per 10 minutes", manage="1 per hour") as client:
+        starts = offered_starts(client)
+        forms = [form_fields(open_form(client, start)) for start in starts[:2]]
+        token = token_of(client.post("/consultation/book", data=forms[0]))
+        refused = client.post("/consultation/book", data=forms[1])
+        assert refused.status_code == 429
+        said = re.sub(r"<[^>]+>", "", refused.text)
+        assert "Please wait 10 minutes before trying again, or call us: +380 44 123 45 67." in said
+        assert 'href="tel:+380441234567"' in refused.text
+        page = client.get(f"/bookings/{token}/cancel").text
+        assert client.post(f"/bookings/{token}/cancel", data={"csrf_token": csrf_from(page)})
+        again = client.post(f"/bookings/{token}/cancel", data={"csrf_token": csrf_from(page)})
+        assert again.status_code == 429
+        assert "Please wait 60 minutes before trying again" in re.sub(r"<[^>]+>", "", again.text)

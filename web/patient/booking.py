@@ -27,6 +27,7 @@ from web.core.invites import build_invite, google_calendar_link, invite_filename
 from web.core.models import Booking, BookingStatus
 from web.core.schedule import Slot, in_horizon
 from web.http.csrf import form_meta, posted_form
+from web.http.errors import retry_minutes
 from web.http.i18n import absolute, localized_path, page_language
 from web.http.page_cache import keep_while_current
 from web.http.picker import Picker, chosen_start, clinic_of, make_picker, now_of, render_picker
@@ -174,6 +175,7 @@ def _render_form(
         "message": message,
         "alternatives": alternatives or [],
         "lost_start": lost_start,
+        "retry_minutes": retry_minutes(headers) if status_code == 429 else None,
         "same_page": same_page or form_page,
     }
     return render(request, "booking_form.html", context, status_code=status_code, headers=headers)
