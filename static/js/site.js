@@ -86,7 +86,28 @@
     if (message && document.activeElement !== message) message.focus();
   }
 
+  // The language switch leads to the page shown: a day chosen through htmx changed the address
+  // without reloading, and a time chosen among the nearest free ones changes the form's time.
+  function followLanguageLinks(path, search) {
+    document.querySelectorAll("a.language-switch[data-prefix]").forEach(function (link) {
+      var here = link.getAttribute("data-here") || "";
+      var own = here && path.indexOf(here) === 0 ? path.slice(here.length) || "/" : path;
+      link.setAttribute("href", link.getAttribute("data-prefix") + own + search);
+    });
+  }
+  function followAddress() { followLanguageLinks(location.pathname, location.search); }
+  document.addEventListener("htmx:after:history:push", followAddress);
+  function followChosenTime() {
+    var chosen = document.querySelector(".alternatives input[name=start]:checked");
+    if (chosen) followLanguageLinks(location.pathname, "?start=" + encodeURIComponent(chosen.value));
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches(".alternatives input[name=start]")) followChosenTime();
+  });
+  document.addEventListener("htmx:after:settle", followChosenTime);
+
   document.addEventListener("htmx:after:swap", function () {
+    followChosenTime();
     addLocalTimes(document);
     markChosenDay();
     centreChosenDay();

@@ -194,3 +194,47 @@ def test_a_section_answered_by_a_plain_proxy_says_so_in_the_pages_language(phone
     notice.get_by_role("button", name="Спробувати ще раз").click()
     treatment.locator(".section-text").wait_for()
     assert treatment.locator(".request-failed").count() == 0
+
+
+# --- The language switch follows what htmx changed -------------------------------------------
+
+
+def test_the_language_switch_follows_the_day_chosen_through_htmx(phone_in, live_url):
+    page = phone_in()
+    page.goto(live_url + TUESDAY)
+    switch = page.locator("a.language-switch[hreflang=uk]")
+    assert switch.get_attribute("href") == "/uk" + TUESDAY
+    page.locator("#day-2026-12-02").click()
+    page.wait_for_url("**/consultation/slots?day=2026-12-02")
+    page.wait_for_function(
+        "document.querySelector('a.language-switch[hreflang=uk]').getAttribute('href')"
+        ".endsWith('day=2026-12-02')"
+    )
+    assert switch.get_attribute("href") == "/uk/consultation/slots?day=2026-12-02"
+    switch.click()
+    page.wait_for_url("**/uk/consultation/slots?day=2026-12-02")
+    assert "2 грудня" in page.locator("#slots-title").inner_text()
+
+
+def test_the_language_switch_follows_the_time_chosen_on_the_form(phone_in, live_url):
+    page, rival = phone_in(), phone_in()
+    open_form(page, live_url)
+    fill(page)
+    open_form(rival, live_url)  # the same slot, booked first by someone else
+    fill(rival, name="Someone Else")
+    submit(rival)
+    rival.wait_for_url("**/bookings/*")
+    submit(page)
+    page.locator("#form-message").wait_for()
+    switch = page.locator("a.language-switch[hreflang=uk]")
+    chosen = page.locator(".alternatives input[name=start]:checked").get_attribute("value")
+    expected = f"/uk/consultation/book?start={chosen}".replace(":", "%3A")
+    page.wait_for_function(
+        "href => document.querySelector('a.language-switch[hreflang=uk]')"
+        ".getAttribute('href') === href",
+        arg=expected,
+    )
+    other = page.locator(".alternatives input[name=start]:not(:checked)").first
+    value = other.get_attribute("value").replace(":", "%3A")
+    page.locator(f".alternatives input[value='{other.get_attribute('value')}']").check()
+    assert switch.get_attribute("href") == f"/uk/consultation/book?start={value}"
