@@ -13,7 +13,7 @@ from web.settings import PROJECT_ROOT
 
 
 def test_each_page_and_fragment_speaks_both_languages_and_gives_the_phone():
-    files = render_error_pages(load_clinic(REAL_CLINIC))
+    files = render_error_pages(load_clinic(REAL_CLINIC), PROJECT_ROOT / "templates")
     assert sorted(files) == [
         "too-large.fragment.html",
         "too-large.html",

@@ -139,7 +139,7 @@ def purge(*, older_than: int, every_hours: float | None) -> None:
 def error_pages(directory: str) -> None:
     """nginx's own error pages (deploy/nginx.conf.template's ERROR_PAGES), from clinic.toml."""
     clinic = load_clinic(load_settings().clinic_file)
-    for path in write_error_pages(clinic, Path(directory)):
+    for path in write_error_pages(clinic, Path(directory), PROJECT_ROOT / "templates"):
         print(path)
 
 

@@ -14,7 +14,6 @@ from markupsafe import Markup
 from web.core.clinic import Clinic
 from web.core.i18n import N_, translate
 from web.http.templating import make_templates
-from web.settings import PROJECT_ROOT
 
 KINDS = {
     "unavailable": (
@@ -31,10 +30,10 @@ KINDS = {
 }
 
 
-def render_error_pages(clinic: Clinic) -> dict[str, str]:
+def render_error_pages(clinic: Clinic, templates_dir: Path) -> dict[str, str]:
     """File name -> HTML: <kind>.html and <kind>.fragment.html for each kind."""
     templates = make_templates(
-        clinic, directory=PROJECT_ROOT / "templates", static_url=lambda path: "/static/" + path
+        clinic, directory=templates_dir, static_url=lambda path: "/static/" + path
     )
     page = templates.env.get_template("proxy_error.html")
     part = templates.env.get_template("_proxy_error_part.html")
@@ -64,10 +63,10 @@ def render_error_pages(clinic: Clinic) -> dict[str, str]:
     return files
 
 
-def write_error_pages(clinic: Clinic, directory: Path) -> list[Path]:
+def write_error_pages(clinic: Clinic, directory: Path, templates_dir: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, html in render_error_pages(clinic).items():
+    for name, html in render_error_pages(clinic, templates_dir).items():
         path = directory / name
         path.write_text(html, encoding="utf-8")
         written.append(path)
