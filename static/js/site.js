@@ -227,7 +227,8 @@
   }
   function showFailure(source, kind) {
     var template = document.getElementById("request-failed");
-    if (!template || !source || !source.isConnected) return;
+    // A background refresh that failed says nothing: the picker stays, and the next one retries.
+    if (!template || !source || !source.isConnected || source.hasAttribute("data-live-refresh")) return;
     clearFailure(source);
     var notice = template.content.firstElementChild.cloneNode(true);
     var booking = source.matches("form[data-hx-post]") && kind === "timeout";
@@ -241,7 +242,7 @@
       else source.dispatchEvent(new CustomEvent("load-section"));
     });
     failureHost(source).appendChild(notice);
-    notice.focus();
+    if (notice.offsetParent !== null) notice.focus();  // not inside a closed section
   }
   function isAppAnswer(headers) {
     return Boolean(headers.get("content-language") || headers.get("hx-redirect") || headers.get("hx-location"));

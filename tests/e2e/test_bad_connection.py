@@ -238,3 +238,19 @@ def test_the_language_switch_follows_the_time_chosen_on_the_form(phone_in, live_
     value = other.get_attribute("value").replace(":", "%3A")
     page.locator(f".alternatives input[value='{other.get_attribute('value')}']").check()
     assert switch.get_attribute("href") == f"/uk/consultation/book?start={value}"
+
+
+def test_a_background_refresh_that_fails_says_nothing_and_takes_no_focus(phone_in, live_url):
+    page = phone_in()
+    page.goto(live_url + TUESDAY)
+    page.route(
+        re.compile(r"/consultation/slots\?"), lambda route: route.abort("internetdisconnected")
+    )
+    page.locator("#day-2026-12-02").focus()
+    refresh = "new CustomEvent('refresh-slots')"
+    with page.expect_event("requestfailed"):  # the refresh was sent and lost
+        page.evaluate(f"document.querySelector('[data-live-refresh]').dispatchEvent({refresh})")
+    page.evaluate("new Promise(requestAnimationFrame)")  # site.js has handled htmx's error
+    assert page.locator(".request-failed").count() == 0
+    assert page.evaluate("document.activeElement.id") == "day-2026-12-02"
+    assert page.locator("button.slot").count() > 0  # the times shown stay

@@ -82,3 +82,30 @@ def test_at_200_percent_zoom_nothing_scrolls_sideways_and_headings_keep_their_wo
     for shown in _pages_to_check(page, live_url, prefix):
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, shown
         assert page.evaluate(BROKEN_WORDS) == [], shown
+
+
+# --- Lighthouse-level: nothing new blocks rendering, and nothing moves (CLS 0) ---------------
+
+LAYOUT_SHIFT = """() => new Promise(resolve => {
+  let total = 0;
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+  }).observe({type: 'layout-shift', buffered: true});
+  setTimeout(() => resolve(total), 1000);
+})"""
+BLOCKING = """() => [
+  ...document.querySelectorAll('head script[src]:not([defer]):not([async])'),
+  ...[...document.querySelectorAll('link[rel=stylesheet]')].slice(1),
+].map(el => el.outerHTML)"""
+
+
+@pytest.mark.parametrize("path", [CONDITION, "/consultation"])
+def test_no_layout_shift_and_one_stylesheet_the_only_blocking_resource(page_with, live_url, path):
+    """For a patient in Kyiv (elsewhere site.js adds "your time" under each time, which moves
+    the times below it once: known, and left as it was)."""
+    page = page_with(viewport=PHONE, timezone_id="Europe/Kyiv")
+    page.goto(live_url + path)
+    if path == CONDITION:  # the closed sections loaded while the page was idle
+        page.locator("details.section:not([data-loaded])").first.wait_for(state="detached")
+    assert page.evaluate(BLOCKING) == []
+    assert page.evaluate(LAYOUT_SHIFT) == 0
