@@ -260,6 +260,7 @@
   });
   document.addEventListener("htmx:before:response", function (event) {
     var ctx = event.detail.ctx;
+    if (!document.getElementById("request-failed")) return;  // the desk: as htmx does
     if (isAppAnswer(ctx.response.headers)) {
       clearFailure(ctx.sourceElement);
       return;
