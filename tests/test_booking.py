@@ -98,7 +98,7 @@ def test_choosing_a_day_sends_its_times_but_not_the_strip_again(client):
 
 def test_empty_day_says_when_the_next_free_day_is(client):
     text = client.get("/consultation/slots?day=2026-12-05").text
-    assert "No free times on Saturday 5 December." in text
+    assert "The clinic does not work on this day." in text  # a Saturday
     assert (
         'Next free day: <a href="/consultation/slots?day=2026-12-07">Monday 7 December</a>' in text
     )
@@ -517,20 +517,23 @@ def test_the_booking_page_says_who_contacts_whom_and_how(client, channel, email,
 def test_price_and_consultant_are_shown_only_when_the_profile_gives_them(
     client, database_url, tmp_path
 ):
-    assert "Price of the consultation" not in client.get("/consultation").text
-    profile = ENGLISH_FIRST_CLINIC.read_text(encoding="utf-8") + (
-        '\n[consultant]\nuk = "нейрохірург клініки"\nen = "a neurosurgeon of the clinic"\n'
-        '[price]\nuk = "800 грн"\nen = "UAH 800"\n'
+    """The shipped clinic.toml gives both, as a real clinic would; without them, no line."""
+    picker = client.get("/consultation").text
+    assert "Price of the consultation: UAH 800." in picker
+    assert "You will talk with one of the clinic&#39;s neurosurgeons." in picker
+    token = token_of(book(client))
+    assert "Price of the consultation: UAH 800." in client.get(f"/bookings/{token}").text
+    assert "Вартість консультації: 800 грн." in client.get(f"/uk/bookings/{token}").text
+    profile = re.sub(
+        r"\n\[(consultant|price)\]\nuk = [^\n]*\nen = [^\n]*\n",
+        "\n",
+        ENGLISH_FIRST_CLINIC.read_text(encoding="utf-8"),
     )
-    # Tables must come before [reception]'s keys end: append as their own tables is valid TOML.
+    assert "[price]" not in profile and "[consultant]" not in profile
     path = tmp_path / "clinic.toml"
     path.write_text(profile, encoding="utf-8")
     app = create_app(make_settings(database_url, clinic_file=path), clock=Clock())
-    with TestClient(app, follow_redirects=False) as priced:
-        picker = priced.get("/consultation").text
-        assert "Price of the consultation: UAH 800." in picker
-        assert "You will talk with a neurosurgeon of the clinic." in picker
-        token = token_of(book(priced))
-        assert "Price of the consultation: UAH 800." in priced.get(f"/bookings/{token}").text
-        assert "Вартість консультації: 800 грн." in priced.get(f"/uk/bookings/{token}").text
+    with TestClient(app, follow_redirects=False) as unpriced:
+        picker = unpriced.get("/consultation").text
+        assert "Price of the consultation" not in picker and "You will talk with" not in picker
     app.state.engine.dispose()

@@ -13,6 +13,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -113,6 +114,13 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     return certificate, key
 
 
+def write_error_pages_into(directory: Path) -> Path:
+    """nginx's own error pages, as `python -m web error-pages` writes them."""
+    run = [sys.executable, "-m", "web", "error-pages", str(directory)]
+    subprocess.run(run, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    return directory
+
+
 @contextmanager
 def nginx_serving(
     directory: Path, port: int, hosts: list[str], *, tls_port: int, redirect: bool = False
@@ -135,6 +143,7 @@ def nginx_serving(
         TLS_CERTIFICATE_KEY=str(key),
         ACME_ROOT=str(directory / "acme"),
         HTTPS_REDIRECT="on" if redirect else "off",
+        ERROR_PAGES=str(write_error_pages_into(directory / "errors")),
     )
     (directory / "clinic.conf").write_text(site, encoding="utf-8")
     temp = {name: directory / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}

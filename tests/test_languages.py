@@ -231,7 +231,9 @@ def test_each_condition_has_every_language_with_the_same_sections_and_numbers():
 
 
 ALTERNATE = re.compile(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">')
-SWITCH = re.compile(r'<a href="([^"]+)" hreflang="([^"]+)" lang="[^"]+" class="language-switch">')
+SWITCH = re.compile(
+    r'<a href="([^"]+)" hreflang="([^"]+)" lang="[^"]+" class="language-switch"[^>]*>'
+)
 
 
 def test_hreflang_alternates_are_reciprocal_and_answer_200(uk_client):

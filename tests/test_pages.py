@@ -30,10 +30,12 @@ def test_condition_page_has_sections_first_open_and_the_rest_lazy(site_client):
     assert "HX-Request" in response.headers["vary"]
     details = re.findall(r"<details [^>]*>", response.text)
     assert len(details) == len(SECTIONS)
-    assert " open" in details[0] and "data-section-src" not in details[0]
+    assert " open" in details[0] and "data-hx-get" not in details[0]
     for tag, slug in zip(details[1:], SECTIONS[1:], strict=True):
         assert " open" not in tag
-        assert f'data-section-src="{CONDITION}/{slug}"' in tag
+        # htmx loads it when it opens (or when the page is idle), into its body.
+        assert f'data-hx-get="{CONDITION}/{slug}"' in tag
+        assert 'data-hx-target="find .section-body"' in tag
     # The first section's text is on the page; a later one's is only linked.
     assert "one side of the face" in response.text
     assert "Teflon" not in response.text
@@ -77,7 +79,7 @@ def test_section_is_a_full_page_with_that_section_open(site_client, slug):
     assert "HX-Request" in response.headers["vary"]
     assert response.text.startswith("<!doctype html>")
     open_tags = [t for t in re.findall(r"<details [^>]*>", response.text) if " open" in t]
-    assert open_tags == [f'<details id="{slug}" class="section" open>']
+    assert open_tags == [f'<details id="{slug}" class="section" open data-loaded>']
 
 
 def test_treatment_section_carries_the_figures(site_client):
@@ -135,20 +137,24 @@ def test_readyz_fails_without_a_database(tmp_path):
 
 def test_static_files_are_fingerprinted_and_immutable(site_client):
     page = site_client.get("/consultation").text
-    urls = re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]{12})"', page)
-    assert len(urls) == 3  # stylesheet, htmx, site.js
+    urls = re.findall(r'(?:href|src)="(/static/[^"]+\.[0-9a-f]{12}\.(?:css|js))"', page)
+    assert len(urls) == 3  # stylesheet, htmx, site.js: each named with its content hash
+    assert any(re.fullmatch(r"/static/vendor/htmx-4\.0\.1\.min\.[0-9a-f]{12}\.js", u) for u in urls)
     for url in urls:
         response = site_client.get(url)
         assert response.status_code == 200
         assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
-    stale = site_client.get("/static/css/site.css?v=000000000000")
-    assert "immutable" not in stale.headers["cache-control"]
+    # An older hash (a page cached before a deploy) and the plain name still work, revalidated.
+    for stale_url in ["/static/css/site.000000000000.css", "/static/css/site.css"]:
+        stale = site_client.get(stale_url)
+        assert stale.status_code == 200
+        assert "immutable" not in stale.headers["cache-control"]
 
 
 def test_html_and_assets_are_compressed(site_client):
     page = site_client.get(CONDITION, headers={"Accept-Encoding": "gzip"})
     assert page.headers["content-encoding"] == "gzip"
-    css = re.search(r'href="(/static/css/site\.css\?v=\w+)"', page.text).group(1)
+    css = re.search(r'href="(/static/css/site\.\w+\.css)"', page.text).group(1)
     assert (
         site_client.get(css, headers={"Accept-Encoding": "gzip"}).headers["content-encoding"]
         == "gzip"

@@ -26,9 +26,10 @@ from web.core.reception import load_changes
 from web.core.retention import purge_old_bookings
 from web.desk.accounts import purge_expired_sessions, save_coordinator
 from web.desk.accounts import remove_coordinator as remove_coordinator_account
+from web.http.proxy_errors import write_error_pages
 from web.logs import configure_logging
 from web.mail.outbox import run_forever, send_due
-from web.settings import load_settings, refuse_placeholders
+from web.settings import PROJECT_ROOT, load_settings, refuse_placeholders
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,13 @@ def purge_round(engine: Engine, older_than: int) -> None:
     )
 
 
+def error_pages(directory: str) -> None:
+    """nginx's own error pages (deploy/nginx.conf.template's ERROR_PAGES), from clinic.toml."""
+    clinic = load_clinic(load_settings().clinic_file)
+    for path in write_error_pages(clinic, Path(directory), PROJECT_ROOT / "templates"):
+        print(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m web", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -226,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         "restore", help="replace the database with a backup (stop the site first)"
     )
     restorer.add_argument("source", type=Path)
+    pages = commands.add_parser(
+        "error-pages", help="write nginx's own error pages (both languages) into DIRECTORY"
+    )
+    pages.add_argument("directory")
     args = parser.parse_args(argv)
     try:
         if args.command == "migrate":
@@ -242,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             send_outbox(once=args.once, interval=args.interval)
         elif args.command == "purge-old-bookings":
             purge(older_than=args.older_than, every_hours=args.every)
+        elif args.command == "error-pages":
+            error_pages(args.directory)
         elif args.command == "downgrade":
             downgrade(args.revision, force=args.force)
         elif args.command == "backup":

@@ -86,7 +86,28 @@
     if (message && document.activeElement !== message) message.focus();
   }
 
+  // The language switch leads to the page shown: a day chosen through htmx changed the address
+  // without reloading, and a time chosen among the nearest free ones changes the form's time.
+  function followLanguageLinks(path, search) {
+    document.querySelectorAll("a.language-switch[data-prefix]").forEach(function (link) {
+      var here = link.getAttribute("data-here") || "";
+      var own = here && path.indexOf(here) === 0 ? path.slice(here.length) || "/" : path;
+      link.setAttribute("href", link.getAttribute("data-prefix") + own + search);
+    });
+  }
+  function followAddress() { followLanguageLinks(location.pathname, location.search); }
+  document.addEventListener("htmx:after:history:push", followAddress);
+  function followChosenTime() {
+    var chosen = document.querySelector(".alternatives input[name=start]:checked");
+    if (chosen) followLanguageLinks(location.pathname, "?start=" + encodeURIComponent(chosen.value));
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches(".alternatives input[name=start]")) followChosenTime();
+  });
+  document.addEventListener("htmx:after:settle", followChosenTime);
+
   document.addEventListener("htmx:after:swap", function () {
+    followChosenTime();
     addLocalTimes(document);
     markChosenDay();
     centreChosenDay();
@@ -101,37 +122,41 @@
     if (status) status.textContent = target.textContent + ". " + (hint ? hint.textContent.trim() : "");
   });
 
-  // Condition sections load their text when first opened: the partial from the section's own
-  // address, asked with htmx's HX-Request header (these pages do without htmx itself, to load
-  // less). An error answer is the server's notice with the clinic's phone; a lost connection
-  // leaves the "Read ..." link, which opens the section's own page. Either may be retried.
-  function loadSection(section, synchronously) {
-    var url = section.getAttribute("data-section-src");
-    var body = section.querySelector(".section-body");
-    if (!url || !body || section.getAttribute("data-loaded")) return;
-    section.setAttribute("data-loaded", "1");
-    var request = new XMLHttpRequest();
-    request.open("GET", url, !synchronously);
-    request.setRequestHeader("HX-Request", "true");
-    request.onload = function () {
-      if (request.status !== 200) section.removeAttribute("data-loaded");
-      if (request.responseText) body.innerHTML = request.responseText;
-      addLocalTimes(body);
-    };
-    request.onerror = function () { section.removeAttribute("data-loaded"); };
-    request.send();
-  }
-  // "toggle" does not bubble: listen in the capture phase for every section on the page.
-  document.addEventListener("toggle", function (event) {
+  // Condition sections: htmx loads a closed section's text (data-hx-get on its <details>) when
+  // it first opens, and every closed one once the page is idle, so that printing has them all.
+  // A section loads once; one that failed loads again when asked.
+  function isSection(el) { return el && el.matches && el.matches("details.section"); }
+  document.addEventListener("htmx:before:request", function (event) {
     var section = event.target;
-    if (section.matches && section.matches("details.section") && section.open) loadSection(section, false);
-  }, true);
+    if (!isSection(section)) return;
+    var closing = event.detail.ctx.sourceEvent && event.detail.ctx.sourceEvent.type === "toggle" && !section.open;
+    if (closing || section.hasAttribute("data-loaded") || section.hasAttribute("data-loading")) {
+      event.preventDefault();
+      return;
+    }
+    section.setAttribute("data-loading", "1");
+  });
+  document.addEventListener("htmx:finally:request", function (event) {
+    var section = event.target;
+    if (!isSection(section)) return;
+    section.removeAttribute("data-loading");
+    if (section.querySelector(".section-text")) section.setAttribute("data-loaded", "1");
+  });
+  function loadClosedSections() {
+    document.querySelectorAll("details.section:not([data-loaded])").forEach(function (section) {
+      section.dispatchEvent(new CustomEvent("load-section"));
+    });
+  }
+  window.addEventListener("load", function () {
+    if (window.requestIdleCallback) window.requestIdleCallback(loadClosedSections, { timeout: 4000 });
+    else setTimeout(loadClosedSections, 1000);
+  });
 
   // A link to #treatment opens that section (which loads its text) and keeps it in view.
   function sectionNamed(hash) {
     if (!hash || hash.length < 2) return null;
     var target = document.getElementById(decodeURIComponent(hash.slice(1)));
-    return target && target.matches("details.section") ? target : null;
+    return isSection(target) ? target : null;
   }
   function openSectionFromHash() {
     var section = sectionNamed(location.hash);
@@ -146,23 +171,109 @@
   }
   window.addEventListener("hashchange", openSectionFromHash);
 
-  // "Open all sections" opens them in place (each loads its text) instead of loading a new page.
+  // "Open all sections" opens them in place (each loads its text); once every section is open
+  // it reads "Close all sections" and closes them.
+  var openAll = document.querySelector("[data-open-all]");
+  var openLabel = openAll && openAll.textContent;
+  function allOpen() {
+    return Array.prototype.every.call(document.querySelectorAll("details.section"), function (s) { return s.open; });
+  }
+  function labelOpenAll() {
+    if (openAll) openAll.textContent = allOpen() ? openAll.getAttribute("data-close-label") : openLabel;
+  }
+  document.addEventListener("toggle", function (event) {
+    if (isSection(event.target)) labelOpenAll();
+  }, true);
   document.addEventListener("click", function (event) {
     var control = event.target.closest && event.target.closest("[data-open-all]");
     if (!control) return;
     event.preventDefault();
-    document.querySelectorAll("details.section").forEach(function (section) {
+    var open = !allOpen();
+    document.querySelectorAll("details.section").forEach(function (section) { section.open = open; });
+  });
+
+  // Printing prints every section: they were loaded when the page was idle, so opening them is
+  // enough; the ones opened only for printing close again afterwards.
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    openedForPrint = [];
+    document.querySelectorAll("details.section:not([open])").forEach(function (section) {
+      openedForPrint.push(section);
       section.open = true;
     });
   });
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (section) { section.open = false; });
+    openedForPrint = [];
+  });
 
-  // Printing prints every section. The print preview is drawn as soon as this handler returns,
-  // so sections not loaded yet are fetched synchronously (deliberately; only when printing).
-  window.addEventListener("beforeprint", function () {
-    document.querySelectorAll("details.section").forEach(function (section) {
-      loadSection(section, true);
-      section.open = true;
+  // Every htmx request shows that it is working (htmx marks the asking element with
+  // .htmx-request; the booking form also disables its button), and says when it failed: a lost
+  // connection, a timeout, or an answer that is not the app's (a proxy's 502, a captive portal's
+  // page). The app answers every htmx request with a Content-Language (render() sets it) or an
+  // HX-Redirect; anything else is not swapped in, so what was on the page, and what was typed,
+  // stays. The message comes from <template id="request-failed">, in the page's language.
+  function failureHost(source) {
+    var around = source.closest("form, .picker, details.section") || source.parentElement;
+    var slot = around.querySelector("[data-request-failure]");
+    if (slot) return slot;
+    if (isSection(around)) return around.querySelector(".section-body") || around;
+    return around;
+  }
+  function clearFailure(source) {
+    var host = source.isConnected ? failureHost(source) : null;
+    var old = host && host.querySelector(".request-failed");
+    if (old) old.remove();
+  }
+  function showFailure(source, kind) {
+    var template = document.getElementById("request-failed");
+    // A background refresh that failed says nothing: the picker stays, and the next one retries.
+    if (!template || !source || !source.isConnected || source.hasAttribute("data-live-refresh")) return;
+    clearFailure(source);
+    var notice = template.content.firstElementChild.cloneNode(true);
+    var booking = source.matches("form[data-hx-post]") && kind === "timeout";
+    var reason = template.getAttribute(booking ? "data-timeout-booking" : "data-" + kind);
+    if (source.matches("form")) reason += " " + template.getAttribute("data-kept");
+    notice.querySelector(".failure-reason").textContent = reason;
+    notice.querySelector("[data-retry]").addEventListener("click", function () {
+      notice.remove();
+      if (source.matches("form")) source.requestSubmit();
+      else if (source.matches("a")) source.click();
+      else source.dispatchEvent(new CustomEvent("load-section"));
     });
+    failureHost(source).appendChild(notice);
+    if (notice.offsetParent !== null) notice.focus();  // not inside a closed section
+  }
+  function isAppAnswer(headers) {
+    return Boolean(headers.get("content-language") || headers.get("hx-redirect") || headers.get("hx-location"));
+  }
+  document.addEventListener("htmx:before:request", function (event) {
+    if (event.defaultPrevented) return;
+    var source = event.detail.ctx.sourceElement;
+    source.setAttribute("aria-busy", "true");
+    var status = document.getElementById("picker-status");
+    if (status && source.matches(".day")) status.textContent = status.getAttribute("data-busy") || "";
+  });
+  document.addEventListener("htmx:finally:request", function (event) {
+    var source = event.detail.ctx.sourceElement;
+    if (source) source.removeAttribute("aria-busy");
+  });
+  document.addEventListener("htmx:before:response", function (event) {
+    var ctx = event.detail.ctx;
+    if (!document.getElementById("request-failed")) return;  // the desk: as htmx does
+    if (isAppAnswer(ctx.response.headers)) {
+      clearFailure(ctx.sourceElement);
+      return;
+    }
+    event.preventDefault();
+    var tooLarge = ctx.response.status === 413 || ctx.response.status === 431;
+    showFailure(ctx.sourceElement, tooLarge ? "too-large" : "broken");
+  });
+  document.addEventListener("htmx:error", function (event) {
+    var ctx = event.detail.ctx;
+    if (!ctx || !ctx.sourceElement) return;
+    var timedOut = ctx.request && ctx.request.signal && ctx.request.signal.reason === "timeout";
+    showFailure(ctx.sourceElement, timedOut ? "timeout" : ctx.response ? "broken" : "offline");
   });
 
   // "Copy the link": the manage link is the patient's way back, so make keeping it easy.

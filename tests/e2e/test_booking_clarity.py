@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 
 import pytest
 
@@ -132,10 +133,14 @@ def test_without_javascript_a_section_link_lands_on_its_section(phone_in, live_u
 
 def test_a_missing_section_shows_a_notice_not_a_page(phone_in, live_url):
     page = phone_in()
-    page.goto(live_url + "/conditions/hemifacial-spasm")
-    page.locator("details#causes").evaluate(
-        "el => el.setAttribute('data-section-src', '/conditions/hemifacial-spasm/no-such-section')"
+    # The section's request is answered by the app's answer for a section that does not exist.
+    page.route(
+        "**/conditions/hemifacial-spasm/causes",
+        lambda route: route.fulfill(
+            response=route.fetch(url=live_url + "/conditions/hemifacial-spasm/no-such-section")
+        ),
     )
+    page.goto(live_url + "/conditions/hemifacial-spasm")
     page.locator("details#causes summary").click()
     notice = page.locator("details#causes .htmx-error")
     notice.wait_for()
@@ -299,7 +304,13 @@ def test_a_time_taken_meanwhile_keeps_what_was_typed(phone_in, live_url):
     assert page.get_by_label("Telegram").is_checked()
     assert "Left eye" in page.get_by_label("Anything you want the doctor to know").input_value()
     nearest = page.locator(".alternatives input[type=radio]")
-    assert nearest.count() == 4 and nearest.first.is_checked()
+    # The nearest free time to the lost one is chosen (issue 25), not merely the earliest.
+    lost = page.url.split("start=")[1].replace("%3A", ":")
+    chosen = page.locator(".alternatives input[type=radio]:checked").get_attribute("value")
+    values = [radio.get_attribute("value") for radio in nearest.all()]
+    assert nearest.count() == 4 and chosen in values
+    distance = {v: abs(datetime.fromisoformat(v) - datetime.fromisoformat(lost)) for v in values}
+    assert distance[chosen] == min(distance.values())
     assert axe_violations(page) == []
     page.get_by_label("I agree").check()  # consent is asked again, never carried over silently
     submit(page)

@@ -11,20 +11,38 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CONDITION = "/conditions/hemifacial-spasm"
 
 
-def test_expanding_a_section_loads_its_text_as_a_partial(phone, live_url):
+def test_sections_load_through_htmx_once_each(phone, live_url):
+    """htmx fetches each closed section once (when opened, or when the page is idle so that
+    printing has it), with its own headers; site.js has no loader of its own."""
+    section_requests = []
+    phone.on(
+        "request",
+        lambda r: section_requests.append(r) if f"{CONDITION}/" in r.url else None,
+    )
     phone.goto(live_url + CONDITION)
-    assert axe_violations(phone) == []
     treatment = phone.locator("details#treatment")
     assert not treatment.evaluate("el => el.open")
-    with phone.expect_request(lambda r: r.url.endswith(f"{CONDITION}/treatment")) as request:
-        treatment.locator("summary").click()
-    assert request.value.headers.get("hx-request") == "true"
+    treatment.locator("summary").click()
     body = treatment.locator(".section-text")
     body.wait_for()
     assert "Teflon" in body.inner_text()
     assert "85–95%" in body.inner_text()
     assert phone.url == live_url + CONDITION  # the page stayed; only the section arrived
+    phone.locator("details.section:not([data-loaded])").first.wait_for(state="detached")
+    closed = ["causes", "symptoms", "diagnosis", "treatment", "consultation"]
+    assert sorted(r.url.rsplit("/", 1)[1] for r in section_requests) == sorted(closed)
+    for request in section_requests:
+        assert request.headers.get("hx-request") == "true"
+        assert request.headers.get("hx-request-type") == "partial"
+    # Closing and opening again loads nothing more.
+    treatment.locator("summary").click()
+    treatment.locator("summary").click()
+    assert len(section_requests) == len(closed)
     assert axe_violations(phone) == []
+    script = phone.evaluate(
+        "fetch(document.querySelector('script[src*=\"/js/site.\"]').src).then(r => r.text())"
+    )
+    assert "XMLHttpRequest" not in script and "fetch(" not in script
 
 
 def test_every_section_is_reachable_without_javascript(phone_without_js, live_url):
@@ -112,15 +130,54 @@ def test_open_all_sections_without_javascript_is_a_page_with_every_section_open(
 
 
 def test_printing_prints_every_section(phone, live_url):
+    """The closed sections were loaded while the page was idle (no synchronous request when
+    printing); printing opens them, shows no open/closed markers, and closes them again."""
     phone.goto(live_url + CONDITION)
-    assert phone.locator(".section-text").count() == 1  # only the first section is loaded
+    phone.locator("details.section:not([data-loaded])").first.wait_for(state="detached")
     phone.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     phone.emulate_media(media="print")
     for slug, fact in SECTION_FACTS.items():
         section = phone.locator(f"details#{slug}")
         assert section.evaluate("el => el.open"), slug
         assert fact in section.inner_text(), slug
+        marker = section.locator("summary").evaluate(
+            "el => getComputedStyle(el, '::before').content"
+        )
+        assert marker in ("none", "normal"), slug
     assert not phone.locator(".open-all").is_visible()
+    assert not phone.locator(".print-hint").is_visible()
+    assert phone.locator(".not-printed:visible").count() == 0
+    phone.emulate_media(media="screen")
+    phone.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert not phone.locator("details#causes").evaluate("el => el.open")
+
+
+def test_printing_without_javascript_says_which_sections_are_left_out(phone_without_js, live_url):
+    page = phone_without_js
+    page.goto(live_url + CONDITION)
+    page.emulate_media(media="print")
+    hint = page.locator(".print-hint")
+    assert hint.is_visible()
+    assert f"{CONDITION}?sections=all" in hint.inner_text()
+    left_out = page.locator(".not-printed:visible")
+    assert left_out.count() == 5  # every section but the first
+    assert not page.locator("details#what-it-is .not-printed").count()
+    page.goto(live_url + CONDITION + "?sections=all")
+    assert not page.locator(".print-hint").count()
+
+
+def test_open_all_becomes_close_all(phone, live_url):
+    phone.goto(live_url + CONDITION)
+    phone.get_by_role("link", name="Open all sections").click()
+    close = phone.get_by_role("link", name="Close all sections")
+    close.wait_for()
+    close.click()
+    assert phone.locator("details.section[open]").count() == 0
+    phone.get_by_role("link", name="Open all sections").wait_for()
+    # Opening every section by hand counts too.
+    for summary in phone.locator("details.section summary").all():
+        summary.click()
+    close.wait_for()
 
 
 @pytest.mark.parametrize("path", ["/consultation", "/consultation/book"])

@@ -156,10 +156,17 @@ def error_page(
         "detail": detail,
         "status_code": status_code,
         "request_id": current_request_id(),
+        "retry_minutes": retry_minutes(headers),
     }
     if is_partial_request(request):
         return _htmx_error(request, status_code, context, headers)
     return render(request, "error.html", context, status_code=status_code, headers=headers)
+
+
+def retry_minutes(headers: dict[str, str] | None) -> int | None:
+    """Retry-After (seconds) as whole minutes to tell a person, rounded up; None without one."""
+    seconds = (headers or {}).get("Retry-After", "")
+    return max(1, -(-int(seconds) // 60)) if seconds.isdigit() else None
 
 
 def _same_site_path(url: str) -> str:

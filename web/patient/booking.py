@@ -25,9 +25,10 @@ from web.core.formats import format_start, local_day, parse_day, parse_start
 from web.core.i18n import N_
 from web.core.invites import build_invite, google_calendar_link, invite_filename, outlook_link
 from web.core.models import Booking, BookingStatus
-from web.core.schedule import Slot
+from web.core.schedule import Slot, in_horizon
 from web.http import metrics
 from web.http.csrf import form_meta, posted_form
+from web.http.errors import retry_minutes
 from web.http.i18n import absolute, localized_path, page_language
 from web.http.page_cache import keep_while_current
 from web.http.picker import (
@@ -49,9 +50,20 @@ FORM_REFUSED = N_("This form could not be accepted. Please reload the page and t
 TAKEN = N_(
     "Sorry, that time is no longer free: someone may have just booked it. Please choose another."
 )
+# Follows "Sorry, <the lost time> is no longer free" (booking_form.html names the time).
 TAKEN_KEEP_DETAILS = N_(
-    "Sorry, that time is no longer free: someone may have just booked it. Your details are kept "
-    "below: choose one of the nearest free times and book again."
+    "Your details are kept below, and the nearest free time is chosen: check it and book again."
+)
+
+# A time that was never on offer is not "taken": each reason says what is wrong with it.
+PASSED = N_("That time has already passed. Please choose one of the free times.")
+TOO_SOON = N_(
+    "That time is too soon to book online: we need a little notice to prepare. Please choose a "
+    "later time, or call us."
+)
+TOO_FAR = N_(
+    "That time is too far ahead to book online yet. Please choose one of the free times, or "
+    "call us."
 )
 
 
@@ -110,10 +122,25 @@ def _slots_page(request: Request, start: datetime) -> tuple[date, str]:
     return day, f"{request.app.url_path_for('consultation_slots')}?day={day.isoformat()}"
 
 
+def _never_offered(request: Request, start: datetime) -> str | None:
+    """Why `start` cannot be booked whoever else books: passed, inside the notice, or beyond the
+    horizon (None: it was on offer, so someone took it)."""
+    rules, now = clinic_of(request).rules, now_of(request)
+    if start <= now:
+        return PASSED
+    if start < now + rules.minimum_notice:
+        return TOO_SOON
+    if not in_horizon(rules, local_day(start, rules.time_zone), now):
+        return TOO_FAR
+    return None
+
+
 def _slot_taken(request: Request, start: datetime) -> Response:
-    """409 with the fresh slots of that day, so the patient can pick another at once."""
+    """409 with the fresh slots of that day (the picker opens on it), so the patient can pick
+    another at once; the message says why that time cannot be booked."""
     day, slots_page = _slots_page(request, start)
-    context = {"picker": _booking_picker(request, day), "message": TAKEN, "same_page": slots_page}
+    message = _never_offered(request, start) or TAKEN
+    context = {"picker": _booking_picker(request, day), "message": message, "same_page": slots_page}
     return render_picker(request, "consultation.html", context, status_code=409)
 
 
@@ -148,6 +175,7 @@ def _render_form(
     alternatives: list[Slot] | None = None,
     headers: dict[str, str] | None = None,
     same_page: str | None = None,
+    lost_start: datetime | None = None,
 ) -> Response:
     form_page = f"{request.app.url_path_for('booking_form')}?start={format_start(start)}"
     context = {
@@ -156,6 +184,8 @@ def _render_form(
         "end": start + rules_of(request).at(start).slot_length,
         "message": message,
         "alternatives": alternatives or [],
+        "lost_start": lost_start,
+        "retry_minutes": retry_minutes(headers) if status_code == 429 else None,
         "same_page": same_page or form_page,
     }
     return render(request, "booking_form.html", context, status_code=status_code, headers=headers)
@@ -240,18 +270,21 @@ async def _limited_keep_details(request: Request, limited: HTTPException) -> Res
 def _taken_keep_details(request: Request, form: BookingForm, start: datetime) -> Response:
     """409: the same form with everything typed, and the nearest free times to choose from."""
     alternatives = nearest_free(_free_slots(request), start, count=4)
+    never_offered = _never_offered(request, start)
     if not alternatives:
         return _slot_taken(request, start)
-    form.start.data = format_start(alternatives[0].start)
+    nearest = min(alternatives, key=lambda slot: abs(slot.start - start))
+    form.start.data = format_start(nearest.start)
     _, slots_page = _slots_page(request, start)  # this answer in another language
     return _render_form(
         request,
         form,
         start,
         409,
-        message=TAKEN_KEEP_DETAILS,
+        message=never_offered or TAKEN_KEEP_DETAILS,
         alternatives=alternatives,
         same_page=slots_page,
+        lost_start=None if never_offered else start,
     )
 
 
@@ -378,7 +411,9 @@ def reschedule_page(request: Request) -> Response:
     if isinstance(movable, Response):
         return movable
     token, booking = movable
-    return _render_reschedule(request, token, booking, _requested_day(request))
+    # Without a chosen day the picker opens on the booking's own day: a move is often a nearby time.
+    day = _requested_day(request) or local_day(booking.start, clinic_of(request).rules.time_zone)
+    return _render_reschedule(request, token, booking, day)
 
 
 def reschedule_confirm(request: Request) -> Response:
@@ -387,6 +422,8 @@ def reschedule_confirm(request: Request) -> Response:
         return movable
     token, booking = movable
     start = chosen_start(request, request.query_params.get("start"))
+    if start == booking.start:  # Back after the move: there is nothing to move any more
+        return RedirectResponse(localized_path(request, "booking_page", token=token), 303)
     form = RescheduleForm(meta=form_meta(request), data={"start": format_start(start)})
     day = local_day(start, rules_of(request).time_zone)
     context = {

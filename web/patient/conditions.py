@@ -88,6 +88,11 @@ def structured_data(condition: Condition, clinic: Clinic) -> dict[str, Any]:
     return data
 
 
+def _whole_page(request: Request, condition: Condition) -> str:
+    path = str(request.app.url_path_for("condition", slug=condition.slug))
+    return same_page_in(request, condition.language, path) + "?sections=all"
+
+
 def _render_condition(request: Request, condition: Condition, open_slug: str) -> Response:
     # ?sections=all: every section open, for reading, searching and printing without JavaScript.
     all_open = request.query_params.get("sections") == "all"
@@ -101,6 +106,8 @@ def _render_condition(request: Request, condition: Condition, open_slug: str) ->
         "structured_data": structured_data(condition, clinic.localized(condition.language)),
         # The page with every section open is the same page for search engines.
         "canonical": absolute(request, same_page_in(request, condition.language, page)),
+        # Printed without JavaScript, the page names where every section can be read.
+        "all_sections_url": absolute(request, _whole_page(request, condition)),
     }
     return render(request, "condition.html", context, partial="_section.html")
 
