@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
 from tests.conftest import Clock, csrf_from, make_settings
-from tests.desk_helpers import PASSWORD, sign_in
+from tests.desk_helpers import PASSWORD, open_desk, sign_in
 from web.app import create_app
 from web.core.models import DeskSession, LoginAttempt
 from web.desk import accounts
@@ -265,3 +265,17 @@ def test_ipv6_guessers_are_counted_by_their_64(app, coordinator):
     assert guess_from(app, "2001:db8:1:2:ffff:ffff:ffff:ffff") == 429  # the same /64
     assert guess_from(app, "2001:db8:1:3::1") == 401  # the next /64 is someone else
     assert sign_in(coordinator).status_code == 303
+
+
+def test_desk_redirects_never_follow_a_forged_host(client, engine, clock):
+    """After an action the desk sends the browser to a path on this site, never to an absolute
+    URL made from the Host header a client chose."""
+    desk = open_desk(client, engine, clock.now)
+    page = desk.get("/coordinator/account").text
+    done = desk.post(
+        "/coordinator/account/sign-out-everywhere",
+        data={"csrf_token": csrf_from(page)},
+        headers={"Host": "evil.example"},
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/coordinator/login?signed_out=everywhere"

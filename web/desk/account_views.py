@@ -21,7 +21,7 @@ from web.desk import accounts, convertors, password_links
 from web.desk.forms import AddAccountForm, ChangePasswordForm, NewPasswordForm
 from web.desk.roles import require_administrator
 from web.http.csrf import SecureForm, form_meta, posted_form
-from web.http.i18n import absolute, localized_path
+from web.http.i18n import absolute, localized_path, on_this_site
 from web.http.templating import render
 
 DESK_SESSION = "desk_session"  # the session cookie's key for the desk session id
@@ -160,7 +160,7 @@ async def remove_account(request: Request) -> Response:
 
     username = await run_in_threadpool(remove)
     return RedirectResponse(
-        str(request.url_for("desk_accounts").include_query_params(removed=username)),
+        on_this_site(request, "desk_accounts", removed=username),
         status_code=303,
     )
 
@@ -210,9 +210,7 @@ async def change_password(request: Request) -> Response:
             )
 
     await run_in_threadpool(audit)
-    return RedirectResponse(
-        str(request.url_for("desk_account").include_query_params(changed="1")), status_code=303
-    )
+    return RedirectResponse(on_this_site(request, "desk_account", changed="1"), status_code=303)
 
 
 async def sign_out_everywhere(request: Request) -> Response:
@@ -224,7 +222,7 @@ async def sign_out_everywhere(request: Request) -> Response:
     )
     request.session.clear()
     return RedirectResponse(
-        str(request.url_for("desk_login").include_query_params(signed_out="everywhere")),
+        on_this_site(request, "desk_login", signed_out="everywhere"),
         status_code=303,
     )
 
@@ -277,9 +275,7 @@ async def set_password(request: Request) -> Response:
         await run_in_threadpool(use)
     except password_links.LinkNotValid:
         raise HTTPException(410, LINK_NOT_VALID) from None
-    return RedirectResponse(
-        str(request.url_for("desk_login").include_query_params(done="password")), status_code=303
-    )
+    return RedirectResponse(on_this_site(request, "desk_login", done="password"), status_code=303)
 
 
 assert convertors  # registers {account_id:row_id}

@@ -39,7 +39,7 @@ from web.desk.forms import (
 )
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
-from web.http.i18n import absolute
+from web.http.i18n import absolute, on_this_site
 from web.http.picker import (
     chosen_start,
     clinic_of,
@@ -105,7 +105,7 @@ async def changes_seen(request: Request) -> Response:
         coordinator_id=request.state.coordinator.id,
         up_to=form.up_to.data,
     )
-    return RedirectResponse(str(request.url_for("desk")), status_code=303)
+    return RedirectResponse(on_this_site(request, "desk"), status_code=303)
 
 
 def _agenda_context(request: Request, view: str, day: date, *, step: timedelta) -> dict[str, Any]:

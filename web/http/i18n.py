@@ -9,6 +9,7 @@ the session remembers.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -98,3 +99,10 @@ def absolute(request: Request, path: str) -> str:
     links, hreflang and the sitemap must not follow a forged Host into a shared cache."""
     public_url: str = request.app.state.settings.public_url
     return public_url + path
+
+
+def on_this_site(request: Request, name: str, **query: str) -> str:
+    """A route's path (and query) for a redirect: never an absolute URL built from the request's
+    Host header, which a client chooses."""
+    path = str(request.app.url_path_for(name))
+    return path + ("?" + urlencode(query) if query else "")
