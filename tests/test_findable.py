@@ -65,8 +65,15 @@ def sitemap_entries(site) -> dict[str, dict[str, str]]:
 def test_the_sitemap_lists_every_public_page_in_every_language_with_alternates(site):
     entries = sitemap_entries(site)
     paths = {loc.removeprefix(ORIGIN) for loc in entries}
-    sections = ["causes", "symptoms", "diagnosis", "treatment", "consultation"]
-    public = ["/", CONDITION, *(f"{CONDITION}/{s}" for s in sections), "/consultation", "/privacy"]
+    # Every condition of the content folder, with each of its sections (the first is the page).
+    library = site.app.state.conditions["uk"]
+    conditions = [
+        f"/conditions/{slug}{'/' + section.slug if index else ''}"
+        for slug, condition in library.items()
+        for index, section in enumerate(condition.sections)
+    ]
+    assert CONDITION in conditions and f"{CONDITION}/treatment" in conditions
+    public = ["/", *conditions, "/consultation", "/privacy"]
     expected = set(public) | {"/en" + path for path in public}
     assert paths == expected
     for loc, alternates in entries.items():
