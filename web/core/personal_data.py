@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, func, or_, update
+from sqlalchemy import ColumnElement, Engine, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from web.core import audit
@@ -52,16 +52,22 @@ class Holdings:
         return not self.bookings
 
 
-def _person_bookings(session: Session, booking: Booking) -> list[Booking]:
-    if booking.erased_at is not None:
-        return [booking]  # nothing left that names anyone: only itself
+def same_person(booking: Booking) -> ColumnElement[bool]:
+    """The bookings of the person who made this one: the same phone, or the same e-mail in any
+    case (the desk's "same patient" list and a data request both mean this)."""
     same = [col(Booking.phone) == booking.phone]
     if booking.email:
         same.append(func.lower(col(Booking.email)) == booking.email.lower())
+    return or_(*same)
+
+
+def _person_bookings(session: Session, booking: Booking) -> list[Booking]:
+    if booking.erased_at is not None:
+        return [booking]  # nothing left that names anyone: only itself
     return list(
         session.exec(
             select(Booking)
-            .where(or_(*same), col(Booking.erased_at).is_(None))
+            .where(same_person(booking), col(Booking.erased_at).is_(None))
             .order_by(col(Booking.starts_at), col(Booking.id))
         ).all()
     )

@@ -23,6 +23,7 @@ from web.core.db import session_scope
 from web.core.errors import BookingChanged, BookingNotFound
 from web.core.formats import format_start
 from web.core.models import AuditEvent, Booking, BookingNote, OutboxMessage
+from web.core.personal_data import same_person
 from web.core.schedule import SlotRules, day_bounds
 from web.desk.records import PER_PAGE, BookingPage, start_of_today
 
@@ -244,13 +245,10 @@ def same_patient(session: Session, booking: Booking) -> list[Booking]:
     erased booking: nothing of it names anyone any more)."""
     if booking.erased_at is not None:
         return []
-    same = [col(Booking.phone) == booking.phone]
-    if booking.email:
-        same.append(func.lower(col(Booking.email)) == booking.email.lower())
     return list(
         session.exec(
             select(Booking)
-            .where(or_(*same), Booking.id != booking.id)
+            .where(same_person(booking), Booking.id != booking.id)
             .order_by(col(Booking.starts_at))
             .limit(50)
         ).all()

@@ -164,6 +164,17 @@ def _block_detail(rules: SlotRules, periods: list[Interval], reason: str) -> str
     return f"{text}: {reason}"
 
 
+def _blocks(intervals: list[Interval], reason: str, now: datetime) -> list[BlockedPeriod]:
+    """The rows of one form's blocked periods; several make one series (removed together)."""
+    series = secrets.token_hex(16) if len(intervals) > 1 else None
+    return [
+        BlockedPeriod(
+            starts_at=period.start, ends_at=period.end, reason=reason, created_at=now, series=series
+        )
+        for period in intervals
+    ]
+
+
 def add_block(
     *,
     engine: Engine,
@@ -176,18 +187,8 @@ def add_block(
     """The blocked periods of one form, in one transaction; several make one series."""
     if not intervals or intervals[0].start < now:
         raise BlockInPast
-    series = secrets.token_hex(16) if len(intervals) > 1 else None
     with session_scope(engine) as session:
-        blocks = [
-            BlockedPeriod(
-                starts_at=period.start,
-                ends_at=period.end,
-                reason=reason,
-                created_at=now,
-                series=series,
-            )
-            for period in intervals
-        ]
+        blocks = _blocks(intervals, reason, now)
         session.add_all(blocks)
         session.flush()
         record(
@@ -258,17 +259,7 @@ def replace_block(
         for each in same:
             if each.ends_at > now:
                 session.delete(each)
-        series = secrets.token_hex(16) if len(intervals) > 1 else None
-        session.add_all(
-            BlockedPeriod(
-                starts_at=period.start,
-                ends_at=period.end,
-                reason=reason,
-                created_at=now,
-                series=series,
-            )
-            for period in intervals
-        )
+        session.add_all(_blocks(intervals, reason, now))
         detail = (
             f"{_block_detail(rules, before, old_reason)} → "
             f"{_block_detail(rules, intervals, reason)}"
