@@ -6,6 +6,7 @@ import re
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
 from tests.conftest import DEFAULT_NOW, csrf_from
+from web.core.models import Role
 from web.desk.accounts import save_coordinator
 
 CONDITION = "/conditions/hemifacial-spasm"
@@ -40,7 +41,11 @@ def every_page(client) -> dict[str, str]:
 
     # The coordinator's desk.
     save_coordinator(
-        engine=client.app.state.engine, username="vnu", password="a long password!", now=DEFAULT_NOW
+        engine=client.app.state.engine,
+        username="vnu",
+        password="a long password!",
+        now=DEFAULT_NOW,
+        role=Role.ADMINISTRATOR,  # so that the administrator's pages are reached too
     )
     login = grab("desk-login", "/coordinator/login")
     client.post(
@@ -82,4 +87,21 @@ def every_page(client) -> dict[str, str]:
     client.post("/coordinator/calendar/rotate", data={"csrf_token": csrf_from(calendar)})
     grab("desk-calendar-url", "/coordinator/calendar")
     grab("desk-audit", "/coordinator/audit")
+    hours = grab("desk-hours", "/coordinator/hours")
+    saved = client.post(
+        "/coordinator/hours",
+        data={
+            "csrf_token": csrf_from(hours),
+            "since": "2026-12-14",
+            "opens": "10:00",
+            "closes": "12:00",
+            "weekdays": "1",
+            "slot_minutes": "30",
+            "seats": "1",
+        },
+    )
+    assert saved.status_code == 303
+    grab("desk-hours-changed", "/coordinator/hours")  # the change listed, with "Take back"
+    grab("desk-accounts", "/coordinator/accounts")
+    grab("desk-account", "/coordinator/account")
     return pages

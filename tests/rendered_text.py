@@ -29,6 +29,12 @@ def visible_text(page: str) -> str:
     or hears. Tags become nothing when inline and a line break when they end a block,
     so "a.<br>B" and "a.</p><p>B" are not read as one fused sentence, but "a.<a>B" is."""
     titles = re.findall(r"<title>(.*?)</title>", page, flags=re.S)
+    # Text marked as another language (the consent sentence in every language, read out to a
+    # caller) is checked as that language's, not as this page's.
+    own = re.search(r'<html lang="([^"]+)"', page)
+    if own:
+        other = rf'<(li|q|span|p|div)\b[^>]*\blang="(?!{own.group(1)}")[^"]+"[^>]*>.*?</\1>'
+        page = re.sub(other, " ", page, flags=re.S)
     page = re.sub(
         r"<head\b.*?</head>|<script\b.*?</script>|<style\b.*?</style>", " ", page, flags=re.S
     )

@@ -520,7 +520,7 @@ def test_price_and_consultant_are_shown_only_when_the_profile_gives_them(
     """The shipped clinic.toml gives both, as a real clinic would; without them, no line."""
     picker = client.get("/consultation").text
     assert "Price of the consultation: UAH 800." in picker
-    assert "You will talk with one of the clinic&#39;s neurosurgeons." in picker
+    assert "You will talk with one of the clinic’s neurosurgeons." in picker
     token = token_of(book(client))
     assert "Price of the consultation: UAH 800." in client.get(f"/bookings/{token}").text
     assert "Вартість консультації: 800 грн." in client.get(f"/uk/bookings/{token}").text

@@ -28,8 +28,15 @@ from web.desk.accounts import save_coordinator
 from web.desk.views import CoordinatorOnly
 from web.settings import PROJECT_ROOT
 
-# Reachable without signing in: the sign-in form and the calendar feed (its URL is its secret).
-PUBLIC_DESK_ROUTES = {"desk_login", "desk_login_submit", "desk_feed"}
+# Reachable without signing in: the sign-in form, the calendar feed and a one-time set-password
+# link (each of the last two carries its own unguessable secret in its URL).
+PUBLIC_DESK_ROUTES = {
+    "desk_login",
+    "desk_login_submit",
+    "desk_feed",
+    "desk_set_password",
+    "desk_set_password_submit",
+}
 
 
 def desk_routes(client) -> list[FoundRoute]:
@@ -82,7 +89,7 @@ def assert_audited(desk, engine, action: str, *, booking_id=None, detail: str = 
 # --- Access and login ---------------------------------------------------------------------
 
 
-def test_only_sign_in_and_the_feed_are_outside_the_signed_in_mount(client):
+def test_only_sign_in_the_feed_and_set_password_links_are_outside_the_signed_in_mount(client):
     outside = {r.name for r in desk_routes(client) if CoordinatorOnly not in r.guards}
     assert outside == PUBLIC_DESK_ROUTES
 

@@ -39,4 +39,4 @@ def test_every_page_is_valid_html(client, uk_client, language, tmp_path):
         if m["type"] == "error" or m.get("subType") == "fatal"
     ]
     assert errors == []
-    assert len(files) == 34
+    assert len(files) == 38

@@ -58,7 +58,7 @@ def test_an_administrator_changes_the_hours_over_a_booking(browser, desk, device
     page.get_by_role("link", name="Hours").click()
     page.wait_for_url(re.compile(r"/coordinator/hours$"))
     check_page(page, "hours")
-    page.get_by_label("From", exact=True).fill("2026-12-14")
+    page.get_by_label("First day of the new hours").fill("2026-12-14")
     page.get_by_label("Reception opens").fill("10:00")
     page.get_by_label("Reception closes").fill("13:00")
     for day in ("Tue", "Thu", "Fri"):  # Monday to Friday before: keep Monday and Wednesday

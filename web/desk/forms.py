@@ -169,7 +169,9 @@ class HoursForm(SecureForm):
     """Reception hours from a day on: the times, the weekdays, a consultation's length and how
     many are held at once."""
 
-    since = DateField(N_("From"), validators=[InputRequired(N_("Please choose a day."))])
+    since = DateField(
+        N_("First day of the new hours"), validators=[InputRequired(N_("Please choose a day."))]
+    )
     opens = TimeField(N_("Reception opens"), validators=[InputRequired(N_("Please give a time."))])
     closes = TimeField(
         N_("Reception closes"), validators=[InputRequired(N_("Please give a time."))]

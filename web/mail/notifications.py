@@ -292,7 +292,8 @@ class Notifier:
         env = self.env(language)
         if self.current_rules is not None:
             rules = self.current_rules()
-            today = message.created_at.astimezone(rules.time_zone).date()
+            written = message.created_at or booking.start  # (a message not yet stored)
+            today = written.astimezone(rules.time_zone).date()
             context["clinic"] = self.clinic.localized(language).as_of(rules, today)
         subject = env.get_template(f"{message.kind}.subject.txt").render(context).strip()
         return Rendered(
