@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
+from web.http.state import AppState
 from web.settings import PROJECT_ROOT
 
 # What each layer of web/ may import from the app besides itself.
@@ -53,3 +55,24 @@ def test_tests_and_benchmarks_do_not_import_each_other():
         for path in (PROJECT_ROOT / folder).rglob("*.py"):
             modules = imported_modules(path)
             assert not any(m == other or m.startswith(other + ".") for m in modules), path
+
+
+def test_only_the_typed_accessor_reads_the_app_state():
+    """Handlers and middleware reach `app.state` through web/http/state.py's `state_of(request)`,
+    which mypy checks; a bare `request.app.state.x` is `Any` and hides a misspelled name.
+    web/app.py, which fills the state, is the one other module allowed to touch it."""
+    allowed = {PROJECT_ROOT / "web" / "http" / "state.py", PROJECT_ROOT / "web" / "app.py"}
+    untyped = [
+        f"{path.relative_to(PROJECT_ROOT)}:{number}: {line.strip()}"
+        for path in (PROJECT_ROOT / "web").rglob("*.py")
+        if path not in allowed
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\.app\.state\b|\bscope\[.app.\]\.state\b", line)
+    ]
+    assert untyped == []
+
+
+def test_the_typed_state_lists_what_the_app_keeps(site_client):
+    """`AppState` names exactly the attributes app.py sets, so `state_of()` types them all."""
+    kept = set(vars(site_client.app.state)["_state"])
+    assert kept == set(AppState.__annotations__)

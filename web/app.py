@@ -37,6 +37,7 @@ from web.http.page_cache import PageCache, ServeStoredPages
 from web.http.ratelimit import make_rate_limits, warn_if_counted_per_worker
 from web.http.request_log import NoteRoute, RequestLog
 from web.http.security import SecurityHeadersMiddleware
+from web.http.state import Notifies, SiteSettings
 from web.http.templating import make_templates
 from web.logs import configure_logging
 from web.mail.notifications import Notifier, warn_if_links_lead_nowhere
@@ -125,7 +126,8 @@ def create_app(
         },
         lifespan=lifespan,
     )
-    app.state.settings = settings
+    site_settings: SiteSettings = settings  # mypy proves Settings is what the web layers read
+    app.state.settings = site_settings
     app.state.clinic = clinic
     app.state.conditions = load_conditions(settings.content_dir / "conditions", clinic.languages)
     warn_if_unreviewed(app.state.conditions)
@@ -141,8 +143,10 @@ def create_app(
     )
     app.state.clock = clock
     app.state.schema_head = schema_head()
-    app.state.notifier = make_notifier(settings, clinic)
-    app.state.notifier.current_rules = lambda: app.state.rules.now(clock())
+    notifier = make_notifier(settings, clinic)
+    notifier.current_rules = lambda: app.state.rules.now(clock())
+    notifies: Notifies = notifier  # mypy proves the Notifier has what the pages call
+    app.state.notifier = notifies
     warn_if_links_lead_nowhere(
         settings.public_url, sending=settings.smtp is not None, local_default=DEFAULT_PUBLIC_URL
     )

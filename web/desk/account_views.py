@@ -22,6 +22,7 @@ from web.desk.forms import AddAccountForm, ChangePasswordForm, NewPasswordForm
 from web.desk.roles import require_administrator
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.i18n import absolute, localized_path, on_this_site
+from web.http.state import state_of
 from web.http.templating import render
 
 DESK_SESSION = "desk_session"  # the session cookie's key for the desk session id
@@ -51,7 +52,7 @@ def accounts_page(
     request: Request, form: AddAccountForm | None = None, status_code: int = 200
 ) -> Response:
     require_administrator(request)
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         listed = _open_accounts(session)
     context = {
         "accounts": listed,
@@ -78,7 +79,7 @@ async def add_account(request: Request) -> Response:
     await run_in_threadpool(require_administrator, request)
     if not valid:
         return await run_in_threadpool(accounts_page, request, form, 422)
-    engine, now, by = request.app.state.engine, request.app.state.clock(), _who(request)
+    engine, now, by = state_of(request).engine, state_of(request).clock(), _who(request)
     username = form.username.data
 
     def create() -> str | None:
@@ -118,7 +119,7 @@ def _account(session: Session, request: Request) -> Coordinator:
 async def reset_password(request: Request) -> Response:
     await posted_form(request, SecureForm)
     await run_in_threadpool(require_administrator, request)
-    engine, now, by = request.app.state.engine, request.app.state.clock(), _who(request)
+    engine, now, by = state_of(request).engine, state_of(request).clock(), _who(request)
 
     def reset() -> tuple[str, str]:
         with session_scope(engine) as session:
@@ -142,7 +143,7 @@ async def reset_password(request: Request) -> Response:
 async def remove_account(request: Request) -> Response:
     await posted_form(request, SecureForm)
     await run_in_threadpool(require_administrator, request)
-    engine, now, by = request.app.state.engine, request.app.state.clock(), _who(request)
+    engine, now, by = state_of(request).engine, state_of(request).clock(), _who(request)
 
     def remove() -> str:
         with Session(engine) as session:
@@ -190,7 +191,7 @@ async def change_password(request: Request) -> Response:
     try:
         await run_in_threadpool(
             accounts.change_password,
-            engine=request.app.state.engine,
+            engine=state_of(request).engine,
             coordinator_id=request.state.coordinator.id,
             current=form.current.data,
             new=form.password.data,
@@ -201,12 +202,12 @@ async def change_password(request: Request) -> Response:
         return await run_in_threadpool(own_account_page, request, form, 422)
 
     def audit() -> None:
-        with session_scope(request.app.state.engine) as session:
+        with session_scope(state_of(request).engine) as session:
             record(
                 session,
                 coordinator=_who(request),
                 action="change password",
-                now=request.app.state.clock(),
+                now=state_of(request).clock(),
             )
 
     await run_in_threadpool(audit)
@@ -217,7 +218,7 @@ async def sign_out_everywhere(request: Request) -> Response:
     await posted_form(request, SecureForm)
     await run_in_threadpool(
         accounts.end_every_session,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         coordinator_id=request.state.coordinator.id,
     )
     request.session.clear()
@@ -236,10 +237,10 @@ LINK_NOT_VALID = N_(
 
 
 def _link_holder(request: Request) -> str:
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         try:
             account = password_links.holder(
-                session, request.path_params["token"], request.app.state.clock()
+                session, request.path_params["token"], state_of(request).clock()
             )
         except password_links.LinkNotValid:
             raise HTTPException(410, LINK_NOT_VALID) from None
@@ -258,17 +259,17 @@ async def set_password(request: Request) -> Response:
     form, valid = await posted_form(request, NewPasswordForm)
     if not valid:
         return await run_in_threadpool(set_password_page, request, form, 422)
-    now = request.app.state.clock()
+    now = state_of(request).clock()
     password_hash = await run_in_threadpool(accounts.hash_password, form.password.data)
 
     def use() -> None:
         username = password_links.use(
-            engine=request.app.state.engine,
+            engine=state_of(request).engine,
             token=request.path_params["token"],
             password_hash=password_hash,
             now=now,
         )
-        with session_scope(request.app.state.engine) as session:
+        with session_scope(state_of(request).engine) as session:
             record(session, coordinator=username, action="set password", now=now)
 
     try:

@@ -14,13 +14,15 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from web.http.state import state_of
+
 DEVICE_COOKIE = "desk_device"
 LIFETIME = timedelta(days=180)
 COOKIE_PATH = "/coordinator/login"  # only the sign-in needs it
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
-    secret: str = request.app.state.settings.secret_key
+    secret: str = state_of(request).settings.secret_key
     return URLSafeTimedSerializer(secret, salt="desk-device")
 
 
@@ -49,7 +51,7 @@ def remember_device(
         _serializer(request).dumps(value),
         max_age=int(LIFETIME.total_seconds()),
         path=COOKIE_PATH,
-        secure=request.app.state.settings.https_only,
+        secure=state_of(request).settings.https_only,
         httponly=True,
         samesite="strict",
     )

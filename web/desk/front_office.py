@@ -49,6 +49,7 @@ from web.http.picker import (
     render_picker,
     rules_of,
 )
+from web.http.state import state_of
 from web.http.templating import language_name, render
 
 TAKEN = N_("That time is no longer free: someone has just booked it. Please choose another.")
@@ -76,7 +77,7 @@ def _day_param(request: Request) -> date:
 def day_view(request: Request) -> Response:
     """The clinic's day (today by default): every slot, who is next, what needs an outcome."""
     day = _day_param(request)
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         (shown,) = agenda.days(session, rules=rules_of(request), now=now_of(request), wanted=[day])
         calls = front_desk.calls_to_make(session)
         undelivered = records.upcoming_undelivered_mail(
@@ -88,7 +89,7 @@ def day_view(request: Request) -> Response:
         "agenda": [shown],
         "calls": calls,
         "undelivered": undelivered,
-        "mail": outbox_state(request.app.state.engine, now_of(request)),
+        "mail": outbox_state(state_of(request).engine, now_of(request)),
         "patient_changes": changed,
     }
     return render(request, "desk_day.html", context, partial="_agenda.html")
@@ -101,7 +102,7 @@ async def changes_seen(request: Request) -> Response:
         raise InvalidInput(str(form.up_to.raw_data))
     await run_in_threadpool(
         patient_changes.mark_seen,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         coordinator_id=request.state.coordinator.id,
         up_to=form.up_to.data,
     )
@@ -122,7 +123,7 @@ def _agenda_context(request: Request, view: str, day: date, *, step: timedelta) 
 def week_view(request: Request) -> Response:
     day = _day_param(request)
     week = agenda.week_of(day)
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         days = agenda.days(session, rules=rules_of(request), now=now_of(request), wanted=week)
     context = {
         **_agenda_context(request, "week", day, step=timedelta(days=7)),
@@ -165,7 +166,7 @@ def _search(request: Request) -> front_desk.Search:
 def find_page(request: Request) -> Response:
     search = _search(request)
     clinic = clinic_of(request)
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         listing = front_desk.find(
             session,
             rules=rules_of(request),
@@ -222,7 +223,7 @@ def booking_page(
     status_code: int = 200,
 ) -> Response:
     booking_id: int = request.path_params["booking_id"]
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         booking = records.get_booking(session, booking_id)
         history = front_desk.timeline(session, booking)
         undelivered = records.undelivered_mail(session, booking_id=booking.id)
@@ -271,11 +272,11 @@ async def change_status(request: Request) -> Response:
     if not valid:
         return await run_in_threadpool(booking_page, request, status_form=form, status_code=422)
     booking_id = request.path_params["booking_id"]
-    now, notifier = now_of(request), request.app.state.notifier
+    now, notifier = now_of(request), state_of(request).notifier
     try:
         await run_in_threadpool(
             records.set_status,
-            engine=request.app.state.engine,
+            engine=state_of(request).engine,
             booking_id=booking_id,
             status=BookingStatus(form.status.data),
             reason=form.reason.data or None,
@@ -308,7 +309,7 @@ async def add_note(request: Request) -> Response:
         return await run_in_threadpool(booking_page, request, note_form=form, status_code=422)
     await run_in_threadpool(
         front_desk.add_note,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         booking_id=booking_id,
         text=form.text.data,
         who=who(request),
@@ -322,7 +323,7 @@ async def patient_called(request: Request) -> Response:
     booking_id = request.path_params["booking_id"]
     await run_in_threadpool(
         front_desk.patient_called,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         booking_id=booking_id,
         who=who(request),
         now=now_of(request),
@@ -336,7 +337,7 @@ async def patient_called(request: Request) -> Response:
 def _desk_slots(request: Request) -> dict[date, list[Slot]]:
     """The free slots by the desk's rules: inside the minimum notice too, never begun."""
     rules = rules_of(request).for_desk()
-    by_day: dict[date, list[Slot]] = request.app.state.availability.by_day(rules, now_of(request))
+    by_day: dict[date, list[Slot]] = state_of(request).availability.by_day(rules, now_of(request))
     return by_day
 
 
@@ -420,7 +421,7 @@ async def book_caller(request: Request) -> Response:
     if not valid:
         return _render_caller_form(request, form, start, status_code=422)
     ledger = ledger_of(request)
-    now, notifier = now_of(request), request.app.state.notifier
+    now, notifier = now_of(request), state_of(request).notifier
     patient = form.patient(form.language.data)
     try:
         booking = await run_in_threadpool(
@@ -443,7 +444,7 @@ async def book_caller(request: Request) -> Response:
 
 
 def _movable(request: Request) -> Booking:
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         return records.get_booking(session, request.path_params["booking_id"])
 
 
@@ -498,7 +499,7 @@ async def move_booking(request: Request) -> Response:
     if not valid or form.seen.data is None:
         return await run_in_threadpool(move_confirm, request, form=form, status_code=422)
     booking_id = request.path_params["booking_id"]
-    now, notifier = now_of(request), request.app.state.notifier
+    now, notifier = now_of(request), state_of(request).notifier
     before = await run_in_threadpool(_movable, request)
     try:
         await run_in_threadpool(

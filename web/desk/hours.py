@@ -23,6 +23,7 @@ from web.desk.front_office import who
 from web.desk.roles import require_administrator
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.picker import now_of, rules_of
+from web.http.state import state_of
 from web.http.templating import render
 
 # Today has begun, with its bookings: what must change today is blocked (desk_blocks) instead.
@@ -36,7 +37,7 @@ def hours_page(
     status_code: int = 200,
 ) -> Response:
     rules, now = rules_of(request), now_of(request)
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         changes = reception.listed_changes(session, rules, now)
         still_stranded = reception.stranded(session, rules, now)
     today = local_today(rules, now)
@@ -73,7 +74,7 @@ async def change_hours(request: Request) -> Response:
         return await run_in_threadpool(hours_page, request, form, None, 422)
     hours = form.hours()
     changed = rules.with_changes([*(c for c in rules.changes if c.since != hours.since), hours])
-    engine = request.app.state.engine
+    engine = state_of(request).engine
 
     def newly_stranded() -> list[Booking]:
         with Session(engine) as session:
@@ -95,7 +96,7 @@ async def remove_change(request: Request) -> Response:
     await run_in_threadpool(require_administrator, request)
     await run_in_threadpool(
         reception.remove_change,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         rules=rules_of(request),
         change_id=request.path_params["change_id"],
         who=who(request),

@@ -24,6 +24,7 @@ from web.desk.forms import CorrectionForm, ErasureForm
 from web.desk.front_office import who
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.picker import clinic_of, now_of
+from web.http.state import state_of
 from web.http.templating import render
 
 EXPORTS = {
@@ -43,7 +44,7 @@ def _holdings(request: Request, *, seen_by: str | None = None) -> Holdings:
     """What is held about the person of this page's booking; `seen_by` writes the look in the
     audit log (who looked at everything held about whom, by booking number)."""
     booking_id: int = request.path_params["booking_id"]
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(state_of(request).engine) as session:
         held = personal_data.find_holdings(session, booking_id)
         if seen_by is not None:
             record(
@@ -67,7 +68,7 @@ def _page(
 ) -> Response:
     held = _holdings(request, seen_by=who(request) if status_code == 200 else None)
     booking_id: int = request.path_params["booking_id"]
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         booking = records.get_booking(session, booking_id)
     if correction is None:
         latest = held.bookings[-1] if held.bookings else None
@@ -104,7 +105,7 @@ async def export(request: Request) -> Response:
 
     def made() -> str:
         held = _holdings(request)
-        with session_scope(request.app.state.engine) as session:
+        with session_scope(state_of(request).engine) as session:
             numbers = ", ".join(str(number) for number in held.booking_ids)
             record(
                 session,
@@ -137,7 +138,7 @@ async def correct(request: Request) -> Response:
     booking_id: int = request.path_params["booking_id"]
     await run_in_threadpool(
         personal_data.correct,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         booking_id=booking_id,
         to=Correction(name=form.name.data, phone=form.phone_e164, email=form.email.data),
         who=who(request),
@@ -156,7 +157,7 @@ async def erase(request: Request) -> Response:
     booking_id: int = request.path_params["booking_id"]
     await run_in_threadpool(
         personal_data.erase,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         booking_id=booking_id,
         who=who(request),
         now=now_of(request),

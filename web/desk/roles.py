@@ -21,6 +21,7 @@ from starlette.requests import Request
 from web.core.audit import record
 from web.core.db import session_scope
 from web.core.i18n import N_
+from web.http.state import state_of
 
 REFUSED = "refused"
 ONLY_ADMINISTRATORS = N_(
@@ -34,12 +35,12 @@ def require_administrator(request: Request) -> None:
     signed_in = request.state.coordinator
     if signed_in.is_administrator:
         return
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(state_of(request).engine) as session:
         record(
             session,
             coordinator=signed_in.username,
             action=REFUSED,
-            now=request.app.state.clock(),
+            now=state_of(request).clock(),
             detail=f"{request.method} {request.url.path}",
         )
     raise HTTPException(403, ONLY_ADMINISTRATORS)

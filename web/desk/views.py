@@ -46,6 +46,7 @@ from web.http.i18n import absolute, localized_path, page_language
 from web.http.picker import rules_of
 from web.http.ratelimit import client_address, count_failure, enforce
 from web.http.responses import ics_response
+from web.http.state import state_of
 from web.http.templating import render
 
 DESK_HOME = "/coordinator/"
@@ -69,9 +70,9 @@ class CoordinatorOnly:
         if isinstance(token, str):
             signed_in = await run_in_threadpool(
                 accounts.current_session,
-                engine=request.app.state.engine,
+                engine=state_of(request).engine,
                 token=token,
-                now=request.app.state.clock(),
+                now=state_of(request).clock(),
             )
         if signed_in is None:
             request.session.pop(DESK_SESSION, None)
@@ -150,12 +151,12 @@ async def login(request: Request) -> Response:
     try:
         signed_in = await run_in_threadpool(
             accounts.authenticate,
-            engine=request.app.state.engine,
+            engine=state_of(request).engine,
             username=form.username.data,
             password=form.password.data,
             address=client_address(request),
             device=device,
-            now=request.app.state.clock(),
+            now=state_of(request).clock(),
         )
     except accounts.LockedOut as refusal:
         context["error"], context["error_values"] = _refusal_message(refusal)
@@ -167,9 +168,9 @@ async def login(request: Request) -> Response:
         return _page(request, "desk_login.html", context, status_code=401)
     token = await run_in_threadpool(
         accounts.start_session,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         coordinator_id=signed_in.id,
-        now=request.app.state.clock(),
+        now=state_of(request).clock(),
     )
     # A fresh session id on sign-in: nothing from before (a planted session) carries over.
     request.session.clear()
@@ -205,12 +206,12 @@ def _refusal_message(refusal: accounts.LockedOut) -> tuple[str, dict[str, int]]:
 async def choose_language(request: Request) -> Response:
     """The desk's language, remembered for this coordinator (the default is the clinic's first)."""
     form, valid = await posted_form(request, LanguageForm)
-    languages = request.app.state.clinic.languages
+    languages = state_of(request).clinic.languages
     if not valid or form.language.data not in languages:
         raise InvalidInput(form.language.data)
     await run_in_threadpool(
         accounts.set_language,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         coordinator_id=request.state.coordinator.id,
         language=form.language.data,
     )
@@ -221,7 +222,7 @@ async def choose_language(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     await posted_form(request, SecureForm)
     await run_in_threadpool(
-        accounts.end_session, engine=request.app.state.engine, token=request.session[DESK_SESSION]
+        accounts.end_session, engine=state_of(request).engine, token=request.session[DESK_SESSION]
     )
     request.session.clear()
     return RedirectResponse("/coordinator/login", status_code=303)
@@ -237,8 +238,8 @@ def blocks_page(
     upcoming blocks."""
     editing = request.path_params.get("block_id")
     rules = rules_of(request)
-    with Session(request.app.state.engine) as session:
-        blocks = records.upcoming_blocks(session, request.app.state.clock(), rules)
+    with Session(state_of(request).engine) as session:
+        blocks = records.upcoming_blocks(session, state_of(request).clock(), rules)
         if form is None:
             data = records.block_as_form(session, rules, editing) if editing else None
             form = BlockForm(meta=form_meta(request), data=data)
@@ -255,7 +256,7 @@ async def add_block(request: Request) -> Response:
     if not valid:
         return await run_in_threadpool(blocks_page, request, form, None, 422)
     rules = rules_of(request)
-    now = request.app.state.clock()
+    now = state_of(request).clock()
     # What has already passed cannot be blocked (nor ever unblocked); a block that has begun
     # (the rest of today) starts now.
     intervals = [
@@ -266,7 +267,7 @@ async def add_block(request: Request) -> Response:
     if not intervals or form.day.data < local_today(rules, now):
         form.day.errors.append(BLOCK_IN_PAST)
         return await run_in_threadpool(blocks_page, request, form, None, 422)
-    engine = request.app.state.engine
+    engine = state_of(request).engine
 
     def clashes() -> list[Booking]:
         with Session(engine) as session:
@@ -278,7 +279,12 @@ async def add_block(request: Request) -> Response:
         form.confirm.data = "yes"
         return await run_in_threadpool(blocks_page, request, form, found, 409)
     editing = request.path_params.get("block_id")
-    common = {"engine": engine, "rules": rules, "intervals": intervals, "who": who(request)}
+    common: dict[str, Any] = {
+        "engine": engine,
+        "rules": rules,
+        "intervals": intervals,
+        "who": who(request),
+    }
     if editing:
         await run_in_threadpool(
             records.replace_block, **common, block_id=editing, reason=form.reason.data, now=now
@@ -292,17 +298,17 @@ async def remove_block(request: Request) -> Response:
     await posted_form(request, SecureForm)
     await run_in_threadpool(
         records.remove_block,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         rules=rules_of(request),
         block_id=request.path_params["block_id"],
         who=who(request),
-        now=request.app.state.clock(),
+        now=state_of(request).clock(),
     )
     return RedirectResponse("/coordinator/blocks", status_code=303)
 
 
 def calendar_page(request: Request) -> Response:
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         secret = records.feed_secret(session, request.state.coordinator.id)
     # From PUBLIC_URL, never the request's Host header: a forged Host must not put another
     # site's address (and this secret) into the coordinator's calendar.
@@ -317,22 +323,22 @@ async def rotate_feed(request: Request) -> Response:
     await posted_form(request, SecureForm)
     await run_in_threadpool(
         records.rotate_feed_secret,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         coordinator_id=request.state.coordinator.id,
         who=who(request),
-        now=request.app.state.clock(),
+        now=state_of(request).clock(),
     )
     return RedirectResponse("/coordinator/calendar", status_code=303)
 
 
 def feed(request: Request) -> Response:
-    now = request.app.state.clock()
-    with Session(request.app.state.engine) as session:
+    now = state_of(request).clock()
+    with Session(state_of(request).engine) as session:
         bookings = records.feed_bookings(
             session, request.path_params["secret"], rules=rules_of(request), now=now
         )
     body = build_feed(
-        request.app.state.clinic,
+        state_of(request).clinic,
         bookings,
         desk_url=lambda b: absolute(
             request, localized_path(request, "desk_booking", booking_id=b.id)
@@ -367,14 +373,14 @@ async def export(request: Request) -> Response:
     kind = request.path_params["kind"]
     body = await run_in_threadpool(
         exports.export,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         rules=rules_of(request),
         first=first,
         last=last,
         kind=kind,
         language=page_language(request),
         who=who(request),
-        now=request.app.state.clock(),
+        now=state_of(request).clock(),
     )
     filename = f"bookings-{first}-to-{last}.{kind}"
     return Response(
@@ -389,7 +395,7 @@ async def export(request: Request) -> Response:
 
 def audit_page(request: Request) -> Response:
     page = query_page(request)
-    with Session(request.app.state.engine) as session:
+    with Session(state_of(request).engine) as session:
         events, total = audit.recent_events(session, page=page, per_page=50)
     context = {
         "events": events,

@@ -17,6 +17,7 @@ from wtforms.csrf.session import SessionCSRF
 
 from web.core.i18n import N_
 from web.http.i18n import page_language
+from web.http.state import state_of
 
 
 class SecureForm(Form):  # type: ignore[misc]  # WTForms ships no type hints
@@ -46,7 +47,7 @@ async def read_form(request: Request) -> FormData:
 def form_meta(request: Request) -> dict[str, Any]:
     """CSRF from the session; WTForms' own messages (a bad date, say) in the page's language."""
     return {
-        "csrf_secret": request.app.state.settings.secret_key.encode(),
+        "csrf_secret": state_of(request).settings.secret_key.encode(),
         "csrf_context": request.session,
         "locales": [page_language(request), "en"],
     }

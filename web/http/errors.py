@@ -20,6 +20,7 @@ from web.core.i18n import N_
 from web.http.access_log import mask_path
 from web.http.request_log import current_request_id
 from web.http.security import BASE_HEADERS, HSTS, wants_hsts
+from web.http.state import state_of
 from web.http.templating import is_partial_request, render, target_id
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     response = error_page(request, 500, N_("Please try again in a few minutes, or call us."))
     for name, value in BASE_HEADERS.items():
         response.headers.setdefault(name, value)
-    if wants_hsts(request.scope, https_only=request.app.state.settings.https_only):
+    if wants_hsts(request.scope, https_only=state_of(request).settings.https_only):
         response.headers.setdefault("strict-transport-security", HSTS)
     return response
 
@@ -148,7 +149,7 @@ def error_page(
     title = TITLES.get(status_code, N_("Something went wrong"))
     if detail == HTTPStatus(status_code).phrase:
         detail = None  # Starlette's default wording adds nothing to the title
-    ready = hasattr(request.app.state, "templates")
+    ready = hasattr(state_of(request), "templates")
     if not ready or request.headers.get("accept", "").startswith("text/calendar"):
         return PlainTextResponse(detail or title, status_code=status_code, headers=headers)
     context: dict[str, object] = {

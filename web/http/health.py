@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from web.http.state import state_of
+
 NO_STORE = {"cache-control": "no-store"}
 
 
@@ -23,7 +25,7 @@ def healthz(request: Request) -> PlainTextResponse:
 
 
 def _schema_revision(request: Request) -> str | None:
-    with request.app.state.engine.connect() as connection:
+    with state_of(request).engine.connect() as connection:
         connection.execute(text("SELECT 1"))
         try:
             row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
@@ -48,14 +50,14 @@ def readyz(request: Request) -> PlainTextResponse:
         revision = _schema_revision(request)
     except SQLAlchemyError:
         return PlainTextResponse("database unavailable", status_code=503, headers=NO_STORE)
-    expected = request.app.state.schema_head
+    expected = state_of(request).schema_head
     if revision != expected:
         return PlainTextResponse(
             f"database schema at {revision or 'nothing'}, the code expects {expected}",
             status_code=503,
             headers=NO_STORE,
         )
-    settings = request.app.state.settings
+    settings = state_of(request).settings
     if settings.redis_url and not _redis_answers(settings.redis_url, settings.redis_ready_timeout):
         return PlainTextResponse("redis unavailable", status_code=503, headers=NO_STORE)
     return PlainTextResponse("ready", headers=NO_STORE)

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from web.http.state import state_of
+
 DESK_PREFIX = "/coordinator"
 
 
@@ -59,18 +61,18 @@ def is_desk(request: Request) -> bool:
 
 def page_language(request: Request) -> str:
     """The language of the URL, or for the desk the coordinator's own choice."""
-    default: str = request.app.state.clinic.default_language
+    default: str = state_of(request).clinic.default_language
     if is_desk(request):
         if "session" not in request.scope:
             return default
         chosen = request.session.get("desk_language", default)
-        return chosen if chosen in request.app.state.clinic.languages else default
+        return chosen if chosen in state_of(request).clinic.languages else default
     language: str = request.scope.get("language", default)
     return language
 
 
 def prefix(request: Request, language: str) -> str:
-    prefix: str = request.app.state.clinic.path_prefix(language)
+    prefix: str = state_of(request).clinic.path_prefix(language)
     return prefix
 
 
@@ -97,7 +99,7 @@ def same_page_in(request: Request, language: str, page: str | None = None) -> st
 def absolute(request: Request, path: str) -> str:
     """A full URL on the configured PUBLIC_URL, never on the request's Host header: canonical
     links, hreflang and the sitemap must not follow a forged Host into a shared cache."""
-    public_url: str = request.app.state.settings.public_url
+    public_url: str = state_of(request).settings.public_url
     return public_url + path
 
 

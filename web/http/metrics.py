@@ -30,6 +30,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from web.core.outbox_state import outbox_state
+from web.http.state import state_of
 
 REQUESTS = Counter(
     "clinic_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
@@ -110,13 +111,13 @@ def _registry(request: Request) -> CollectorRegistry:
         registry.register(REQUESTS)
         registry.register(LATENCY)
         registry.register(BOOKINGS)
-    registry.register(OutboxCollector(request.app.state.engine, request.app.state.clock))
+    registry.register(OutboxCollector(state_of(request).engine, state_of(request).clock))
     return registry
 
 
 def metrics(request: Request) -> Response:
     host = request.client.host if request.client else None
-    if not is_allowed(host, request.app.state.settings.metrics_allow):
+    if not is_allowed(host, state_of(request).settings.metrics_allow):
         return PlainTextResponse(
             "forbidden", status_code=403, headers={"cache-control": "no-store"}
         )

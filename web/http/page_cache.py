@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.http.encoded import Encoded, request_headers
 from web.http.security import BASE_HEADERS, HSTS, wants_hsts
+from web.http.state import state_of
 from web.http.templating import part_asked_in, repeated_htmx_header
 
 # Five minutes fresh; for a day after that a cache may serve its copy while it asks again.
@@ -157,7 +158,7 @@ def keep_while_current(
         and request.url.query in queries
         and is_current()
     ):
-        cache: PageCache = request.app.state.page_cache
+        cache: PageCache = state_of(request).page_cache
         cache.keep_while_current(request.scope, response, is_current)
 
 
@@ -170,7 +171,7 @@ def cached_page(
     def decorate(view: Handler) -> Callable[[Request], Awaitable[Response]]:
         @wraps(view)
         async def serve(request: Request) -> Response:
-            cache: PageCache = request.app.state.page_cache
+            cache: PageCache = state_of(request).page_cache
             lookup = (view.__name__, key(request))
             found = cache.stored(lookup)
             if found is None:

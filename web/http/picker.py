@@ -15,8 +15,8 @@ from web.core.bookings import Ledger
 from web.core.clinic import Clinic
 from web.core.errors import InvalidSlot
 from web.core.formats import parse_start
-from web.core.reception import CurrentRules
 from web.core.schedule import Slot, SlotRules, is_on_grid, next_day_with_slots
+from web.http.state import state_of
 from web.http.templating import render
 
 # A day chosen in the strip asks for that day's times only (htmx targets #slots).
@@ -53,14 +53,12 @@ def make_picker(
 
 
 def clinic_of(request: Request) -> Clinic:
-    clinic: Clinic = request.app.state.clinic
-    return clinic
+    return state_of(request).clinic
 
 
 def now_of(request: Request) -> datetime:
     """The app's idea of now (tests and servers under test give it a fixed clock)."""
-    now: datetime = request.app.state.clock()
-    return now
+    return state_of(request).clock()
 
 
 def rules_of(request: Request) -> SlotRules:
@@ -68,15 +66,13 @@ def rules_of(request: Request) -> SlotRules:
     per request (see core/reception.py for how long a process keeps them)."""
     known: SlotRules | None = getattr(request.state, "rules", None)
     if known is None:
-        current: CurrentRules = request.app.state.rules
-        known = request.state.rules = current.now(now_of(request))
+        known = request.state.rules = state_of(request).rules.now(now_of(request))
     return known
 
 
 def ledger_of(request: Request) -> Ledger:
     """The app's ledger under the rules in force."""
-    ledger: Ledger = request.app.state.ledger
-    return replace(ledger, rules=rules_of(request))
+    return replace(state_of(request).ledger, rules=rules_of(request))
 
 
 def chosen_start(request: Request, raw: str | None) -> datetime:

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from web.core.i18n import N_
+from web.http.state import state_of
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +224,7 @@ def warn_if_counted_per_worker(redis_url: str | None, workers: str | None) -> No
 async def _allowed(request: Request, action: str, *, count: bool) -> bool:
     """A check in Redis is a network call: it runs in a worker thread, never in the event
     loop, so a stalled Redis holds up no other request."""
-    limits: RateLimits = request.app.state.rate_limits
+    limits: RateLimits = state_of(request).rate_limits
     address = client_address(request)
     if limits.shared:
         allowed: bool = await run_in_threadpool(limits.allow, action, address, count=count)
@@ -238,7 +239,7 @@ async def count_failure(request: Request, action: str) -> None:
 
 async def enforce(request: Request, action: str, *, count: bool = True) -> None:
     """429 past the action's limit; `count=False` checks without counting this try."""
-    limits: RateLimits = request.app.state.rate_limits
+    limits: RateLimits = state_of(request).rate_limits
     allowed = await _allowed(request, action, count=count)
     if not allowed:
         raise HTTPException(

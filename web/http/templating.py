@@ -27,6 +27,7 @@ from web.core.next_steps import chat_url, contact_plan
 from web.core.schedule import SlotRules, local_today
 from web.http.csrf import SecureForm, form_meta
 from web.http.i18n import absolute, localized_path, page_language, same_page_in
+from web.http.state import state_of
 
 # A cache keyed on the URL alone would hand an htmx fragment to a plain visit, or the reverse.
 VARY_HTMX = "HX-Request, HX-Request-Type"
@@ -218,9 +219,9 @@ def make_templates(
 def clinic_as_told(request: Request) -> Clinic:
     """The clinic with the reception hours in force today: those this request read (see
     picker.rules_of), or for a page kept for the life of the process those last read."""
-    clinic: Clinic = request.app.state.clinic
-    rules: SlotRules = getattr(request.state, "rules", None) or request.app.state.rules.known()
-    return clinic.as_of(rules, local_today(rules, request.app.state.clock()))
+    clinic: Clinic = state_of(request).clinic
+    rules: SlotRules = getattr(request.state, "rules", None) or state_of(request).rules.known()
+    return clinic.as_of(rules, local_today(rules, state_of(request).clock()))
 
 
 def page_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
@@ -257,7 +258,7 @@ def render(
 
     Private by default: only pages that are the same for everyone pass a public cache_control.
     """
-    templates: Jinja2Templates = request.app.state.templates
+    templates: Jinja2Templates = state_of(request).templates
     asked = part_asked_in(request.scope)
     name = page if partial is None or asked is None else (parts or {}).get(asked, partial)
     full = page_context(request, context)

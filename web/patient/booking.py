@@ -43,6 +43,7 @@ from web.http.picker import (
 )
 from web.http.ratelimit import enforce
 from web.http.responses import ics_response
+from web.http.state import state_of
 from web.http.templating import render
 from web.patient.forms import BookingForm, ConfirmForm, RescheduleForm
 
@@ -68,7 +69,7 @@ TOO_FAR = N_(
 
 
 def _offer(request: Request) -> Offer:
-    availability: Availability = request.app.state.availability
+    availability: Availability = state_of(request).availability
     return availability.offer(rules_of(request), now_of(request))
 
 
@@ -232,7 +233,7 @@ async def submit_booking(request: Request) -> Response:
         raise HTTPException(400, FORM_REFUSED)  # nothing a person could fix in a field
     if not valid:
         return _render_form(request, form, start, status_code=422)
-    now, notifier = now_of(request), request.app.state.notifier
+    now, notifier = now_of(request), state_of(request).notifier
     ledger = ledger_of(request)
     patient = form.patient(page_language(request))
     try:
@@ -297,7 +298,7 @@ def _go_to(request: Request, path: str) -> Response:
 
 def _booking(request: Request) -> tuple[str, Booking]:
     token: str = request.path_params["token"]
-    return token, bookings.booking_for_token(request.app.state.engine, token)
+    return token, bookings.booking_for_token(state_of(request).engine, token)
 
 
 def _manage_url(request: Request, token: str) -> str:
@@ -358,7 +359,7 @@ def cancel_confirm(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     await enforce(request, "manage")
     await posted_form(request, ConfirmForm)
-    token, now, notifier = request.path_params["token"], now_of(request), request.app.state.notifier
+    token, now, notifier = request.path_params["token"], now_of(request), state_of(request).notifier
 
     def cancelled(connection: Connection, booking: Booking) -> None:
         notifier.cancelled(connection, booking, by_clinic=False, now=now)
@@ -368,7 +369,7 @@ async def cancel(request: Request) -> Response:
 
     await run_in_threadpool(
         bookings.cancel,
-        engine=request.app.state.engine,
+        engine=state_of(request).engine,
         now=now,
         token=token,
         on_cancelled=cancelled,
@@ -440,7 +441,7 @@ def reschedule_confirm(request: Request) -> Response:
 async def reschedule(request: Request) -> Response:
     await enforce(request, "manage")
     form, _ = await posted_form(request, RescheduleForm)
-    token, now, notifier = request.path_params["token"], now_of(request), request.app.state.notifier
+    token, now, notifier = request.path_params["token"], now_of(request), state_of(request).notifier
     start = chosen_start(request, form.start.data)
     _, before = await run_in_threadpool(_booking, request)
     old_start = before.start

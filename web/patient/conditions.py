@@ -13,6 +13,7 @@ from web.core.content import Condition
 from web.core.errors import ConditionNotFound
 from web.http.i18n import absolute, page_language, route_path, same_page_in
 from web.http.page_cache import cached_page
+from web.http.state import state_of
 from web.http.templating import is_partial_request, render
 
 
@@ -28,7 +29,7 @@ def condition_key(request: Request) -> tuple[str, str, bool, bool]:
 
 
 def _conditions(request: Request) -> dict[str, Condition]:
-    by_slug: dict[str, Condition] = request.app.state.conditions[page_language(request)]
+    by_slug: dict[str, Condition] = state_of(request).conditions[page_language(request)]
     return by_slug
 
 
@@ -97,7 +98,7 @@ def _render_condition(request: Request, condition: Condition, open_slug: str) ->
     # ?sections=all: every section open, for reading, searching and printing without JavaScript.
     all_open = request.query_params.get("sections") == "all"
     page = route_path(request.scope)
-    clinic: Clinic = request.app.state.clinic
+    clinic: Clinic = state_of(request).clinic
     context = {
         "condition": condition,
         "open_slug": open_slug,

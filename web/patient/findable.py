@@ -16,6 +16,7 @@ from starlette.routing import Route
 from web.core.clinic import Clinic
 from web.core.content import Library
 from web.http.i18n import DESK_PREFIX, absolute
+from web.http.state import state_of
 
 PUBLIC_CACHE = "public, max-age=3600"
 XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -37,7 +38,7 @@ def public_paths(request: Request, library: Library, language: str) -> Iterator[
 
 
 def robots(request: Request) -> Response:
-    clinic: Clinic = request.app.state.clinic
+    clinic: Clinic = state_of(request).clinic
     # Every manage link lives under this path, in each language's prefix.
     bookings = request.app.url_path_for("booking_page", token="-").removesuffix("-")  # noqa: S106
     lines = ["User-agent: *"]
@@ -48,8 +49,8 @@ def robots(request: Request) -> Response:
 
 
 def sitemap(request: Request) -> Response:
-    clinic: Clinic = request.app.state.clinic
-    library: Library = request.app.state.conditions
+    clinic: Clinic = state_of(request).clinic
+    library: Library = state_of(request).conditions
     entries: list[str] = []
     for path in public_paths(request, library, clinic.default_language):
         urls = {

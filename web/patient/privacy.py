@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from web.core.consent import PRIVACY_NOTICE_VERSION
 from web.http.page_cache import cached_page
+from web.http.state import state_of
 from web.http.templating import render
 from web.patient.conditions import page_key
 
@@ -16,7 +17,7 @@ from web.patient.conditions import page_key
 def privacy(request: Request) -> Response:
     context = {
         # The purge process deletes after RETENTION_DAYS too (Procfile): one number, both places.
-        "retention_days": request.app.state.settings.retention_days,
+        "retention_days": state_of(request).settings.retention_days,
         "notice_version": PRIVACY_NOTICE_VERSION,
     }
     return render(request, "privacy.html", context)
