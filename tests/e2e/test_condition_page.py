@@ -4,6 +4,7 @@ layout."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 from tests.e2e.conftest import axe_violations
 
@@ -11,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CONDITION = "/conditions/hemifacial-spasm"
 
 
-def test_expanding_a_section_loads_its_text_as_a_partial(phone, live_url):
+def test_expanding_a_section_loads_its_text_as_a_partial(phone: Page, live_url: str) -> None:
     phone.goto(live_url + CONDITION)
     assert axe_violations(phone) == []
     treatment = phone.locator("details#treatment")
@@ -27,7 +28,9 @@ def test_expanding_a_section_loads_its_text_as_a_partial(phone, live_url):
     assert axe_violations(phone) == []
 
 
-def test_every_section_is_reachable_without_javascript(phone_without_js, live_url):
+def test_every_section_is_reachable_without_javascript(
+    phone_without_js: Page, live_url: str
+) -> None:
     page = phone_without_js
     page.goto(live_url + CONDITION)
     assert "one side of the face" in page.locator("details#what-it-is").inner_text()
@@ -47,7 +50,9 @@ def test_every_section_is_reachable_without_javascript(phone_without_js, live_ur
 
 
 @pytest.mark.parametrize("path", ["/", CONDITION, f"{CONDITION}/causes"])
-def test_pages_fit_a_320px_screen_and_have_large_tap_targets(browser, live_url, path):
+def test_pages_fit_a_320px_screen_and_have_large_tap_targets(
+    browser: Browser, live_url: str, path: str
+) -> None:
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
     page.goto(live_url + path)
@@ -73,7 +78,7 @@ SECTION_FACTS = {
 }
 
 
-def test_a_link_to_a_section_opens_and_loads_it(phone, live_url):
+def test_a_link_to_a_section_opens_and_loads_it(phone: Page, live_url: str) -> None:
     phone.goto(live_url + CONDITION + "#treatment")
     treatment = phone.locator("details#treatment")
     treatment.locator(".section-text").wait_for()
@@ -87,7 +92,7 @@ def test_a_link_to_a_section_opens_and_loads_it(phone, live_url):
     assert axe_violations(phone) == []
 
 
-def test_open_all_sections_makes_every_section_findable(phone, live_url):
+def test_open_all_sections_makes_every_section_findable(phone: Page, live_url: str) -> None:
     phone.goto(live_url + CONDITION)
     phone.get_by_role("link", name="Open all sections").click()
     for slug, fact in SECTION_FACTS.items():
@@ -101,8 +106,8 @@ def test_open_all_sections_makes_every_section_findable(phone, live_url):
 
 
 def test_open_all_sections_without_javascript_is_a_page_with_every_section_open(
-    phone_without_js, live_url
-):
+    phone_without_js: Page, live_url: str
+) -> None:
     page = phone_without_js
     page.goto(live_url + CONDITION)
     page.get_by_role("link", name="Open all sections").click()
@@ -111,7 +116,7 @@ def test_open_all_sections_without_javascript_is_a_page_with_every_section_open(
         assert fact in page.locator(f"details#{slug}").inner_text(), slug
 
 
-def test_printing_prints_every_section(phone, live_url):
+def test_printing_prints_every_section(phone: Page, live_url: str) -> None:
     phone.goto(live_url + CONDITION)
     assert phone.locator(".section-text").count() == 1  # only the first section is loaded
     phone.evaluate("window.dispatchEvent(new Event('beforeprint'))")
@@ -124,7 +129,9 @@ def test_printing_prints_every_section(phone, live_url):
 
 
 @pytest.mark.parametrize("path", ["/consultation", "/consultation/book"])
-def test_the_urgent_card_is_on_the_picker_and_the_form(phone, live_url, path):
+def test_the_urgent_card_is_on_the_picker_and_the_form(
+    phone: Page, live_url: str, path: str
+) -> None:
     phone.goto(live_url + "/consultation")
     if path == "/consultation/book":
         phone.locator("button.slot").first.click()
@@ -139,7 +146,7 @@ def test_the_urgent_card_is_on_the_picker_and_the_form(phone, live_url, path):
     assert axe_violations(phone) == []
 
 
-def test_the_privacy_notice_is_reachable_and_accessible(phone, live_url):
+def test_the_privacy_notice_is_reachable_and_accessible(phone: Page, live_url: str) -> None:
     phone.goto(live_url + "/")
     phone.locator(".site-footer").get_by_role("link", name="Privacy notice").click()
     phone.wait_for_url("**/privacy")
