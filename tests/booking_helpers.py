@@ -30,8 +30,8 @@ def open_form(client: httpx.Client, start: str) -> str:
     return response.text
 
 
-def form_fields(html: str, **changes: str) -> dict[str, str]:
-    fields = {
+def form_fields(html: str, **changes: str | None) -> dict[str, str]:
+    fields: dict[str, str | None] = {
         "csrf_token": csrf_from(html),
         "start": hidden_value(html, "start"),
         "key": hidden_value(html, "key"),
@@ -41,7 +41,7 @@ def form_fields(html: str, **changes: str) -> dict[str, str]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def book(client: httpx.Client, start: str | None = None, **changes: str) -> httpx.Response:
+def book(client: httpx.Client, start: str | None = None, **changes: str | None) -> httpx.Response:
     start = start or offered_starts(client)[0]
     html = open_form(client, start)
     return client.post("/consultation/book", data=form_fields(html, **changes))

@@ -30,6 +30,14 @@ class Inbox:
         return [m for m in self.messages if text in m["Subject"]]
 
 
+def body_text(message: email.message.EmailMessage, subtype: str = "plain") -> str:
+    """The text of a message's plain or html body; a message without one fails the test."""
+    part = message.get_body((subtype,))
+    assert part is not None, f"no {subtype} body"
+    text: str = part.get_content()
+    return text
+
+
 class SmtpServer:
     def __init__(self, port: int) -> None:
         self.port = port
