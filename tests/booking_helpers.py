@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from starlette.testclient import TestClient
+import httpx2 as httpx
 
 from tests.conftest import csrf_from, hidden_value
 
@@ -20,18 +20,18 @@ PATIENT = {
 }
 
 
-def offered_starts(client: TestClient, path: str = "/consultation") -> list[str]:
+def offered_starts(client: httpx.Client, path: str = "/consultation") -> list[str]:
     return SLOT_VALUE.findall(client.get(path).text)
 
 
-def open_form(client: TestClient, start: str) -> str:
+def open_form(client: httpx.Client, start: str) -> str:
     response = client.get(f"/consultation/book?start={start}")
     assert response.status_code == 200, response.text
     return response.text
 
 
-def form_fields(html: str, **changes: str) -> dict[str, str]:
-    fields = {
+def form_fields(html: str, **changes: str | None) -> dict[str, str]:
+    fields: dict[str, str | None] = {
         "csrf_token": csrf_from(html),
         "start": hidden_value(html, "start"),
         "key": hidden_value(html, "key"),
@@ -41,7 +41,7 @@ def form_fields(html: str, **changes: str) -> dict[str, str]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def book(client: TestClient, start: str | None = None, **changes: str):
+def book(client: httpx.Client, start: str | None = None, **changes: str | None) -> httpx.Response:
     start = start or offered_starts(client)[0]
     html = open_form(client, start)
     return client.post("/consultation/book", data=form_fields(html, **changes))

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import cast
+
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
 from tests.conftest import DEFAULT_NOW, csrf_from
@@ -12,9 +16,9 @@ from web.desk.accounts import save_coordinator
 CONDITION = "/conditions/hemifacial-spasm"
 
 
-def every_page(client) -> dict[str, str]:
+def every_page(client: TestClient) -> dict[str, str]:
     """Each kind of full page the site serves, as a patient would reach it."""
-    pages = {}
+    pages: dict[str, str] = {}
 
     def grab(name: str, path: str, expected: int = 200) -> str:
         response = client.get(path)
@@ -41,7 +45,7 @@ def every_page(client) -> dict[str, str]:
 
     # The coordinator's desk.
     save_coordinator(
-        engine=client.app.state.engine,
+        engine=cast(Starlette, client.app).state.engine,
         username="vnu",
         password="a long password!",
         now=DEFAULT_NOW,
@@ -58,9 +62,9 @@ def every_page(client) -> dict[str, str]:
     grab("desk-week", f"/coordinator/week?day={day}")
     grab("desk-bookings", "/coordinator/bookings")
     grab("desk-find", "/coordinator/bookings?q=kov&from=2026-11-01&to=2026-12-31")
-    booking = "/coordinator/bookings/" + re.search(
-        r"/coordinator/bookings/(\d+)", pages["desk-day"]
-    ).group(1)
+    first = re.search(r"/coordinator/bookings/(\d+)", pages["desk-day"])
+    assert first is not None
+    booking = "/coordinator/bookings/" + first.group(1)
     page = grab("desk-booking", booking)
     client.post(f"{booking}/notes", data={"csrf_token": csrf_from(page), "text": "Viber"})
     grab("desk-booking-saved", f"{booking}?saved=note")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import icalendar
-import vobject
+import vobject  # type: ignore[import-untyped]  # vobject ships no type hints
 
 
 def check_raw_bytes(raw: bytes) -> None:
@@ -18,7 +20,7 @@ def check_raw_bytes(raw: bytes) -> None:
     assert b"METHOD" not in raw and b"ATTENDEE" not in raw and b"webcal" not in raw
 
 
-def parse_all(raw: bytes) -> tuple[list, list]:
+def parse_all(raw: bytes) -> tuple[list[icalendar.Component], list[Any]]:
     """Every event as icalendar and as vobject (an independent implementation) read them."""
     events = icalendar.Calendar.from_ical(raw).walk("VEVENT")
     others = vobject.readOne(raw.decode("utf-8")).contents.get("vevent", [])
@@ -26,7 +28,7 @@ def parse_all(raw: bytes) -> tuple[list, list]:
     return events, others
 
 
-def parse_both(raw: bytes):
+def parse_both(raw: bytes) -> tuple[icalendar.Component, Any]:
     """The single event of an invite, as each parser reads it."""
     events, others = parse_all(raw)
     assert len(events) == 1

@@ -20,7 +20,8 @@ from web.settings import PROJECT_ROOT
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @contextmanager
@@ -83,7 +84,7 @@ def running_server(
             output.close()
 
 
-def stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
     """Ask the server to stop; if it has not within 15 s, end it."""
     process.terminate()
     try:

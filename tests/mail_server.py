@@ -7,8 +7,9 @@ import email.policy
 import threading
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from web.settings import SmtpSettings
+from web.mail.smtp import SmtpSettings
 
 
 class Inbox:
@@ -18,14 +19,23 @@ class Inbox:
         self.messages: list[email.message.EmailMessage] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802  (aiosmtpd's name)
+        assert isinstance(envelope.content, bytes)  # aiosmtpd's default: decode_data=False
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(parsed)
         return "250 OK"
 
-    def by_subject(self, text: str) -> list:
+    def by_subject(self, text: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages if text in m["Subject"]]
+
+
+def body_text(message: email.message.EmailMessage, subtype: str = "plain") -> str:
+    """The text of a message's plain or html body; a message without one fails the test."""
+    part = message.get_body((subtype,))
+    assert part is not None, f"no {subtype} body"
+    text: str = part.get_content()
+    return text
 
 
 class SmtpServer:

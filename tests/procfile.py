@@ -23,7 +23,7 @@ def procfile_line(name: str) -> str:
     raise AssertionError(f"the Procfile has no {name} line")
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
     """Listening, without sending a request: the first HTTP request is the test's own."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

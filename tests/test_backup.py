@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import stat
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from tests.conftest import (
     drop_postgres_database,
     fresh_database,
 )
+from tests.mail_server import SmtpServer
 from web.backup import backup, restore
 from web.cli import migrate
 from web.core.availability import Availability
@@ -26,6 +28,7 @@ from web.core.bookings import Ledger, PatientDetails, book
 from web.core.clinic import load_clinic
 from web.core.db import make_engine
 from web.core.models import Booking, OutboxMessage
+from web.core.schedule import Slot
 from web.mail.notifications import Notifier
 from web.mail.outbox import send_due
 from web.settings import PROJECT_ROOT
@@ -37,7 +40,7 @@ def mode_of(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def ledger_for(url: str) -> tuple[Ledger, list]:
+def ledger_for(url: str) -> tuple[Ledger, list[Slot]]:
     """The clinic's ledger on `url`, and the free slots of the horizon at the test's moment."""
     clinic = load_clinic(ENGLISH_FIRST_CLINIC)
     engine = make_engine(url)
@@ -68,7 +71,7 @@ def notifier() -> Notifier:
 
 
 @pytest.fixture(params=BACKENDS)
-def two_databases(request, tmp_path):
+def two_databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]:
     """The site's database and an empty one to restore into, both migrated."""
     urls = [fresh_database(request.param, tmp_path) for _ in range(2)]
     for url in urls:
@@ -80,8 +83,8 @@ def two_databases(request, tmp_path):
 
 
 def test_a_backup_taken_while_bookings_are_written_restores_every_committed_one(
-    two_databases, tmp_path
-):
+    two_databases: list[str], tmp_path: Path
+) -> None:
     site, elsewhere = two_databases
     ledger, slots = ledger_for(site)
     committed: list[int] = []
@@ -98,6 +101,7 @@ def test_a_backup_taken_while_bookings_are_written_restores_every_committed_one(
                 patient=patient(number),
                 form_key=secrets.token_urlsafe(32),
             )
+            assert made.id is not None
             committed.append(made.id)
 
     writer = threading.Thread(target=keep_booking)
@@ -121,7 +125,9 @@ def test_a_backup_taken_while_bookings_are_written_restores_every_committed_one(
     assert set(before) <= restored, sorted(set(before) - restored)
 
 
-def test_a_restored_site_sends_nothing_twice(two_databases, tmp_path, smtp):
+def test_a_restored_site_sends_nothing_twice(
+    two_databases: list[str], tmp_path: Path, smtp: SmtpServer
+) -> None:
     site, _ = two_databases
     ledger, slots = ledger_for(site)
     render = notifier().render
@@ -158,7 +164,7 @@ def test_a_restored_site_sends_nothing_twice(two_databases, tmp_path, smtp):
     assert len(ids) == len(set(ids)), "a message went twice"
 
 
-def test_the_sqlite_database_and_its_backups_are_the_owners_only(tmp_path):
+def test_the_sqlite_database_and_its_backups_are_the_owners_only(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'var' / 'clinic.db'}"
     migrate(url)
     database = tmp_path / "var" / "clinic.db"

@@ -5,10 +5,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import cast
 
+import httpx2 as httpx
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import Engine, event, func
 from sqlmodel import Session, select
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import (
@@ -29,12 +33,12 @@ from web.core.models import BlockedPeriod, Booking, BookingStatus
 HX = {"HX-Request": "true"}
 
 
-def bookings(engine) -> list[Booking]:
+def bookings(engine: Engine) -> list[Booking]:
     with Session(engine) as session:
         return list(session.exec(select(Booking)).all())
 
 
-def token_of(response) -> str:
+def token_of(response: httpx.Response) -> str:
     assert response.status_code == 303, response.text
     match = re.fullmatch(r"/bookings/([A-Za-z0-9_-]{43})", response.headers["location"])
     assert match, response.headers["location"]
@@ -44,7 +48,7 @@ def token_of(response) -> str:
 # --- The picker -------------------------------------------------------------------------------
 
 
-def test_picker_shows_the_days_strip_and_todays_slots(client):
+def test_picker_shows_the_days_strip_and_todays_slots(client: TestClient) -> None:
     response = client.get("/consultation")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
@@ -59,7 +63,7 @@ def test_picker_shows_the_days_strip_and_todays_slots(client):
     assert "10 free" in response.text and "closed" in response.text  # the weekend
 
 
-def test_slot_buttons_read_as_full_date_and_time(client):
+def test_slot_buttons_read_as_full_date_and_time(client: TestClient) -> None:
     text = client.get("/consultation/slots?day=2026-12-01").text
     button = re.search(
         r'<button class="slot"[^>]*value="2026-12-01T08:30:00Z">(.*?)</button>', text, re.S
@@ -69,7 +73,7 @@ def test_slot_buttons_read_as_full_date_and_time(client):
     assert " ".join(visible.split()) == "Tuesday 1 December, 10:30"
 
 
-def test_day_list_is_a_partial_for_htmx_and_a_page_otherwise(client):
+def test_day_list_is_a_partial_for_htmx_and_a_page_otherwise(client: TestClient) -> None:
     partial = client.get("/consultation/slots?day=2026-12-02", headers=HX)
     assert partial.status_code == 200
     assert partial.text.lstrip().startswith('<div id="picker"')
@@ -79,7 +83,7 @@ def test_day_list_is_a_partial_for_htmx_and_a_page_otherwise(client):
     assert 'aria-current="date"' in page.text and "Wednesday 2 December" in page.text
 
 
-def test_choosing_a_day_sends_its_times_but_not_the_strip_again(client):
+def test_choosing_a_day_sends_its_times_but_not_the_strip_again(client: TestClient) -> None:
     day = "/consultation/slots?day=2026-12-02"
     slots = client.get(day, headers={**HX, "HX-Target": "section#slots"})
     assert slots.status_code == 200
@@ -96,7 +100,7 @@ def test_choosing_a_day_sends_its_times_but_not_the_strip_again(client):
     assert made_up.text == whole.text
 
 
-def test_empty_day_says_when_the_next_free_day_is(client):
+def test_empty_day_says_when_the_next_free_day_is(client: TestClient) -> None:
     text = client.get("/consultation/slots?day=2026-12-05").text
     assert "The clinic does not work on this day." in text  # a Saturday
     assert (
@@ -105,13 +109,13 @@ def test_empty_day_says_when_the_next_free_day_is(client):
 
 
 @pytest.mark.parametrize("day", ["2026-02-30", "yesterday", "2026-12-011", "%00"])
-def test_malformed_day_is_a_400(client, day):
+def test_malformed_day_is_a_400(client: TestClient, day: str) -> None:
     response = client.get(f"/consultation/slots?day={day}")
     assert response.status_code == 400
     assert "could not be read" in response.text
 
 
-def test_picker_queries_do_not_grow_with_the_horizon(client, engine):
+def test_picker_queries_do_not_grow_with_the_horizon(client: TestClient, engine: Engine) -> None:
     # Bookings spread over the horizon must not add queries (no N+1).
     for start in offered_starts(client)[:2]:
         assert book(client, start).status_code == 303
@@ -119,15 +123,16 @@ def test_picker_queries_do_not_grow_with_the_horizon(client, engine):
         start = offered_starts(client, f"/consultation/slots?day={day}")[0]
         assert book(client, start).status_code == 303
 
-    client.app.state.availability.ttl = 0  # count the queries of every request, none cached
+    app = cast(Starlette, client.app)  # TestClient keeps it as a bare ASGI callable
+    app.state.availability.ttl = 0  # count the queries of every request, none cached
     statements: list[str] = []
-    app_engine = client.app.state.engine
+    app_engine = app.state.engine
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(app_engine, "before_cursor_execute", listener)
     counts = {}
     try:
         for days in (3, 21, 60):
-            current = client.app.state.rules  # clinic.toml's rules, and the stored hours
+            current = app.state.rules  # clinic.toml's rules, and the stored hours
             current.first = dataclasses.replace(current.first, horizon_days=days)
             for path in ["/consultation", "/consultation/slots?day=2026-12-08"]:
                 statements.clear()
@@ -142,7 +147,7 @@ def test_picker_queries_do_not_grow_with_the_horizon(client, engine):
 # --- Booking ------------------------------------------------------------------------------
 
 
-def test_booking_form_shows_the_chosen_slot_and_a_fresh_key(client):
+def test_booking_form_shows_the_chosen_slot_and_a_fresh_key(client: TestClient) -> None:
     html = open_form(client, "2026-12-01T08:30:00Z")
     assert "Tuesday 1 December 2026, 10:30" in html and "11:00" in html
     assert re.search(r'name="key"[^>]*value="[A-Za-z0-9_-]{43}"', html)
@@ -151,7 +156,9 @@ def test_booking_form_shows_the_chosen_slot_and_a_fresh_key(client):
         assert f'value="{channel}"' in html
 
 
-def test_booking_creates_one_row_and_redirects_to_its_page(client, engine, clock):
+def test_booking_creates_one_row_and_redirects_to_its_page(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     response = book(client, "2026-12-01T08:30:00Z")
     token = token_of(response)
     [row] = bookings(engine)
@@ -173,13 +180,15 @@ def test_booking_creates_one_row_and_redirects_to_its_page(client, engine, clock
     assert f'href="/bookings/{token}/reschedule"' in page.text
 
 
-def test_a_booked_slot_leaves_the_picker(client):
+def test_a_booked_slot_leaves_the_picker(client: TestClient) -> None:
     start = offered_starts(client)[0]
     token_of(book(client, start))
     assert start not in offered_starts(client)
 
 
-def test_resubmitting_the_same_form_returns_the_same_booking(client, engine):
+def test_resubmitting_the_same_form_returns_the_same_booking(
+    client: TestClient, engine: Engine
+) -> None:
     start = offered_starts(client)[0]
     fields = form_fields(open_form(client, start))
     first = client.post("/consultation/book", data=fields)
@@ -188,7 +197,7 @@ def test_resubmitting_the_same_form_returns_the_same_booking(client, engine):
     assert len(bookings(engine)) == 1
 
 
-def test_a_second_patient_gets_a_409_with_fresh_slots(client, engine):
+def test_a_second_patient_gets_a_409_with_fresh_slots(client: TestClient, engine: Engine) -> None:
     start = offered_starts(client)[0]
     late_form = form_fields(open_form(client, start))  # opened before the slot was taken
     token_of(book(client, start))
@@ -211,7 +220,9 @@ def test_a_second_patient_gets_a_409_with_fresh_slots(client, engine):
     assert len(bookings(engine)) == 2
 
 
-def test_validation_errors_keep_what_was_typed_and_write_nothing(client, engine):
+def test_validation_errors_keep_what_was_typed_and_write_nothing(
+    client: TestClient, engine: Engine
+) -> None:
     html = open_form(client, offered_starts(client)[0])
     fields = form_fields(html, name="  ", phone="12", email="not-an-email", note="Still here")
     del fields["consent"]
@@ -239,21 +250,23 @@ def test_validation_errors_keep_what_was_typed_and_write_nothing(client, engine)
         ("phone", "+1 202 555 01", "Please enter a phone number"),
     ],
 )
-def test_bad_fields_are_refused_with_a_message(client, engine, field, value, message):
+def test_bad_fields_are_refused_with_a_message(
+    client: TestClient, engine: Engine, field: str, value: str, message: str
+) -> None:
     response = book(client, **{field: value})
     assert response.status_code == 422
     assert message in response.text
     assert bookings(engine) == []
 
 
-def test_a_huge_body_is_refused_before_parsing(client, engine):
+def test_a_huge_body_is_refused_before_parsing(client: TestClient, engine: Engine) -> None:
     html = open_form(client, offered_starts(client)[0])
     response = client.post("/consultation/book", data=form_fields(html, note="x" * 20000))
     assert response.status_code == 413
     assert bookings(engine) == []
 
 
-def test_missing_or_wrong_csrf_token_is_refused(client, engine):
+def test_missing_or_wrong_csrf_token_is_refused(client: TestClient, engine: Engine) -> None:
     html = open_form(client, offered_starts(client)[0])
     for token in [None, "forged"]:
         response = client.post("/consultation/book", data=form_fields(html, csrf_token=token))
@@ -262,7 +275,7 @@ def test_missing_or_wrong_csrf_token_is_refused(client, engine):
     assert bookings(engine) == []
 
 
-def test_honeypot_filled_in_is_refused(client, engine):
+def test_honeypot_filled_in_is_refused(client: TestClient, engine: Engine) -> None:
     assert book(client, website="http://spam.example").status_code == 400
     assert bookings(engine) == []
 
@@ -280,7 +293,9 @@ def test_honeypot_filled_in_is_refused(client, engine):
         ("", 400),
     ],
 )
-def test_bad_start_times_are_refused_and_nothing_is_written(client, engine, start, status):
+def test_bad_start_times_are_refused_and_nothing_is_written(
+    client: TestClient, engine: Engine, start: str, status: int
+) -> None:
     html = open_form(client, offered_starts(client)[0])
     response = client.post("/consultation/book", data=form_fields(html, start=start))
     assert response.status_code == status
@@ -289,7 +304,7 @@ def test_bad_start_times_are_refused_and_nothing_is_written(client, engine, star
     assert form_page.status_code == status
 
 
-def test_blocked_slot_cannot_be_booked(client, engine, clock):
+def test_blocked_slot_cannot_be_booked(client: TestClient, engine: Engine, clock: Clock) -> None:
     start = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
     with Session(engine) as session:
         session.add(
@@ -317,7 +332,7 @@ def test_blocked_slot_cannot_be_booked(client, engine, clock):
 
 
 @pytest.mark.parametrize("token", ["x" * 43, "short", "a" * 200, "%20"])
-def test_unknown_or_malformed_tokens_get_a_friendly_404(client, token):
+def test_unknown_or_malformed_tokens_get_a_friendly_404(client: TestClient, token: str) -> None:
     for path in [
         f"/bookings/{token}",
         f"/bookings/{token}/cancel",
@@ -328,7 +343,9 @@ def test_unknown_or_malformed_tokens_get_a_friendly_404(client, token):
         assert "could not find a booking" in response.text
 
 
-def test_a_wrong_manage_token_opens_no_booking_while_others_exist(client, engine):
+def test_a_wrong_manage_token_opens_no_booking_while_others_exist(
+    client: TestClient, engine: Engine
+) -> None:
     """Other patients' bookings are in the table: a token that is not theirs opens none of them,
     and cancelling or moving with it changes nothing."""
     first, second = offered_starts(client)[:2]
@@ -350,7 +367,7 @@ def test_a_wrong_manage_token_opens_no_booking_while_others_exist(client, engine
     assert all(client.get(f"/bookings/{token}").status_code == 200 for token in tokens)
 
 
-def test_cancel_asks_first_then_frees_the_slot(client, engine):
+def test_cancel_asks_first_then_frees_the_slot(client: TestClient, engine: Engine) -> None:
     start = offered_starts(client)[0]
     token = token_of(book(client, start))
     confirm = client.get(f"/bookings/{token}/cancel")
@@ -376,7 +393,9 @@ def test_cancel_asks_first_then_frees_the_slot(client, engine):
     assert "<title>This consultation is cancelled" in page
 
 
-def test_reschedule_moves_the_booking_and_frees_the_old_slot(client, engine):
+def test_reschedule_moves_the_booking_and_frees_the_old_slot(
+    client: TestClient, engine: Engine
+) -> None:
     old, new = offered_starts(client)[:2]
     token = token_of(book(client, old))
     picker = client.get(f"/bookings/{token}/reschedule")
@@ -409,7 +428,7 @@ def test_reschedule_moves_the_booking_and_frees_the_old_slot(client, engine):
     )
 
 
-def test_reschedule_onto_a_taken_slot_is_a_409(client, engine):
+def test_reschedule_onto_a_taken_slot_is_a_409(client: TestClient, engine: Engine) -> None:
     first, second = offered_starts(client)[:2]
     token = token_of(book(client, first))
     token_of(book(client, second))
@@ -424,7 +443,9 @@ def test_reschedule_onto_a_taken_slot_is_a_409(client, engine):
     assert {b.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") for b in bookings(engine)} == {first, second}
 
 
-def test_the_core_refuses_to_move_a_cancelled_or_finished_booking(client, engine, clock):
+def test_the_core_refuses_to_move_a_cancelled_or_finished_booking(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     """The rule lives in core (bookings._move), whatever page or form asks: the patient's
     reschedule and the desk's move both leave a cancelled or finished booking where it is."""
     first, second, third = offered_starts(client)[:3]
@@ -437,8 +458,9 @@ def test_the_core_refuses_to_move_a_cancelled_or_finished_booking(client, engine
         session.add(finished)
         session.commit()
         finished_id, seen = finished.id, finished.sequence
+    assert finished_id is not None
     target = datetime.strptime(third, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    ledger = client.app.state.ledger
+    ledger = cast(Starlette, client.app).state.ledger
     with pytest.raises(BookingNotActive):
         core_bookings.reschedule(ledger=ledger, now=clock.now, token=cancelled, start=target)
     with pytest.raises(BookingNotActive):
@@ -454,20 +476,22 @@ def test_the_core_refuses_to_move_a_cancelled_or_finished_booking(client, engine
     ]
 
 
-def test_patient_details_are_escaped_on_the_booking_page(client):
+def test_patient_details_are_escaped_on_the_booking_page(client: TestClient) -> None:
     token = token_of(book(client, name="<script>alert(1)</script>"))
     page = client.get(f"/bookings/{token}").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_patient_name_is_kept_in_cyrillic(client, engine):
+def test_patient_name_is_kept_in_cyrillic(client: TestClient, engine: Engine) -> None:
     token_of(book(client, name="Олена Коваленко"))
     assert bookings(engine)[0].patient_name == "Олена Коваленко"
     assert PATIENT["name"] != "Олена Коваленко"
 
 
-def test_a_number_without_country_code_must_be_ukrainian_as_typed(client, engine):
+def test_a_number_without_country_code_must_be_ukrainian_as_typed(
+    client: TestClient, engine: Engine
+) -> None:
     html = open_form(client, offered_starts(client)[0])
     refused = client.post("/consultation/book", data=form_fields(html, phone="512 345 678"))
     assert refused.status_code == 422
@@ -479,7 +503,9 @@ def test_a_number_without_country_code_must_be_ukrainian_as_typed(client, engine
     assert [b.phone for b in bookings(engine)] == ["+48512345678"]
 
 
-def test_a_phone_number_is_shown_back_as_typed_when_another_field_is_wrong(client):
+def test_a_phone_number_is_shown_back_as_typed_when_another_field_is_wrong(
+    client: TestClient,
+) -> None:
     html = open_form(client, offered_starts(client)[0])
     response = client.post("/consultation/book", data=form_fields(html, name=""))
     assert response.status_code == 422 and 'value="067 123 4567"' in response.text
@@ -497,7 +523,9 @@ def test_a_phone_number_is_shown_back_as_typed_when_another_field_is_wrong(clien
         ("Zoom", "", "will send the Zoom link to +380 67 123 4567 by text message."),
     ],
 )
-def test_the_booking_page_says_who_contacts_whom_and_how(client, channel, email, plan):
+def test_the_booking_page_says_who_contacts_whom_and_how(
+    client: TestClient, channel: str, email: str, plan: str
+) -> None:
     token = token_of(book(client, channel=channel, email=email))
     page = re.sub(r"\s+", " ", client.get(f"/bookings/{token}").text)
     next_steps = page.split('<section class="card next-steps"')[1].split("</section>")[0]
@@ -515,8 +543,8 @@ def test_the_booking_page_says_who_contacts_whom_and_how(client, channel, email,
 
 
 def test_price_and_consultant_are_shown_only_when_the_profile_gives_them(
-    client, database_url, tmp_path
-):
+    client: TestClient, database_url: str, tmp_path: Path
+) -> None:
     """The shipped clinic.toml gives both, as a real clinic would; without them, no line."""
     picker = client.get("/consultation").text
     assert "Price of the consultation: UAH 800." in picker

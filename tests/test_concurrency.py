@@ -7,6 +7,8 @@ many threads at one slot and count what the database holds afterwards.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -35,7 +37,7 @@ RACERS = 20
 
 
 @pytest.fixture(params=BACKENDS)
-def server(request, tmp_path):
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
     url = fresh_database(request.param, tmp_path)
     migrate(url)
     with running_server(url, workers=2) as base:
@@ -56,7 +58,7 @@ def count_active(url: str, start: str | None = None) -> int:
     return sum(1 for s in stamps if s.strftime("%Y-%m-%dT%H:%M:%SZ") == start)
 
 
-def test_twenty_simultaneous_bookings_of_one_slot_make_exactly_one(server):
+def test_twenty_simultaneous_bookings_of_one_slot_make_exactly_one(server: tuple[str, str]) -> None:
     base, url = server
     start, responses = race_one_slot(base, RACERS)
     statuses = sorted(r.status_code for r in responses)
@@ -66,7 +68,7 @@ def test_twenty_simultaneous_bookings_of_one_slot_make_exactly_one(server):
     assert count_active(url) == 1
 
 
-def test_racing_reschedules_into_one_slot_move_exactly_one(server):
+def test_racing_reschedules_into_one_slot_move_exactly_one(server: tuple[str, str]) -> None:
     base, url = server
     clients = [httpx.Client(base_url=base, timeout=60) for _ in range(10)]
     try:
@@ -99,7 +101,9 @@ def test_racing_reschedules_into_one_slot_move_exactly_one(server):
     assert count_active(url, moved) == 0  # the winner's old slot is free again
 
 
-def test_twenty_simultaneous_wrong_passwords_check_at_most_the_limit(server):
+def test_twenty_simultaneous_wrong_passwords_check_at_most_the_limit(
+    server: tuple[str, str],
+) -> None:
     """Counting the failures and recording the try are one serialised step: simultaneous guesses
     from one address cannot all see "4 failures so far"."""
     base, url = server
@@ -164,7 +168,7 @@ def desk_form(desk: httpx.Client, start: str) -> dict[str, str]:
     }
 
 
-def test_a_desk_booking_and_twenty_patients_race_for_the_last_seat(server):
+def test_a_desk_booking_and_twenty_patients_race_for_the_last_seat(server: tuple[str, str]) -> None:
     base, url = server
     desk = signed_in_desk(base, url)
     clients = [httpx.Client(base_url=base, timeout=60) for _ in range(RACERS)]
@@ -172,13 +176,16 @@ def test_a_desk_booking_and_twenty_patients_race_for_the_last_seat(server):
         start = slots_ahead(clients[0], 1)[0]
         forms = [booking_form(client, start) for client in clients]
         desk_fields = desk_form(desk, start)
-        calls = [lambda: desk.post("/coordinator/new", data=desk_fields)]
-        calls += [
-            lambda c=client, f=form: c.post(
+        calls: list[Callable[[], httpx.Response]] = [
+            lambda: desk.post("/coordinator/new", data=desk_fields)
+        ]
+
+        def patient_books(c: httpx.Client, f: dict[str, str]) -> Callable[[], httpx.Response]:
+            return lambda: c.post(
                 "/consultation/book", data={**f, "key": secrets.token_urlsafe(32)}
             )
-            for client, form in zip(clients, forms, strict=True)
-        ]
+
+        calls += [patient_books(client, form) for client, form in zip(clients, forms, strict=True)]
         responses = race(calls)
     finally:
         for client in [desk, *clients]:
@@ -188,7 +195,7 @@ def test_a_desk_booking_and_twenty_patients_race_for_the_last_seat(server):
     assert count_active(url, start) == 1 and count_active(url) == 1
 
 
-def test_a_desk_move_and_a_patient_booking_race_for_one_seat(server):
+def test_a_desk_move_and_a_patient_booking_race_for_one_seat(server: tuple[str, str]) -> None:
     base, url = server
     desk = signed_in_desk(base, url)
     patient = httpx.Client(base_url=base, timeout=60)

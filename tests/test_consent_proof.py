@@ -4,11 +4,12 @@ desk shows both. Both databases."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
-from tests.conftest import csrf_from, hidden_value
+from tests.conftest import Clock, csrf_from, hidden_value
 from web.core.consent import CONSENT_TEXT, PRIVACY_NOTICE_VERSION, consent_text
 from web.core.models import Booking
 from web.desk.accounts import save_coordinator
@@ -16,7 +17,7 @@ from web.desk.accounts import save_coordinator
 PASSWORD = "a long password for the desk"
 
 
-def _sign_in(client, engine, clock) -> None:
+def _sign_in(client: TestClient, engine: Engine, clock: Clock) -> None:
     save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
     page = client.get("/coordinator/login")
     client.post(
@@ -25,12 +26,14 @@ def _sign_in(client, engine, clock) -> None:
     )
 
 
-def _only_booking(engine) -> Booking:
+def _only_booking(engine: Engine) -> Booking:
     with Session(engine) as session:
         return session.exec(select(Booking)).one()
 
 
-def test_the_ukrainian_form_shows_the_sentence_the_booking_stores(uk_client, engine):
+def test_the_ukrainian_form_shows_the_sentence_the_booking_stores(
+    uk_client: TestClient, engine: Engine
+) -> None:
     form = uk_client.get("/consultation/book?start=2026-12-01T08:30:00Z").text
     ukrainian = consent_text("uk")
     assert ukrainian != CONSENT_TEXT  # translated
@@ -56,7 +59,9 @@ def test_the_ukrainian_form_shows_the_sentence_the_booking_stores(uk_client, eng
     )
 
 
-def test_the_desk_reads_out_the_sentence_and_shows_what_each_booking_stored(client, engine, clock):
+def test_the_desk_reads_out_the_sentence_and_shows_what_each_booking_stored(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     _sign_in(client, engine, clock)
     start = "2026-12-01T08:30:00Z"
     form = client.get(f"/coordinator/new/details?start={start}").text
@@ -91,6 +96,6 @@ def test_the_desk_reads_out_the_sentence_and_shows_what_each_booking_stored(clie
     assert "Consent text</dt><dd>not recorded</dd>" in page
 
 
-def test_an_english_booking_stores_the_english_sentence(client, engine):
+def test_an_english_booking_stores_the_english_sentence(client: TestClient, engine: Engine) -> None:
     assert book(client, "2026-12-01T08:30:00Z").status_code == 303
     assert _only_booking(engine).consent_text == CONSENT_TEXT

@@ -10,8 +10,11 @@ import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
+import httpx2 as httpx
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, func, select
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from tests.conftest import Clock, csrf_from, make_settings
@@ -27,7 +30,7 @@ STRANGER = ("203.0.113.9", 40000)
 
 
 @pytest.fixture
-def app(engine, database_url, clock):
+def app(engine: Engine, database_url: str, clock: Clock) -> Iterator[Starlette]:
     save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
     app = create_app(make_settings(database_url), clock=clock)
     yield app
@@ -35,17 +38,17 @@ def app(engine, database_url, clock):
 
 
 @pytest.fixture
-def coordinator(app) -> Iterator[TestClient]:
+def coordinator(app: Starlette) -> Iterator[TestClient]:
     with TestClient(app, follow_redirects=False, client=COORDINATOR) as client:
         yield client
 
 
 @pytest.fixture
-def stranger(app) -> TestClient:
+def stranger(app: Starlette) -> TestClient:
     return TestClient(app, follow_redirects=False, client=STRANGER)
 
 
-def add_failures(engine, count: int, *, clock: Clock, username: str = "anna") -> None:
+def add_failures(engine: Engine, count: int, *, clock: Clock, username: str = "anna") -> None:
     """Wrong passwords for the account from as many different addresses, just now."""
     with Session(engine) as session:
         for number in range(count):
@@ -63,14 +66,18 @@ def add_failures(engine, count: int, *, clock: Clock, username: str = "anna") ->
 # --- Sign-in limits ------------------------------------------------------------------------
 
 
-def test_a_strangers_wrong_passwords_do_not_stop_the_coordinator(coordinator, stranger):
+def test_a_strangers_wrong_passwords_do_not_stop_the_coordinator(
+    coordinator: TestClient, stranger: TestClient
+) -> None:
     for _ in range(5):
         assert sign_in(stranger, password="guess").status_code == 401
     assert sign_in(stranger).status_code == 429  # the stranger's address is done for now
     assert sign_in(coordinator).status_code == 303  # the coordinator, elsewhere, is not
 
 
-def test_one_address_guessing_across_accounts_is_stopped_at_twenty(coordinator, stranger):
+def test_one_address_guessing_across_accounts_is_stopped_at_twenty(
+    coordinator: TestClient, stranger: TestClient
+) -> None:
     for number in range(accounts.PER_ADDRESS):
         assert sign_in(stranger, username=f"user{number}", password="guess").status_code == 401
     refused = sign_in(stranger, username="someone-new", password="guess")
@@ -79,8 +86,8 @@ def test_one_address_guessing_across_accounts_is_stopped_at_twenty(coordinator, 
 
 
 def test_many_addresses_slow_the_account_with_a_growing_delay_not_a_lock(
-    coordinator, engine, clock
-):
+    coordinator: TestClient, engine: Engine, clock: Clock
+) -> None:
     add_failures(engine, accounts.ACCOUNT_SLOWDOWN_AFTER, clock=clock)
     slowed = sign_in(coordinator)
     assert slowed.status_code == 429 and "slowed down" in slowed.text
@@ -94,7 +101,9 @@ def test_many_addresses_slow_the_account_with_a_growing_delay_not_a_lock(
     assert sign_in(coordinator).status_code == 303
 
 
-def test_the_delay_stops_growing_at_five_minutes(coordinator, engine, clock):
+def test_the_delay_stops_growing_at_five_minutes(
+    coordinator: TestClient, engine: Engine, clock: Clock
+) -> None:
     add_failures(engine, accounts.ACCOUNT_SLOWDOWN_AFTER + 40, clock=clock)
     slowed = sign_in(coordinator)
     assert slowed.status_code == 429 and slowed.headers["retry-after"] == "300"
@@ -109,20 +118,22 @@ def desk_cookie(client: TestClient) -> str:
     return client.cookies["clinic_session"]
 
 
-def replay(app, cookie: str) -> TestClient:
+def replay(app: Starlette, cookie: str) -> TestClient:
     """Another browser holding a copy of the cookie."""
     thief = TestClient(app, follow_redirects=False, client=STRANGER)
     thief.cookies.set("clinic_session", cookie)
     return thief
 
 
-def signed_out(response) -> bool:
+def signed_out(response: httpx.Response) -> bool:
     return response.status_code == 303 and response.headers["location"].startswith(
         "/coordinator/login"
     )
 
 
-def test_a_cookie_copied_before_sign_out_no_longer_opens_the_desk(app, coordinator):
+def test_a_cookie_copied_before_sign_out_no_longer_opens_the_desk(
+    app: Starlette, coordinator: TestClient
+) -> None:
     assert sign_in(coordinator).status_code == 303
     copied = desk_cookie(coordinator)
     assert replay(app, copied).get("/coordinator/").status_code == 200  # the copy works now
@@ -140,7 +151,9 @@ def test_a_cookie_copied_before_sign_out_no_longer_opens_the_desk(app, coordinat
     assert "text/csv" not in export.headers["content-type"]
 
 
-def test_a_new_password_ends_every_session(app, coordinator, engine, clock):
+def test_a_new_password_ends_every_session(
+    app: Starlette, coordinator: TestClient, engine: Engine, clock: Clock
+) -> None:
     assert sign_in(coordinator).status_code == 303
     copied = desk_cookie(coordinator)
     new_password = "another long password"
@@ -150,7 +163,9 @@ def test_a_new_password_ends_every_session(app, coordinator, engine, clock):
     assert sign_in(coordinator, password=new_password).status_code == 303
 
 
-def test_a_removed_account_ends_its_sessions(app, coordinator, engine, database_url):
+def test_a_removed_account_ends_its_sessions(
+    app: Starlette, coordinator: TestClient, engine: Engine, database_url: str
+) -> None:
     assert sign_in(coordinator).status_code == 303
     env = {**os.environ, "DATABASE_URL": database_url}
     result = subprocess.run(
@@ -164,7 +179,7 @@ def test_a_removed_account_ends_its_sessions(app, coordinator, engine, database_
         assert session.exec(select(func.count()).select_from(DeskSession)).one() == 0
 
 
-def test_a_session_ends_after_8_idle_hours(coordinator, clock):
+def test_a_session_ends_after_8_idle_hours(coordinator: TestClient, clock: Clock) -> None:
     assert sign_in(coordinator).status_code == 303
     clock.now += timedelta(hours=2)
     assert coordinator.get("/coordinator/").status_code == 200
@@ -175,7 +190,9 @@ def test_a_session_ends_after_8_idle_hours(coordinator, clock):
     assert signed_out(coordinator.get("/coordinator/"))
 
 
-def test_a_session_ends_12_hours_after_sign_in_however_busy(coordinator, clock):
+def test_a_session_ends_12_hours_after_sign_in_however_busy(
+    coordinator: TestClient, clock: Clock
+) -> None:
     assert sign_in(coordinator).status_code == 303
     for _ in range(11):
         clock.now += timedelta(hours=1)
@@ -184,7 +201,9 @@ def test_a_session_ends_12_hours_after_sign_in_however_busy(coordinator, clock):
     assert signed_out(coordinator.get("/coordinator/"))
 
 
-def test_signing_in_gives_a_new_session_id(app, coordinator, engine):
+def test_signing_in_gives_a_new_session_id(
+    app: Starlette, coordinator: TestClient, engine: Engine
+) -> None:
     coordinator.get("/coordinator/login")
     planted = desk_cookie(coordinator)  # what an attacker could have set before sign-in
     assert sign_in(coordinator).status_code == 303
@@ -200,12 +219,14 @@ def test_signing_in_gives_a_new_session_id(app, coordinator, engine):
 # --- Issue 21.3: a browser that has signed in before; IPv6 counted by /64 ---------------------
 
 
-def guess_from(app, address: str, password: str = "guess") -> int:  # noqa: S107
+def guess_from(app: Starlette, address: str, password: str = "guess") -> int:  # noqa: S107
     with TestClient(app, follow_redirects=False, client=(address, 40000)) as guesser:
         return sign_in(guesser, password=password).status_code
 
 
-def test_distributed_guessing_does_not_keep_a_known_browser_out(app, coordinator, clock):
+def test_distributed_guessing_does_not_keep_a_known_browser_out(
+    app: Starlette, coordinator: TestClient, clock: Clock
+) -> None:
     """Finding 3: 56 wrong passwords from 33 addresses, then a guess every 0.3 s. The account is
     slowed for every new browser, but the coordinator's own browser (it signed in yesterday)
     gets in at its first try, and is limited on its own."""
@@ -228,7 +249,9 @@ def test_distributed_guessing_does_not_keep_a_known_browser_out(app, coordinator
     assert sign_in(coordinator).status_code == 303  # the known one: first try
 
 
-def test_a_known_browser_is_limited_on_its_own(app, coordinator, clock):
+def test_a_known_browser_is_limited_on_its_own(
+    app: Starlette, coordinator: TestClient, clock: Clock
+) -> None:
     assert sign_in(coordinator).status_code == 303
     for _ in range(accounts.PER_DEVICE):
         assert sign_in(coordinator, password="guess").status_code == 401
@@ -237,10 +260,13 @@ def test_a_known_browser_is_limited_on_its_own(app, coordinator, clock):
     assert sign_in(coordinator).status_code == 303
 
 
-def test_a_device_cookie_is_for_its_account_and_cannot_be_made_up(app, coordinator, engine, clock):
+def test_a_device_cookie_is_for_its_account_and_cannot_be_made_up(
+    app: Starlette, coordinator: TestClient, engine: Engine, clock: Clock
+) -> None:
     save_coordinator(engine=engine, username="bohdan", password=PASSWORD, now=clock.now)
     assert sign_in(coordinator).status_code == 303
     cookie = coordinator.cookies.get("desk_device")
+    assert cookie is not None
     add_failures(engine, accounts.ACCOUNT_SLOWDOWN_AFTER, clock=clock, username="bohdan")
     assert sign_in(coordinator, username="bohdan").status_code == 429  # anna's, not bohdan's
     forged = TestClient(app, follow_redirects=False, client=STRANGER)
@@ -249,7 +275,7 @@ def test_a_device_cookie_is_for_its_account_and_cannot_be_made_up(app, coordinat
     assert sign_in(forged).status_code == 429
 
 
-def test_the_device_cookie_is_private_to_the_sign_in(coordinator):
+def test_the_device_cookie_is_private_to_the_sign_in(coordinator: TestClient) -> None:
     set_cookie = [
         line
         for line in sign_in(coordinator).headers.get_list("set-cookie")
@@ -259,7 +285,7 @@ def test_the_device_cookie_is_private_to_the_sign_in(coordinator):
     assert "path=/coordinator/login" in set_cookie
 
 
-def test_ipv6_guessers_are_counted_by_their_64(app, coordinator):
+def test_ipv6_guessers_are_counted_by_their_64(app: Starlette, coordinator: TestClient) -> None:
     for host in range(1, 6):
         assert guess_from(app, f"2001:db8:1:2::{host:x}") == 401
     assert guess_from(app, "2001:db8:1:2:ffff:ffff:ffff:ffff") == 429  # the same /64

@@ -34,7 +34,7 @@ def canonical(html: str) -> list[str]:
     return re.findall(r'<link rel="canonical" href="([^"]+)">', html)
 
 
-def test_robots_keeps_bookings_and_the_desk_out_and_names_the_sitemap(site):
+def test_robots_keeps_bookings_and_the_desk_out_and_names_the_sitemap(site: TestClient) -> None:
     response = site.get("/robots.txt")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
@@ -49,20 +49,22 @@ def test_robots_keeps_bookings_and_the_desk_out_and_names_the_sitemap(site):
     assert token_path.startswith("/bookings/")
 
 
-def sitemap_entries(site) -> dict[str, dict[str, str]]:
+def sitemap_entries(site: TestClient) -> dict[str, dict[str, str]]:
     response = site.get("/sitemap.xml")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/xml")
     root = ET.fromstring(response.content)  # noqa: S314  (our own server's answer)
     return {
-        url.findtext(f"{SITEMAP}loc"): {
-            link.get("hreflang"): link.get("href") for link in url.findall(f"{XHTML}link")
+        url.findtext(f"{SITEMAP}loc", default=""): {
+            link.get("hreflang", ""): link.get("href", "") for link in url.findall(f"{XHTML}link")
         }
         for url in root.findall(f"{SITEMAP}url")
     }
 
 
-def test_the_sitemap_lists_every_public_page_in_every_language_with_alternates(site):
+def test_the_sitemap_lists_every_public_page_in_every_language_with_alternates(
+    site: TestClient,
+) -> None:
     entries = sitemap_entries(site)
     paths = {loc.removeprefix(ORIGIN) for loc in entries}
     # Every condition of the content folder, with each of its sections (the first is the page).
@@ -83,7 +85,9 @@ def test_the_sitemap_lists_every_public_page_in_every_language_with_alternates(s
     assert not [loc for loc in entries if "/bookings/" in loc or "/coordinator" in loc]
 
 
-def test_the_sitemap_lists_only_pages_that_answer_200_with_matching_hreflang(site):
+def test_the_sitemap_lists_only_pages_that_answer_200_with_matching_hreflang(
+    site: TestClient,
+) -> None:
     for loc, alternates in sitemap_entries(site).items():
         page = site.get(loc)
         assert page.status_code == 200, loc
@@ -98,7 +102,9 @@ def test_the_sitemap_lists_only_pages_that_answer_200_with_matching_hreflang(sit
 @pytest.mark.parametrize(
     "path", ["/", CONDITION, f"{CONDITION}/treatment", "/consultation", "/privacy"]
 )
-def test_every_public_page_has_canonical_description_and_open_graph(site, prefix, path):
+def test_every_public_page_has_canonical_description_and_open_graph(
+    site: TestClient, prefix: str, path: str
+) -> None:
     html = site.get(prefix + path).text
     url = ORIGIN + prefix + path
     assert canonical(html) == [url]
@@ -107,14 +113,16 @@ def test_every_public_page_has_canonical_description_and_open_graph(site, prefix
     assert meta(html, "property", "og:description") == [description]
     assert meta(html, "property", "og:url") == [url]
     [title] = meta(html, "property", "og:title")
-    assert title == unescape(re.search(r"<title>(.*?)</title>", html).group(1))
+    page_title = re.search(r"<title>(.*?)</title>", html)
+    assert page_title is not None
+    assert title == unescape(page_title.group(1))
     assert meta(html, "property", "og:locale") == (["en_US"] if prefix else ["uk_UA"])
     assert meta(html, "property", "og:locale:alternate") == (["uk_UA"] if prefix else ["en_US"])
     assert meta(html, "property", "og:type") == ["website"]
     assert 'name="robots"' not in html
 
 
-def test_the_picker_describes_itself_in_each_language(site):
+def test_the_picker_describes_itself_in_each_language(site: TestClient) -> None:
     assert (
         "Запишіться на онлайн-консультацію"
         in meta(site.get("/consultation").text, "name", "description")[0]
@@ -125,12 +133,12 @@ def test_the_picker_describes_itself_in_each_language(site):
     )
 
 
-def test_the_page_with_every_section_open_points_to_the_condition_page(site):
+def test_the_page_with_every_section_open_points_to_the_condition_page(site: TestClient) -> None:
     html = site.get(CONDITION + "?sections=all").text
     assert canonical(html) == [ORIGIN + CONDITION]
 
 
-def test_private_and_form_pages_say_noindex_and_give_no_canonical(site):
+def test_private_and_form_pages_say_noindex_and_give_no_canonical(site: TestClient) -> None:
     manage = book(site).headers["location"]
     start = offered_starts(site)[0]
     for path in [
@@ -144,7 +152,7 @@ def test_private_and_form_pages_say_noindex_and_give_no_canonical(site):
         assert canonical(html) == [], path
 
 
-def test_absolute_links_use_public_url_not_the_host_header(site):
+def test_absolute_links_use_public_url_not_the_host_header(site: TestClient) -> None:
     html = site.get(CONDITION, headers={"host": "evil.example"}).text
     assert "evil.example" not in html
     assert "evil.example" not in site.get("/sitemap.xml", headers={"host": "evil.example"}).text

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -40,7 +41,7 @@ SECRET = "fresh-worker-test-secret"
 STARTS = [f"2026-12-01T{hour}Z" for hour in ("08:00:00", "08:30:00", "09:00:00", "09:30:00")]
 
 
-def minted_posts(tmp_path) -> list[tuple[dict[str, str], dict[str, str]]]:
+def minted_posts(tmp_path: Path) -> list[tuple[dict[str, str], dict[str, str]]]:
     """(cookies, form fields) for one booking per start, made without asking the server."""
     url = f"sqlite:///{tmp_path / 'mint.db'}"
     migrate(url)
@@ -65,14 +66,14 @@ def minted_posts(tmp_path) -> list[tuple[dict[str, str], dict[str, str]]]:
     return posts
 
 
-def busy_cpus(count: int) -> list[subprocess.Popen]:
+def busy_cpus(count: int) -> list[subprocess.Popen[bytes]]:
     """Spinning processes, each ending by itself after 20 s at most."""
     spin = "import time\nend = time.monotonic() + 20\nwhile time.monotonic() < end: pass"
     return [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(count)]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_the_first_bookings_on_fresh_workers_succeed(backend, tmp_path):
+def test_the_first_bookings_on_fresh_workers_succeed(backend: str, tmp_path: Path) -> None:
     posts = minted_posts(tmp_path)
     statuses: list[int] = []
     for round_number in range(ROUNDS):
@@ -92,7 +93,9 @@ def test_the_first_bookings_on_fresh_workers_succeed(backend, tmp_path):
         try:
             with procfile_web(env) as base:
 
-                def post(cookies_and_fields, base=base):
+                def post(
+                    cookies_and_fields: tuple[dict[str, str], dict[str, str]], base: str = base
+                ) -> int:
                     cookies, fields = cookies_and_fields
                     with httpx.Client(base_url=base, cookies=cookies, timeout=30) as client:
                         return client.post("/consultation/book", data=fields).status_code

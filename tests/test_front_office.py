@@ -8,14 +8,17 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import httpx2 as httpx
 import icalendar
 import pytest
-from sqlmodel import Session, select
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
-from tests.conftest import csrf_from, hidden_value
+from tests.conftest import Clock, csrf_from, hidden_value
 from tests.desk_helpers import PASSWORD, send_outbox, sign_in
-from tests.mail_server import SmtpServer  # noqa: F401  (the smtp fixture's server)
+from tests.mail_server import SmtpServer, body_text
 from web.core.consent import PRIVACY_NOTICE_VERSION
 from web.core.models import AuditEvent, Booking, BookingStatus, OutboxMessage
 from web.desk.accounts import save_coordinator
@@ -36,20 +39,20 @@ CALLER = {
 
 
 @pytest.fixture
-def desk(client, engine, clock):
+def desk(client: TestClient, engine: Engine, clock: Clock) -> TestClient:
     save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
     sign_in(client)
     return client
 
 
-def booking_id_of(response) -> int:
+def booking_id_of(response: httpx.Response) -> int:
     assert response.status_code == 303, response.text
     match = re.fullmatch(r"/coordinator/bookings/(\d+)\?saved=\w+", response.headers["location"])
     assert match, response.headers["location"]
     return int(match.group(1))
 
 
-def book_caller(desk, start: str, **changes: str):
+def book_caller(desk: TestClient, start: str, **changes: str | None) -> httpx.Response:
     form = desk.get(f"/coordinator/new/details?start={start}")
     assert form.status_code == 200, form.text
     fields = {
@@ -62,28 +65,30 @@ def book_caller(desk, start: str, **changes: str):
     return desk.post("/coordinator/new", data={k: v for k, v in fields.items() if v is not None})
 
 
-def stored(engine, booking_id: int) -> Booking:
+def stored(engine: Engine, booking_id: int) -> Booking:
     with Session(engine) as session:
         booking = session.get(Booking, booking_id)
         assert booking is not None
         return booking
 
 
-def audit_actions(engine, booking_id: int) -> list[tuple[str, str]]:
+def audit_actions(engine: Engine, booking_id: int) -> list[tuple[str, str]]:
     with Session(engine) as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.booking_id == booking_id)).all()
         return [(event.coordinator, event.action) for event in events]
 
 
-def outbox(engine) -> list[OutboxMessage]:
+def outbox(engine: Engine) -> list[OutboxMessage]:
     with Session(engine) as session:
-        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())
+        return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
 
 
 # --- Book a caller ----------------------------------------------------------------------------
 
 
-def test_a_caller_is_booked_at_1340_for_1400_with_consent_by_phone(desk, engine, clock):
+def test_a_caller_is_booked_at_1340_for_1400_with_consent_by_phone(
+    desk: TestClient, engine: Engine, clock: Clock
+) -> None:
     clock.now = AFTERNOON
     assert TWO_PM not in desk.get("/consultation").text  # patients: two hours' notice
     picker = desk.get("/coordinator/new").text
@@ -106,18 +111,22 @@ def test_a_caller_is_booked_at_1340_for_1400_with_consent_by_phone(desk, engine,
     assert sorted(m.kind for m in outbox(engine)) == ["alert", "confirmation"]  # no reminder
 
 
-def test_the_confirmation_says_who_booked_and_how_consent_was_given(desk, engine, clock, smtp):
+def test_the_confirmation_says_who_booked_and_how_consent_was_given(
+    desk: TestClient, engine: Engine, clock: Clock, smtp: SmtpServer
+) -> None:
     clock.now = AFTERNOON
     booking_id_of(book_caller(desk, TWO_PM, language="en"))
     send_outbox(desk, smtp.settings, clock.now, engine=engine)
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
-    text = confirmation.get_body(("plain",)).get_content()
+    text = body_text(confirmation, "plain")
     assert "Our coordinator (anna) booked this consultation for you by phone" in text
     assert "you agreed that the clinic may process your health information" in text
     assert "privacy notice of 8 December 2026" in text and "http://testserver/privacy" in text
 
 
-def test_the_desk_never_books_a_begun_blocked_or_full_time(desk, engine, clock):
+def test_the_desk_never_books_a_begun_blocked_or_full_time(
+    desk: TestClient, engine: Engine, clock: Clock
+) -> None:
     clock.now = AFTERNOON
     assert book_caller(desk, TWO_PM).status_code == 303
     form = desk.get(f"/coordinator/new/details?start={TWO_PM}")
@@ -149,7 +158,7 @@ def test_the_desk_never_books_a_begun_blocked_or_full_time(desk, engine, clock):
         assert len(session.exec(select(Booking)).all()) == count
 
 
-def test_the_caller_form_says_what_is_missing(desk):
+def test_the_caller_form_says_what_is_missing(desk: TestClient) -> None:
     response = book_caller(desk, "2026-12-01T08:00:00Z", name="", phone="12", consent=None)
     assert response.status_code == 422
     assert "Please check these fields" in response.text
@@ -159,7 +168,9 @@ def test_the_caller_form_says_what_is_missing(desk):
 # --- Move a booking ---------------------------------------------------------------------------
 
 
-def move(desk, booking_id: int, start: str, message: str | None = "See you then."):
+def move(
+    desk: TestClient, booking_id: int, start: str, message: str | None = "See you then."
+) -> httpx.Response:
     page = desk.get(f"/coordinator/bookings/{booking_id}/move/confirm?start={start}")
     assert page.status_code == 200, page.text
     fields = {
@@ -175,8 +186,8 @@ def move(desk, booking_id: int, start: str, message: str | None = "See you then.
 
 
 def test_a_desk_move_sends_one_moved_email_with_the_same_uid_and_a_higher_sequence(
-    desk, engine, clock, smtp
-):
+    desk: TestClient, engine: Engine, clock: Clock, smtp: SmtpServer
+) -> None:
     booking_id = booking_id_of(book_caller(desk, "2026-12-01T08:00:00Z", language="en"))
     before = stored(engine, booking_id)
     send_outbox(desk, smtp.settings, clock.now, engine=engine)
@@ -188,19 +199,23 @@ def test_a_desk_move_sends_one_moved_email_with_the_same_uid_and_a_higher_sequen
     moved = smtp.inbox.by_subject("moved")
     patient = [m for m in moved if m["To"] == CALLER["email"]]
     assert len(patient) == 1
-    text = patient[0].get_body(("plain",)).get_content()
+    text = body_text(patient[0], "plain")
     assert "The clinic has moved your online consultation" in text and "See you then." in text
     [attachment] = list(patient[0].iter_attachments())
-    event = icalendar.Calendar.from_ical(attachment.get_payload(decode=True)).walk("VEVENT")[0]
+    payload = attachment.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    event = icalendar.Calendar.from_ical(payload).walk("VEVENT")[0]
     assert str(event["uid"]).startswith(before.uid)
-    assert int(event["sequence"]) > before.sequence
+    assert int(event.decoded("sequence")) > before.sequence
     assert event.decoded("dtstart") == after.start
     assert ("anna", "move") in audit_actions(engine, booking_id)
     reminders = [m for m in outbox(engine) if m.kind == "reminder" and m.sent_at is None]
     assert [r.send_after for r in reminders] == [after.start - timedelta(hours=24)]
 
 
-def test_a_patient_without_email_gets_a_call_task_when_moved_or_cancelled(desk, engine):
+def test_a_patient_without_email_gets_a_call_task_when_moved_or_cancelled(
+    desk: TestClient, engine: Engine
+) -> None:
     moved_id = booking_id_of(book_caller(desk, "2026-12-01T08:00:00Z", email=""))
     assert booking_id_of(move(desk, moved_id, "2026-12-01T09:00:00Z")) == moved_id
     assert stored(engine, moved_id).call_patient == "moved"
@@ -230,7 +245,9 @@ def test_a_patient_without_email_gets_a_call_task_when_moved_or_cancelled(desk, 
 NOTE = "Prefers Viber after 12:00 <script>alert(1)</script> NOTE-MARKER"
 
 
-def test_a_note_stays_on_the_desk(desk, engine, clock, smtp):
+def test_a_note_stays_on_the_desk(
+    desk: TestClient, engine: Engine, clock: Clock, smtp: SmtpServer
+) -> None:
     rotate = desk.get("/coordinator/calendar").text
     desk.post("/coordinator/calendar/rotate", data={"csrf_token": csrf_from(rotate)})
     response = book(desk, "2026-12-01T08:30:00Z")
@@ -252,6 +269,7 @@ def test_a_note_stays_on_the_desk(desk, engine, clock, smtp):
         r'value="http://testserver(/coordinator/feed/[^"]+)"',
         desk.get("/coordinator/calendar").text,
     )
+    assert feed_url is not None
     send_outbox(desk, smtp.settings, clock.now, engine=engine)
     patient_side = [
         desk.get(f"/bookings/{token}").text,
@@ -281,7 +299,9 @@ def test_a_note_stays_on_the_desk(desk, engine, clock, smtp):
         "HANNA@example",
     ],
 )
-def test_search_finds_one_person_by_any_phone_form_or_part_of_a_name(desk, query):
+def test_search_finds_one_person_by_any_phone_form_or_part_of_a_name(
+    desk: TestClient, query: str
+) -> None:
     booking_id_of(book_caller(desk, "2026-12-01T08:00:00Z"))
     booking_id_of(
         book_caller(
@@ -297,7 +317,9 @@ def test_search_finds_one_person_by_any_phone_form_or_part_of_a_name(desk, query
     assert CALLER["name"] in found and "Petro Bondar" not in found
 
 
-def test_search_with_dates_and_status_covers_past_and_future(desk, engine, clock):
+def test_search_with_dates_and_status_covers_past_and_future(
+    desk: TestClient, engine: Engine, clock: Clock
+) -> None:
     first = booking_id_of(book_caller(desk, "2026-12-01T08:00:00Z"))
     booking_id_of(book_caller(desk, "2026-12-08T08:00:00Z"))
     clock.now = datetime(2026, 12, 5, 6, 0, tzinfo=UTC)  # the first one is in the past now
@@ -321,7 +343,9 @@ def test_search_with_dates_and_status_covers_past_and_future(desk, engine, clock
 # --- The day at a glance ----------------------------------------------------------------------
 
 
-def test_the_day_marks_the_next_consultation_and_the_one_that_needs_an_outcome(desk, clock):
+def test_the_day_marks_the_next_consultation_and_the_one_that_needs_an_outcome(
+    desk: TestClient, clock: Clock
+) -> None:
     clock.now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
     ended = booking_id_of(book_caller(desk, "2026-11-30T08:00:00Z", name="Ended Patient"))
     nxt = booking_id_of(book_caller(desk, "2026-11-30T09:30:00Z", name="Next Patient"))
@@ -349,8 +373,8 @@ def test_the_day_marks_the_next_consultation_and_the_one_that_needs_an_outcome(d
 
 
 def test_a_booking_changed_meanwhile_answers_with_the_booking_now_and_the_typed_reason(
-    desk, engine
-):
+    desk: TestClient, engine: Engine
+) -> None:
     booking_id = booking_id_of(book_caller(desk, "2026-12-01T08:00:00Z"))
     stale = desk.get(f"/coordinator/bookings/{booking_id}").text
     assert (
@@ -389,7 +413,9 @@ def test_a_booking_changed_meanwhile_answers_with_the_booking_now_and_the_typed_
     assert stored(engine, booking_id).status == BookingStatus.CANCELLED
 
 
-def test_a_session_that_ended_keeps_the_typed_text_through_the_sign_in(desk, engine):
+def test_a_session_that_ended_keeps_the_typed_text_through_the_sign_in(
+    desk: TestClient, engine: Engine
+) -> None:
     booking_id = booking_id_of(book_caller(desk, "2026-12-01T08:00:00Z"))
     page = desk.get(f"/coordinator/bookings/{booking_id}").text
     desk.post("/coordinator/logout", data={"csrf_token": csrf_from(page)})
@@ -401,6 +427,7 @@ def test_a_session_that_ended_keeps_the_typed_text_through_the_sign_in(desk, eng
     assert ended.status_code == 401 and "Your session has ended" in ended.text
     assert f'value="{note}"' in ended.text
     action = re.search(r'<form method="post" action="(/coordinator/login[^"]+)"', ended.text)
+    assert action is not None
     kept = dict(
         re.findall(r'<input type="hidden" name="(kept-[\w-]+)" value="([^"]*)">', ended.text)
     )
@@ -425,8 +452,8 @@ def test_a_session_that_ended_keeps_the_typed_text_through_the_sign_in(desk, eng
 
 
 def test_the_timeline_shows_who_booked_the_patients_own_changes_and_the_emails(
-    desk, engine, clock, smtp
-):
+    desk: TestClient, engine: Engine, clock: Clock, smtp: SmtpServer
+) -> None:
     response = book(desk, "2026-12-01T08:30:00Z")
     token = response.headers["location"].rsplit("/", 1)[1]
     send_outbox(desk, smtp.settings, clock.now, engine=engine)
@@ -450,7 +477,9 @@ def test_the_timeline_shows_who_booked_the_patients_own_changes_and_the_emails(
     assert [(e.coordinator, e.booking_id) for e in events] == [("", booking_id)]
 
 
-def test_the_audit_log_speaks_the_desks_language_in_clinic_time(desk, engine):
+def test_the_audit_log_speaks_the_desks_language_in_clinic_time(
+    desk: TestClient, engine: Engine
+) -> None:
     """Details written in a fixed form (a reason, a move's times, consent by phone, a call)
     are shown in the desk's language and in clinic time, on the log and on the timeline."""
     called_id = booking_id_of(book_caller(desk, "2026-12-01T10:00:00Z", email=""))
@@ -487,7 +516,9 @@ def test_the_audit_log_speaks_the_desks_language_in_clinic_time(desk, engine):
     assert "причина: Лікар захворів" in timeline
 
 
-def test_an_outcome_set_by_another_coordinator_meanwhile_is_not_overwritten(desk, engine, clock):
+def test_an_outcome_set_by_another_coordinator_meanwhile_is_not_overwritten(
+    desk: TestClient, engine: Engine, clock: Clock
+) -> None:
     """Issue 24, item 3: two desks had the booking open after it began; one marked it done, the
     other's no-show is refused with what changed, and done stays (then, seen, it may be changed)."""
     booking_id = booking_id_of(book_caller(desk, "2026-12-01T08:00:00Z"))
@@ -496,7 +527,7 @@ def test_an_outcome_set_by_another_coordinator_meanwhile_is_not_overwritten(desk
     first = desk.get(f"/coordinator/bookings/{booking_id}").text
     second = desk.get(f"/coordinator/bookings/{booking_id}").text
 
-    def outcome(page: str, status: str):
+    def outcome(page: str, status: str) -> httpx.Response:
         return desk.post(
             f"/coordinator/bookings/{booking_id}/status",
             data={

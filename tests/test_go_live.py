@@ -6,8 +6,10 @@ loudly while no medical reviewer is named in the content."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
 
 from tests.conftest import FILLED_IN_CLINIC, REAL_CLINIC, make_settings
 from web.app import create_app
@@ -25,7 +27,7 @@ EVERY_EXAMPLE = [
 ]
 
 
-def test_the_shipped_profile_holds_every_example_and_a_filled_in_one_none():
+def test_the_shipped_profile_holds_every_example_and_a_filled_in_one_none() -> None:
     assert placeholders(load_clinic(REAL_CLINIC)) == EVERY_EXAMPLE
     assert placeholders(load_clinic(FILLED_IN_CLINIC)) == []
 
@@ -44,11 +46,11 @@ def test_the_shipped_profile_holds_every_example_and_a_filled_in_one_none():
         ("https://clinic.test", False),
     ],
 )
-def test_what_counts_as_a_public_address(url, public):
+def test_what_counts_as_a_public_address(url: str, public: bool) -> None:
     assert is_public_url(url) is public
 
 
-def _app(tmp_path, **overrides):
+def _app(tmp_path: Path, **overrides: object) -> Starlette:
     url = f"sqlite:///{tmp_path / 'clinic.db'}"
     return create_app(make_settings(url, clinic_file=REAL_CLINIC, **overrides))
 
@@ -57,7 +59,9 @@ def _app(tmp_path, **overrides):
     "overrides",
     [{"public_url": "https://neuroclinic.com.ua"}, {"https_only": True}],
 )
-def test_start_up_refuses_the_examples_on_a_site_patients_can_reach(tmp_path, overrides):
+def test_start_up_refuses_the_examples_on_a_site_patients_can_reach(
+    tmp_path: Path, overrides: dict[str, object]
+) -> None:
     with pytest.raises(SettingsError) as refused:
         _app(tmp_path, **overrides)
     message = str(refused.value)
@@ -65,7 +69,7 @@ def test_start_up_refuses_the_examples_on_a_site_patients_can_reach(tmp_path, ov
     assert all(field in message for field in EVERY_EXAMPLE)
 
 
-def test_start_up_accepts_the_examples_locally_and_real_values_anywhere(tmp_path):
+def test_start_up_accepts_the_examples_locally_and_real_values_anywhere(tmp_path: Path) -> None:
     _app(tmp_path, public_url="http://127.0.0.1:8000").state.engine.dispose()
     live = create_app(
         make_settings(
@@ -78,13 +82,17 @@ def test_start_up_accepts_the_examples_locally_and_real_values_anywhere(tmp_path
     live.state.engine.dispose()
 
 
-def test_start_up_warns_loudly_while_no_reviewer_is_named(tmp_path, caplog):
+def test_start_up_warns_loudly_while_no_reviewer_is_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING, logger="web"):
         _app(tmp_path).state.engine.dispose()
     assert "NO NAMED MEDICAL REVIEWER for hemifacial-spasm.en.md" in caplog.text
 
 
-def _check(monkeypatch, capsys, **env: str) -> tuple[int, str]:
+def _check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], **env: str
+) -> tuple[int, str]:
     for name in ("PUBLIC_URL", "HTTPS_ONLY", "CLINIC_FILE", "SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -93,7 +101,9 @@ def _check(monkeypatch, capsys, **env: str) -> tuple[int, str]:
     return status, capsys.readouterr().err
 
 
-def test_the_check_command_refuses_the_examples_for_a_public_site(monkeypatch, capsys):
+def test_the_check_command_refuses_the_examples_for_a_public_site(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, errors = _check(
         monkeypatch,
         capsys,
@@ -113,7 +123,9 @@ def test_the_check_command_refuses_the_examples_for_a_public_site(monkeypatch, c
     assert status == 2 and "HTTPS_ONLY=true" in errors
 
 
-def test_the_check_command_passes_a_filled_in_profile_and_warns_of_no_reviewer(monkeypatch, capsys):
+def test_the_check_command_passes_a_filled_in_profile_and_warns_of_no_reviewer(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, errors = _check(
         monkeypatch,
         capsys,

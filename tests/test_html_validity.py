@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from tests.conftest import need
 from tests.crawl import every_page
@@ -16,7 +18,9 @@ VNU = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
 @pytest.mark.parametrize("language", ["en", "uk"])
-def test_every_page_is_valid_html(client, uk_client, language, tmp_path):
+def test_every_page_is_valid_html(
+    client: TestClient, uk_client: TestClient, language: str, tmp_path: Path
+) -> None:
     need(shutil.which("java"), "the Nu Html Checker needs Java")
     need(VNU.exists(), "vnu.jar is missing: run `npm ci`")
     pages = every_page(uk_client if language == "uk" else client)

@@ -13,11 +13,17 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
+from typing import cast
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from icalendar import Calendar
+from sqlalchemy import Engine
 from sqlmodel import Session, select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import form_fields, offered_starts, open_form
@@ -35,19 +41,19 @@ POT = LOCALES / "messages.pot"
 LANGUAGES = ("uk", "en")
 
 
-def read_catalog(path: Path):
+def read_catalog(path: Path) -> Catalog:
     with path.open("rb") as source:
         return read_po(source)
 
 
-def message_ids(path: Path) -> set:
+def message_ids(path: Path) -> set[str | tuple[str, ...] | list[str]]:  # babel's message ids
     return {message.id for message in read_catalog(path) if message.id}
 
 
 # --- Catalogs -------------------------------------------------------------------------------
 
 
-def test_the_ukrainian_catalog_has_no_untranslated_or_fuzzy_entry():
+def test_the_ukrainian_catalog_has_no_untranslated_or_fuzzy_entry() -> None:
     catalog = read_catalog(LOCALES / "uk" / "LC_MESSAGES" / "messages.po")
     entries = [message for message in catalog if message.id]
     assert len(entries) > 200
@@ -58,7 +64,7 @@ def test_the_ukrainian_catalog_has_no_untranslated_or_fuzzy_entry():
     assert [m.id for m in entries if m.fuzzy] == []
 
 
-def test_the_catalogs_are_up_to_date_with_the_code(tmp_path):
+def test_the_catalogs_are_up_to_date_with_the_code(tmp_path: Path) -> None:
     """A string added to a template or to Python without `make messages` fails here."""
     need(shutil.which("make"), "extracting the catalog runs `make pot`")
     fresh = tmp_path / "messages.pot"
@@ -84,7 +90,7 @@ def english_phrases() -> set[str]:
     tags, keeping the pieces that are words (single words only when a whole message)."""
     phrases = set()
     for message in read_catalog(POT):
-        for text in message.id if isinstance(message.id, tuple) else (message.id,):
+        for text in (message.id,) if isinstance(message.id, str) else message.id:
             if not text:
                 continue
             pieces = re.split(r"<[^>]+>|%\(\w+\)s", text)
@@ -127,7 +133,11 @@ def error_pages(database_url: str) -> dict[str, str]:
     limits = dict.fromkeys(("booking", "manage", "login"), "1 per minute")
     settings = make_settings(database_url, clinic_file=REAL_CLINIC, rate_limits=limits)
     app = create_app(settings, clock=Clock())
-    app.add_route("/boom", lambda request: 1 / 0)
+
+    def boom(request: Request) -> Response:
+        raise ZeroDivisionError  # what 1 / 0 raised: any unexpected error
+
+    app.add_route("/boom", boom)
     with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
         pages["400"] = client.get("/consultation?day=someday")
         pages["413"] = client.post(
@@ -147,7 +157,9 @@ def error_pages(database_url: str) -> dict[str, str]:
     return {f"error-{name}": response.text for name, response in pages.items()}
 
 
-def test_no_english_interface_text_on_any_ukrainian_page_or_email(uk_client, engine, database_url):
+def test_no_english_interface_text_on_any_ukrainian_page_or_email(
+    uk_client: TestClient, engine: Engine, database_url: str
+) -> None:
     phrases = english_phrases()
     pages = every_page(uk_client)
     # A booking two days ahead (so it gets a reminder), moved, then cancelled: every e-mail,
@@ -184,9 +196,9 @@ def test_no_english_interface_text_on_any_ukrainian_page_or_email(uk_client, eng
         assert 'lang="uk"' in message.body_html
 
 
-def outbox(client, engine, kind: str | None = None) -> list[SimpleNamespace]:
+def outbox(client: TestClient, engine: Engine, kind: str | None = None) -> list[SimpleNamespace]:
     """Each outbox row as its e-mail would go out now (the sender renders them)."""
-    render = client.app.state.notifier.render
+    render = cast(Starlette, client.app).state.notifier.render
     with Session(engine) as session:
         query = select(OutboxMessage)
         if kind:
@@ -202,7 +214,9 @@ def outbox(client, engine, kind: str | None = None) -> list[SimpleNamespace]:
         return found
 
 
-def test_the_ukrainian_site_loads_by_default_whatever_the_browser_asks(uk_client):
+def test_the_ukrainian_site_loads_by_default_whatever_the_browser_asks(
+    uk_client: TestClient,
+) -> None:
     page = uk_client.get("/", headers={"accept-language": "en-GB,en;q=0.9"})
     assert page.status_code == 200 and '<html lang="uk"' in page.text
     assert page.headers["content-language"] == "uk"
@@ -214,7 +228,7 @@ def test_the_ukrainian_site_loads_by_default_whatever_the_browser_asks(uk_client
 # --- The same content in each language ------------------------------------------------------
 
 
-def test_each_condition_has_every_language_with_the_same_sections_and_numbers():
+def test_each_condition_has_every_language_with_the_same_sections_and_numbers() -> None:
     library = load_conditions(PROJECT_ROOT / "content" / "conditions", LANGUAGES)
     files = {
         path.name.split(".")[0] for path in (PROJECT_ROOT / "content" / "conditions").glob("*.md")
@@ -239,7 +253,7 @@ SWITCH = re.compile(
 )
 
 
-def test_hreflang_alternates_are_reciprocal_and_answer_200(uk_client):
+def test_hreflang_alternates_are_reciprocal_and_answer_200(uk_client: TestClient) -> None:
     day = "2026-12-02"
     paths = [
         "/",
@@ -261,7 +275,7 @@ def test_hreflang_alternates_are_reciprocal_and_answer_200(uk_client):
                 assert url in dict(ALTERNATE.findall(other.text)).values(), (href, url)
 
 
-def test_the_language_switch_leads_to_the_same_page(uk_client):
+def test_the_language_switch_leads_to_the_same_page(uk_client: TestClient) -> None:
     start = offered_starts(uk_client)[0]
     for path in [CONDITION + "/symptoms", "/consultation/slots?day=2026-12-03",
                  f"/consultation/book?start={start}"]:  # fmt: skip
@@ -274,7 +288,9 @@ def test_the_language_switch_leads_to_the_same_page(uk_client):
 # --- A booking keeps its language -----------------------------------------------------------
 
 
-def test_a_booking_speaks_the_language_it_was_made_in(uk_client, engine):
+def test_a_booking_speaks_the_language_it_was_made_in(
+    uk_client: TestClient, engine: Engine
+) -> None:
     uk_start, en_start = offered_starts(uk_client)[:2]
     uk = uk_client.post("/consultation/book", data=form_fields(open_form(uk_client, uk_start)))
     assert uk.headers["location"].startswith("/bookings/")
@@ -305,7 +321,9 @@ def test_a_booking_speaks_the_language_it_was_made_in(uk_client, engine):
     assert "Як: Телефонний дзвінок" in str(event["DESCRIPTION"]) or "Як: " in str(
         event["DESCRIPTION"]
     )
-    google = re.search(r'href="(https://calendar\.google\.com[^"]+)"', page.text).group(1)
+    link = re.search(r'href="(https://calendar\.google\.com[^"]+)"', page.text)
+    assert link is not None
+    google = link.group(1)
     assert "%D0%9E%D0%BD%D0%BB%D0%B0%D0%B9%D0%BD" in google  # "Онлайн" in the event's title
 
 
@@ -313,8 +331,8 @@ def test_a_booking_speaks_the_language_it_was_made_in(uk_client, engine):
 
 
 def test_the_desk_is_ukrainian_by_default_and_remembers_a_coordinators_choice(
-    uk_client, engine, clock
-):
+    uk_client: TestClient, engine: Engine, clock: Clock
+) -> None:
     save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
 
     def sign_in() -> None:
@@ -347,7 +365,7 @@ def test_the_desk_is_ukrainian_by_default_and_remembers_a_coordinators_choice(
 @pytest.mark.parametrize(
     "count, text", [(1, "1 вільне"), (3, "3 вільні"), (5, "5 вільних"), (21, "21 вільне")]
 )
-def test_ukrainian_plurals_take_three_forms(count, text):
+def test_ukrainian_plurals_take_three_forms(count: int, text: str) -> None:
     from web.core.i18n import translate_plural
 
     assert (
@@ -355,7 +373,7 @@ def test_ukrainian_plurals_take_three_forms(count, text):
     )
 
 
-def test_a_page_answering_a_post_switches_to_the_same_page_by_get(uk_client):
+def test_a_page_answering_a_post_switches_to_the_same_page_by_get(uk_client: TestClient) -> None:
     """A form with errors keeps its slot; the fresh slots after a lost time keep their day."""
     start = offered_starts(uk_client)[0]
     form = form_fields(open_form(uk_client, start), name="")
@@ -373,7 +391,7 @@ def test_a_page_answering_a_post_switches_to_the_same_page_by_get(uk_client):
     assert html.unescape(href) == f"/en/consultation/slots?day={start[:10]}"
 
 
-def test_the_language_prefix_works_under_a_sub_path(engine, database_url):
+def test_the_language_prefix_works_under_a_sub_path(engine: Engine, database_url: str) -> None:
     """Behind a proxy that serves the site at /clinic (uvicorn --root-path)."""
     app = create_app(make_settings(database_url, clinic_file=REAL_CLINIC), clock=Clock())
     with TestClient(app, root_path="/clinic") as client:
@@ -383,7 +401,7 @@ def test_the_language_prefix_works_under_a_sub_path(engine, database_url):
         assert ukrainian.status_code == 200 and '<html lang="uk"' in ukrainian.text
 
 
-def test_form_messages_are_in_the_pages_language(uk_client):
+def test_form_messages_are_in_the_pages_language(uk_client: TestClient) -> None:
     """Every validator's message, the shared control-character check included."""
     start = offered_starts(uk_client)[0]
     page = uk_client.post(

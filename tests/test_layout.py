@@ -31,7 +31,7 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-def test_each_layer_imports_only_the_layers_below_it():
+def test_each_layer_imports_only_the_layers_below_it() -> None:
     wrong = []
     for layer, allowed in ALLOWED.items():
         for path in (PROJECT_ROOT / "web" / layer).rglob("*.py"):
@@ -44,13 +44,13 @@ def test_each_layer_imports_only_the_layers_below_it():
     assert wrong == []
 
 
-def test_core_knows_nothing_of_the_web_framework_or_templates():
+def test_core_knows_nothing_of_the_web_framework_or_templates() -> None:
     for path in (PROJECT_ROOT / "web" / "core").rglob("*.py"):
         for module in imported_modules(path):
             assert not module.startswith(("starlette", "jinja2", "wtforms")), (path, module)
 
 
-def test_tests_and_benchmarks_do_not_import_each_other():
+def test_tests_and_benchmarks_do_not_import_each_other() -> None:
     for folder, other in (("tests", "bench"), ("bench", "tests")):
         for path in (PROJECT_ROOT / folder).rglob("*.py"):
             modules = imported_modules(path)

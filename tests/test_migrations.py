@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -15,7 +18,7 @@ from web.schema import alembic_config
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_upgrade_downgrade_upgrade(backend, tmp_path):
+def test_upgrade_downgrade_upgrade(backend: str, tmp_path: Path) -> None:
     url = fresh_database(backend, tmp_path)
     config = alembic_config(url)
     engine = make_engine(url)
@@ -40,7 +43,7 @@ def test_upgrade_downgrade_upgrade(backend, tmp_path):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_bookings_from_before_get_a_random_invite_uid(backend, tmp_path):
+def test_bookings_from_before_get_a_random_invite_uid(backend: str, tmp_path: Path) -> None:
     url = fresh_database(backend, tmp_path)
     config = alembic_config(url)
     engine = make_engine(url)
@@ -59,7 +62,9 @@ def test_bookings_from_before_get_a_random_invite_uid(backend, tmp_path):
                 )
         command.upgrade(config, "head")
         with engine.connect() as connection:
-            uids = connection.execute(text("SELECT uid FROM booking")).scalars().all()
+            uids: Sequence[str] = (
+                connection.execute(text("SELECT uid FROM booking")).scalars().all()
+            )
         assert len(set(uids)) == 2 and all(len(uid) == 32 for uid in uids)
     finally:
         engine.dispose()
@@ -68,7 +73,9 @@ def test_bookings_from_before_get_a_random_invite_uid(backend, tmp_path):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_this_rounds_migrations_keep_bookings_blocks_and_accounts(backend, tmp_path):
+def test_this_rounds_migrations_keep_bookings_blocks_and_accounts(
+    backend: str, tmp_path: Path
+) -> None:
     """0006-0009 upgrade a database as the site holds it today: bookings get a folded name for
     search, blocks and accounts stay, the one shared calendar address is retired."""
     url = fresh_database(backend, tmp_path)
@@ -124,7 +131,9 @@ def test_this_rounds_migrations_keep_bookings_blocks_and_accounts(backend, tmp_p
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_0010_gives_accounts_roles_and_keeps_bookings_blocks_and_accounts(backend, tmp_path):
+def test_0010_gives_accounts_roles_and_keeps_bookings_blocks_and_accounts(
+    backend: str, tmp_path: Path
+) -> None:
     """Accounts from before roles: the earliest (the first the engineer made) becomes the
     administrator, every later one a coordinator; bookings and blocks are untouched. Down and up
     again keeps a removed account's row (it cannot sign in: its hash matches no password)."""
@@ -161,7 +170,9 @@ def test_0010_gives_accounts_roles_and_keeps_bookings_blocks_and_accounts(backen
                 )
         command.upgrade(config, "head")
         with engine.connect() as connection:
-            roles = dict(connection.execute(text("SELECT username, role FROM coordinator")).all())
+            roles: dict[str, str] = dict(
+                connection.execute(text("SELECT username, role FROM coordinator")).all()
+            )
             assert roles == {
                 "olha": "administrator",
                 "bohdan": "coordinator",
@@ -186,7 +197,9 @@ def test_0010_gives_accounts_roles_and_keeps_bookings_blocks_and_accounts(backen
         command.downgrade(config, "0009")
         command.upgrade(config, "head")
         with engine.connect() as connection:
-            names = connection.execute(text("SELECT username FROM coordinator")).scalars().all()
+            names: Sequence[str] = (
+                connection.execute(text("SELECT username FROM coordinator")).scalars().all()
+            )
             assert sorted(names) == ["anna", "bohdan", "olha"]
             removed = "SELECT removed_at IS NOT NULL FROM coordinator WHERE username = 'anna'"
             assert not connection.execute(text(removed)).scalar()  # removal was lost going down
@@ -197,7 +210,9 @@ def test_0010_gives_accounts_roles_and_keeps_bookings_blocks_and_accounts(backen
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_0012_keeps_old_bookings_with_no_consent_text_and_nothing_erased(backend, tmp_path):
+def test_0012_keeps_old_bookings_with_no_consent_text_and_nothing_erased(
+    backend: str, tmp_path: Path
+) -> None:
     """Issue 23: consent text and erasure columns. A booking from before keeps its notice version
     and gets no text (the desk says "not recorded": nobody knows now what it said exactly)."""
     url = fresh_database(backend, tmp_path)

@@ -9,12 +9,15 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
@@ -23,6 +26,7 @@ from tests.conftest import (
     DEFAULT_NOW,
     ENGLISH_FIRST_CLINIC,
     TEST_DATABASE_URL,
+    Clock,
     csrf_from,
     drop_postgres_database,
     fresh_database,
@@ -36,7 +40,7 @@ from web.app import create_app
 from web.core.db import make_engine
 from web.core.models import Coordinator, DeskSession, OutboxMessage
 from web.desk.accounts import SESSION_IDLE, purge_expired_sessions, save_coordinator
-from web.http.metrics import parse_allowed
+from web.http.metrics import Network, parse_allowed
 from web.settings import PROJECT_ROOT
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -44,7 +48,7 @@ DESK_PASSWORD = "a long password for the desk"
 
 
 @pytest.fixture(params=BACKENDS)
-def empty_database(request, tmp_path):
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url = fresh_database(request.param, tmp_path)
     yield url
     if request.param == "postgresql":
@@ -59,7 +63,7 @@ def revision_of(url: str) -> str | None:
     return revision
 
 
-def test_two_releases_at_once_both_succeed(empty_database):
+def test_two_releases_at_once_both_succeed(empty_database: str) -> None:
     env = {**os.environ, "DATABASE_URL": empty_database, "SECRET_KEY": "release-test"}
     releases = [
         subprocess.Popen(
@@ -76,7 +80,7 @@ def test_two_releases_at_once_both_succeed(empty_database):
     assert revision_of(empty_database) == schema.schema_head()
 
 
-def test_a_migration_runs_with_its_own_timeouts_under_the_lock(tmp_path):
+def test_a_migration_runs_with_its_own_timeouts_under_the_lock(tmp_path: Path) -> None:
     """The app's 5 s statement timeout is not a migration's; the lock is held meanwhile
     (statement and lock timeouts are PostgreSQL's; SQLite's lock is the two-releases test's)."""
     need(TEST_DATABASE_URL, "migration timeouts are PostgreSQL's (TEST_DATABASE_URL)")
@@ -102,7 +106,9 @@ def _check_lock_and_timeouts(empty_database: str) -> None:
     engine.dispose()
 
 
-def test_a_downgrade_that_would_lose_data_is_refused_unless_forced(empty_database, tmp_path):
+def test_a_downgrade_that_would_lose_data_is_refused_unless_forced(
+    empty_database: str, tmp_path: Path
+) -> None:
     cli.migrate(empty_database)
     head = schema.schema_head()
     engine = make_engine(empty_database)
@@ -121,7 +127,9 @@ def test_a_downgrade_that_would_lose_data_is_refused_unless_forced(empty_databas
     assert revision_of(empty_database) == head
 
 
-def test_the_downgrade_command_says_why_it_refused(empty_database, monkeypatch, capsys):
+def test_the_downgrade_command_says_why_it_refused(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     cli.migrate(empty_database)
     engine = make_engine(empty_database)
     with Session(engine) as session:
@@ -135,7 +143,9 @@ def test_the_downgrade_command_says_why_it_refused(empty_database, monkeypatch, 
     assert revision_of(empty_database) == schema.schema_head()
 
 
-def test_readyz_is_503_while_the_schema_is_behind_the_code(client, engine):
+def test_readyz_is_503_while_the_schema_is_behind_the_code(
+    client: TestClient, engine: Engine
+) -> None:
     assert client.get("/readyz").status_code == 200
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
@@ -151,7 +161,7 @@ def test_readyz_is_503_while_the_schema_is_behind_the_code(client, engine):
     assert client.get("/readyz").status_code == 200
 
 
-def test_readyz_is_503_while_redis_stalls(engine, database_url, clock):
+def test_readyz_is_503_while_redis_stalls(engine: Engine, database_url: str, clock: Clock) -> None:
     need(TEST_REDIS_URL, "the Redis readiness test needs Redis (TEST_REDIS_URL)")
     proxy = TcpProxy("127.0.0.1", 6379)
     settings = make_settings(
@@ -171,11 +181,13 @@ def test_readyz_is_503_while_redis_stalls(engine, database_url, clock):
         app.state.engine.dispose()
 
 
-def metrics_client(app, host: str) -> TestClient:
+def metrics_client(app: Starlette, host: str) -> TestClient:
     return TestClient(app, client=(host, 50000), follow_redirects=False)
 
 
-def test_metrics_answer_the_configured_address_and_refuse_others(engine, database_url, clock):
+def test_metrics_answer_the_configured_address_and_refuse_others(
+    engine: Engine, database_url: str, clock: Clock
+) -> None:
     settings = make_settings(database_url, metrics_allow=cli_networks("10.0.0.0/24"))
     app = create_app(settings, clock=clock)
     with metrics_client(app, "10.0.0.7") as allowed, metrics_client(app, "203.0.113.9") as other:
@@ -198,11 +210,11 @@ def test_metrics_answer_the_configured_address_and_refuse_others(engine, databas
     app.state.engine.dispose()
 
 
-def cli_networks(*texts: str):
+def cli_networks(*texts: str) -> tuple[Network, ...]:
     return parse_allowed(",".join(texts))
 
 
-def test_every_answer_carries_its_request_id_and_an_error_page_shows_it(client):
+def test_every_answer_carries_its_request_id_and_an_error_page_shows_it(client: TestClient) -> None:
     first, second = client.get("/"), client.get("/")
     assert first.headers["x-request-id"] != second.headers["x-request-id"]
     missing = client.get("/bookings/" + secrets.token_urlsafe(32))
@@ -215,8 +227,12 @@ def test_every_answer_carries_its_request_id_and_an_error_page_shows_it(client):
 
 
 def test_send_outbox_once_counts_what_waits_after_failures(
-    client, engine, database_url, capsys, monkeypatch
-):
+    client: TestClient,
+    engine: Engine,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert book(client).status_code == 303  # a confirmation and an alert
     port = free_port()  # nothing listens there: every delivery fails
     env = {
@@ -236,11 +252,12 @@ def test_send_outbox_once_counts_what_waits_after_failures(
         assert all(m.attempts == 1 for m in session.exec(select(OutboxMessage)).all())
 
 
-def test_ended_desk_sessions_are_purged(engine):
+def test_ended_desk_sessions_are_purged(engine: Engine) -> None:
     with Session(engine) as session:
         account = Coordinator(username="anna", password_hash="x", created_at=DEFAULT_NOW)
         session.add(account)
         session.flush()
+        assert account.id is not None
         for number, seen in enumerate(
             (DEFAULT_NOW, DEFAULT_NOW - SESSION_IDLE - timedelta(minutes=1))
         ):
@@ -258,7 +275,9 @@ def test_ended_desk_sessions_are_purged(engine):
         assert session.exec(select(DeskSession.token_hash)).all() == [f"{0:064d}"]
 
 
-def test_the_purge_process_carries_on_through_a_database_outage(monkeypatch, tmp_path):
+def test_the_purge_process_carries_on_through_a_database_outage(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """A round that fails is logged and tried again; the process does not exit."""
     url = f"sqlite:///{tmp_path / 'clinic.db'}"
     cli.migrate(url)
@@ -266,7 +285,7 @@ def test_the_purge_process_carries_on_through_a_database_outage(monkeypatch, tmp
     monkeypatch.setenv("SECRET_KEY", "purge-test")
     rounds: list[str] = []
 
-    def flaky_round(engine, older_than):
+    def flaky_round(engine: Engine, older_than: int) -> None:
         rounds.append("round")
         if len(rounds) == 1:
             raise OperationalError("SELECT", {}, Exception("the database is down"))
@@ -274,13 +293,15 @@ def test_the_purge_process_carries_on_through_a_database_outage(monkeypatch, tmp
             raise KeyboardInterrupt  # ends the test's loop
 
     monkeypatch.setattr(cli, "purge_round", flaky_round)
-    monkeypatch.setattr(cli.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr("web.cli.time.sleep", lambda seconds: None)
     with pytest.raises(KeyboardInterrupt):
         cli.purge(older_than=180, every_hours=24)
     assert len(rounds) == 3  # the failed round was followed by more
 
 
-def test_the_desk_home_warns_while_emails_keep_failing(client, engine, clock):
+def test_the_desk_home_warns_while_emails_keep_failing(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     save_coordinator(engine=engine, username="anna", password=DESK_PASSWORD, now=clock.now)
     login = client.get("/coordinator/login").text
     signed_in = client.post(

@@ -3,18 +3,27 @@
 
 from __future__ import annotations
 
-import brotli
+from collections.abc import Hashable
+from typing import Any, cast
+
+import brotli  # type: ignore[import-untyped]  # brotli ships no type hints
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import open_form
 from tests.crawl import CONDITION
+from web.http.encoded import Encoded
 
 PUBLIC_PAGES = ["/", CONDITION, f"{CONDITION}/causes", "/privacy", "/uk/", f"/uk{CONDITION}"]
 HX = {"HX-Request": "true"}
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_a_public_page_is_the_same_bytes_in_every_encoding_with_one_etag(site_client, path):
+def test_a_public_page_is_the_same_bytes_in_every_encoding_with_one_etag(
+    site_client: TestClient, path: str
+) -> None:
     plain = site_client.get(path, headers={"Accept-Encoding": "identity"})
     assert plain.status_code == 200 and "content-encoding" not in plain.headers
     assert plain.headers["cache-control"] == "public, max-age=300, stale-while-revalidate=86400"
@@ -34,14 +43,18 @@ def test_a_public_page_is_the_same_bytes_in_every_encoding_with_one_etag(site_cl
     assert site_client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
 
 
-def test_a_page_is_rendered_once_whatever_the_query(site_client, monkeypatch):
-    templates = site_client.app.state.templates
-    calls = []
+def test_a_page_is_rendered_once_whatever_the_query(
+    site_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = cast(Starlette, site_client.app)  # TestClient keeps it as a bare ASGI callable
+    templates = app.state.templates
+    calls: list[str] = []
     original = templates.TemplateResponse
 
-    def counting(*args, **kwargs):
+    def counting(*args: Any, **kwargs: Any) -> Response:
         calls.append(args[1])
-        return original(*args, **kwargs)
+        response: Response = original(*args, **kwargs)
+        return response
 
     monkeypatch.setattr(templates, "TemplateResponse", counting)
     first = site_client.get(f"{CONDITION}/treatment").content
@@ -52,13 +65,13 @@ def test_a_page_is_rendered_once_whatever_the_query(site_client, monkeypatch):
     assert partial.content != first and "<html" not in partial.text
     everything = site_client.get(f"{CONDITION}?sections=all").text
     assert everything.count("<details") == site_client.get(CONDITION).text.count("<details")
-    before = len(site_client.app.state.page_cache)
+    before = len(app.state.page_cache)
     for number in range(20):
         site_client.get(f"{CONDITION}?junk={number}")
-    assert len(site_client.app.state.page_cache) == before  # keys never come from raw queries
+    assert len(app.state.page_cache) == before  # keys never come from raw queries
 
 
-def test_public_pages_set_no_cookie_even_for_a_visitor_with_a_session(client):
+def test_public_pages_set_no_cookie_even_for_a_visitor_with_a_session(client: TestClient) -> None:
     form = client.get("/consultation/book", params={"start": "2026-12-01T08:30:00Z"})
     assert "set-cookie" in form.headers  # the booking form needs its session (CSRF)
     assert client.cookies.get("clinic_session")
@@ -69,7 +82,7 @@ def test_public_pages_set_no_cookie_even_for_a_visitor_with_a_session(client):
     assert open_form(client, "2026-12-01T08:30:00Z")  # the session still works on forms
 
 
-def test_static_files_come_precompressed_with_an_etag(site_client):
+def test_static_files_come_precompressed_with_an_etag(site_client: TestClient) -> None:
     page = site_client.get(CONDITION).text
     css = page.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
     plain = site_client.get(css, headers={"Accept-Encoding": "identity"})
@@ -83,13 +96,21 @@ def test_static_files_come_precompressed_with_an_etag(site_client):
     assert site_client.post("/static/css/site.css").status_code in {403, 405}
 
 
-def test_a_stored_address_is_answered_before_the_app_with_every_security_header(site_client):
-    cache = site_client.app.state.page_cache
+def test_a_stored_address_is_answered_before_the_app_with_every_security_header(
+    site_client: TestClient,
+) -> None:
+    cache = cast(Starlette, site_client.app).state.page_cache
     first = site_client.get(f"{CONDITION}/diagnosis", headers={"Accept-Encoding": "br"})
     assert (f"{CONDITION}/diagnosis", b"", None) in cache.by_address  # None: the full page
-    calls = []
+    calls: list[Hashable] = []
     original = cache.stored
-    cache.stored = lambda key: calls.append(key) or original(key)  # the app's own lookup
+
+    def counting_lookup(key: Hashable) -> Encoded | None:  # the app's own lookup, counted
+        calls.append(key)
+        found: Encoded | None = original(key)
+        return found
+
+    cache.stored = counting_lookup
     try:
         again = site_client.get(f"{CONDITION}/diagnosis", headers={"Accept-Encoding": "br"})
         with_query = site_client.get(f"{CONDITION}/diagnosis?utm_source=mail")

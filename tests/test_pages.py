@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 CONDITION = "/conditions/hemifacial-spasm"
 SECTIONS = ["what-it-is", "causes", "symptoms", "diagnosis", "treatment", "consultation"]
 HX = {"HX-Request": "true"}
 
 
-def test_home_lists_conditions_and_the_call_to_action(site_client):
+def test_home_lists_conditions_and_the_call_to_action(site_client: TestClient) -> None:
     response = site_client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -21,7 +23,7 @@ def test_home_lists_conditions_and_the_call_to_action(site_client):
     assert "Book an online consultation" in response.text
 
 
-def test_condition_page_has_sections_first_open_and_the_rest_lazy(site_client):
+def test_condition_page_has_sections_first_open_and_the_rest_lazy(site_client: TestClient) -> None:
     response = site_client.get(CONDITION)
     assert response.status_code == 200
     # The same bytes for everyone and no cookie: shared caches may keep it.
@@ -42,7 +44,9 @@ def test_condition_page_has_sections_first_open_and_the_rest_lazy(site_client):
     assert f'<a href="{CONDITION}/treatment#treatment">' in response.text
 
 
-def test_condition_page_has_review_dates_contact_urgent_card_and_json_ld(site_client):
+def test_condition_page_has_review_dates_contact_urgent_card_and_json_ld(
+    site_client: TestClient,
+) -> None:
     text = site_client.get(CONDITION).text
     main = text[text.index("<main") : text.index("</main>")]
     assert "Last updated on 20 November 2026." in main and "Next review due:" in main
@@ -53,7 +57,9 @@ def test_condition_page_has_review_dates_contact_urgent_card_and_json_ld(site_cl
     # Inside a sentence, joined as English joins a list; brands keep their capitals.
     assert "Online consultation by: phone call, Viber, Telegram, WhatsApp, or Zoom." in text
     assert 'href="tel:112"' in text and "Get help urgently" in text
-    blob = re.search(r'<script type="application/ld\+json">(.*?)</script>', text, re.S).group(1)
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
+    assert script is not None
+    blob = script.group(1)
     data = json.loads(blob)
     assert data["@type"] == "MedicalWebPage"
     # Not reviewed by a named person yet: no review is claimed, only when the page changed.
@@ -64,7 +70,7 @@ def test_condition_page_has_review_dates_contact_urgent_card_and_json_ld(site_cl
 
 
 @pytest.mark.parametrize("slug", SECTIONS)
-def test_section_is_a_partial_for_htmx(site_client, slug):
+def test_section_is_a_partial_for_htmx(site_client: TestClient, slug: str) -> None:
     response = site_client.get(f"{CONDITION}/{slug}", headers=HX)
     assert response.status_code == 200
     assert "HX-Request" in response.headers["vary"]
@@ -73,7 +79,7 @@ def test_section_is_a_partial_for_htmx(site_client, slug):
 
 
 @pytest.mark.parametrize("slug", SECTIONS)
-def test_section_is_a_full_page_with_that_section_open(site_client, slug):
+def test_section_is_a_full_page_with_that_section_open(site_client: TestClient, slug: str) -> None:
     response = site_client.get(f"{CONDITION}/{slug}")
     assert response.status_code == 200
     assert "HX-Request" in response.headers["vary"]
@@ -82,13 +88,13 @@ def test_section_is_a_full_page_with_that_section_open(site_client, slug):
     assert open_tags == [f'<details id="{slug}" class="section" open data-loaded>']
 
 
-def test_treatment_section_carries_the_figures(site_client):
+def test_treatment_section_carries_the_figures(site_client: TestClient) -> None:
     text = site_client.get(f"{CONDITION}/treatment", headers=HX).text
     for fact in ["85–95%", "3–4 months", "8–10", "Teflon"]:
         assert fact in text
 
 
-def test_htmx_history_restore_gets_the_full_page(site_client):
+def test_htmx_history_restore_gets_the_full_page(site_client: TestClient) -> None:
     headers = {"HX-Request": "true", "HX-Request-Type": "full"}
     response = site_client.get(f"{CONDITION}/causes", headers=headers)
     assert response.text.startswith("<!doctype html>")
@@ -103,26 +109,26 @@ def test_htmx_history_restore_gets_the_full_page(site_client):
         "/conditions/x/y",
     ],
 )
-def test_unknown_pages_get_a_friendly_404(site_client, path):
+def test_unknown_pages_get_a_friendly_404(site_client: TestClient, path: str) -> None:
     response = site_client.get(path)
     assert response.status_code == 404
     assert "Page not found" in response.text
     assert 'href="/"' in response.text and "tel:" in response.text
 
 
-def test_unknown_section_404_for_htmx_too(site_client):
+def test_unknown_section_404_for_htmx_too(site_client: TestClient) -> None:
     response = site_client.get(f"{CONDITION}/nope", headers=HX)
     assert response.status_code == 404
     assert "no such section" in response.text
 
 
-def test_healthz_and_readyz(client):
+def test_healthz_and_readyz(client: TestClient) -> None:
     assert client.get("/healthz").text == "ok"
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.text == "ready"
 
 
-def test_readyz_fails_without_a_database(tmp_path):
+def test_readyz_fails_without_a_database(tmp_path: Path) -> None:
     from starlette.testclient import TestClient
 
     from tests.conftest import make_settings
@@ -135,7 +141,7 @@ def test_readyz_fails_without_a_database(tmp_path):
         assert client.get("/healthz").status_code == 200
 
 
-def test_static_files_are_fingerprinted_and_immutable(site_client):
+def test_static_files_are_fingerprinted_and_immutable(site_client: TestClient) -> None:
     page = site_client.get("/consultation").text
     urls = re.findall(r'(?:href|src)="(/static/[^"]+\.[0-9a-f]{12}\.(?:css|js))"', page)
     assert len(urls) == 3  # stylesheet, htmx, site.js: each named with its content hash
@@ -151,17 +157,19 @@ def test_static_files_are_fingerprinted_and_immutable(site_client):
         assert "immutable" not in stale.headers["cache-control"]
 
 
-def test_html_and_assets_are_compressed(site_client):
+def test_html_and_assets_are_compressed(site_client: TestClient) -> None:
     page = site_client.get(CONDITION, headers={"Accept-Encoding": "gzip"})
     assert page.headers["content-encoding"] == "gzip"
-    css = re.search(r'href="(/static/css/site\.\w+\.css)"', page.text).group(1)
+    link = re.search(r'href="(/static/css/site\.\w+\.css)"', page.text)
+    assert link is not None
+    css = link.group(1)
     assert (
         site_client.get(css, headers={"Accept-Encoding": "gzip"}).headers["content-encoding"]
         == "gzip"
     )
 
 
-def test_security_headers_on_pages_partials_and_errors(site_client):
+def test_security_headers_on_pages_partials_and_errors(site_client: TestClient) -> None:
     for response in [
         site_client.get("/"),
         site_client.get(f"{CONDITION}/causes", headers=HX),
@@ -174,7 +182,7 @@ def test_security_headers_on_pages_partials_and_errors(site_client):
         assert response.headers["referrer-policy"]
 
 
-def test_no_inline_scripts_or_styles_and_no_cdn(site_client):
+def test_no_inline_scripts_or_styles_and_no_cdn(site_client: TestClient) -> None:
     for path in ["/", CONDITION, "/consultation"]:
         text = site_client.get(path).text
         for tag in re.findall(r"<script[^>]*>", text):

@@ -4,13 +4,15 @@ own marker; a change after the page was shown stays new. On both databases."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
-from tests.conftest import csrf_from, hidden_value
+from tests.conftest import Clock, csrf_from, hidden_value
 from web.desk.accounts import save_coordinator
 
 PASSWORD = "a long password for the desk"
@@ -26,7 +28,9 @@ def sign_in(client: TestClient, username: str) -> None:
 
 
 @pytest.fixture
-def desks(client, engine, clock):
+def desks(
+    client: TestClient, engine: Engine, clock: Clock
+) -> Iterator[tuple[TestClient, TestClient]]:
     for name in ("anna", "olha"):
         save_coordinator(engine=engine, username=name, password=PASSWORD, now=clock.now)
     sign_in(client, "anna")
@@ -56,7 +60,9 @@ def changes(client: TestClient) -> str:
     return home.split('id="patient-changes-title"', 1)[1].split("</section>", 1)[0]
 
 
-def test_the_home_lists_patients_own_changes_until_marked_seen(desks, clock):
+def test_the_home_lists_patients_own_changes_until_marked_seen(
+    desks: tuple[TestClient, TestClient], clock: Clock
+) -> None:
     anna, olha = desks
     assert changes(anna) == ""
     clock.now += timedelta(minutes=1)

@@ -9,9 +9,13 @@ import re
 import tomllib
 from datetime import timedelta
 from html import unescape
+from pathlib import Path
+from typing import cast
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, offered_starts
@@ -38,11 +42,12 @@ SUDDENLY = {"uk": "раптово", "en": "suddenly"}
 
 
 def urgent_card(html: str) -> str:
-    [card] = URGENT.findall(html)
+    cards: list[str] = URGENT.findall(html)
+    [card] = cards
     return card
 
 
-def patient_pages(site, prefix: str) -> list[str]:
+def patient_pages(site: TestClient, prefix: str) -> list[str]:
     start = offered_starts(site, prefix + "/consultation")[0]
     return [
         prefix + "/",
@@ -53,7 +58,9 @@ def patient_pages(site, prefix: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("language", "prefix"), [("uk", ""), ("en", "/en")])
-def test_urgent_advice_on_home_condition_picker_and_form(uk_site, language, prefix):
+def test_urgent_advice_on_home_condition_picker_and_form(
+    uk_site: TestClient, language: str, prefix: str
+) -> None:
     for path in patient_pages(uk_site, prefix):
         card = urgent_card(uk_site.get(path).text)
         # Both numbers from clinic.toml, each a link that dials it.
@@ -70,7 +77,7 @@ def test_urgent_advice_on_home_condition_picker_and_form(uk_site, language, pref
         assert 'class="cite">NHS' in hours
 
 
-def test_emergency_numbers_come_from_the_profile(tmp_path):
+def test_emergency_numbers_come_from_the_profile(tmp_path: Path) -> None:
     data = tomllib.loads(REAL_CLINIC.read_text(encoding="utf-8"))
     data["emergency_numbers"] = [{"number": "999", "service": {"uk": "швидка", "en": "ambulance"}}]
     clinic = parse_clinic(data)
@@ -147,8 +154,8 @@ PRIVACY = {
 
 @pytest.mark.parametrize(("language", "prefix"), [("uk", ""), ("en", "/en")])
 def test_the_privacy_notice_says_who_what_why_who_sees_how_long_and_rights(
-    uk_site, language, prefix
-):
+    uk_site: TestClient, language: str, prefix: str
+) -> None:
     response = uk_site.get(prefix + "/privacy")
     assert response.status_code == 200
     text = unescape(re.sub(r"\s+", " ", response.text)).replace("’", "'")
@@ -158,19 +165,25 @@ def test_the_privacy_notice_says_who_what_why_who_sees_how_long_and_rights(
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
-def test_the_consent_checkbox_and_the_footer_link_to_the_privacy_notice(uk_site, prefix):
+def test_the_consent_checkbox_and_the_footer_link_to_the_privacy_notice(
+    uk_site: TestClient, prefix: str
+) -> None:
     start = offered_starts(uk_site, prefix + "/consultation")[0]
     form = uk_site.get(f"{prefix}/consultation/book?start={start}").text
-    consent = re.search(r'<input[^>]*id="consent"[^>]*>', form).group(0)
+    consent_input = re.search(r'<input[^>]*id="consent"[^>]*>', form)
+    assert consent_input is not None
+    consent = consent_input.group(0)
     assert 'aria-describedby="consent-hint"' in consent
-    hint = re.search(r'<p class="hint" id="consent-hint">(.*?)</p>', form).group(1)
+    consent_hint = re.search(r'<p class="hint" id="consent-hint">(.*?)</p>', form)
+    assert consent_hint is not None
+    hint = consent_hint.group(1)
     assert f'href="{prefix}/privacy"' in hint
     for path in (prefix + "/", prefix + CONDITION):
         footer = uk_site.get(path).text.split('<footer class="site-footer">')[1]
         assert f'href="{prefix}/privacy"' in footer
 
 
-def test_the_notice_gives_the_retention_days_the_purge_uses(tmp_path):
+def test_the_notice_gives_the_retention_days_the_purge_uses(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'retention.db'}"
     migrate(url)
     settings = make_settings(url, clinic_file=REAL_CLINIC, retention_days=31)
@@ -181,14 +194,16 @@ def test_the_notice_gives_the_retention_days_the_purge_uses(tmp_path):
         assert "31 days after the end of its consultation" in client.get("/en/privacy").text
 
 
-def test_a_cancelled_booking_goes_when_the_notice_says(client, engine, clock):
+def test_a_cancelled_booking_goes_when_the_notice_says(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     """The notice: N days after the consultation, or N days after the cancellation if that
     comes sooner (and nothing before)."""
     booked = book(client, "2026-12-15T08:30:00Z")
     page = client.get(booked.headers["location"] + "/cancel").text
     client.post(booked.headers["location"] + "/cancel", data={"csrf_token": csrf_from(page)})
     cancelled = clock.now
-    days = client.app.state.settings.retention_days
+    days = cast(Starlette, client.app).state.settings.retention_days
     notice = client.get("/privacy").text
     assert f"{days} days after it was cancelled if that comes sooner" in notice
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -53,7 +54,9 @@ def booking_fields(client: httpx.Client, start: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_booking_that_fails_in_the_database_logs_no_patient_value(backend, tmp_path):
+def test_a_booking_that_fails_in_the_database_logs_no_patient_value(
+    backend: str, tmp_path: Path
+) -> None:
     url = fresh_database(backend, tmp_path)
     migrate(url)
     log = tmp_path / "server.log"
@@ -82,7 +85,9 @@ def test_a_booking_that_fails_in_the_database_logs_no_patient_value(backend, tmp
     assert "1239876" not in written and "123 98 76" not in written
 
 
-def test_with_the_database_cut_or_stalled_no_log_line_holds_a_token_or_the_feed_secret(tmp_path):
+def test_with_the_database_cut_or_stalled_no_log_line_holds_a_token_or_the_feed_secret(
+    tmp_path: Path,
+) -> None:
     need(TEST_DATABASE_URL, "cutting the database needs PostgreSQL (TEST_DATABASE_URL)")
     url = fresh_database("postgresql", tmp_path)
     migrate(url)

@@ -10,17 +10,19 @@ from datetime import UTC, datetime
 
 import httpx2 as httpx
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, offered_starts
-from tests.conftest import csrf_from
+from tests.conftest import Clock, csrf_from
 from tests.desk_helpers import PASSWORD, SLOT, USERNAME, open_desk, sign_in
 from tests.live_server import running_server
 from tests.test_blocks import free_times
 from web.core.models import AuditEvent, ReceptionHours, Role
 from web.desk.accounts import save_coordinator
 
-NEW_HOURS = {
+NEW_HOURS: dict[str, str | list[str]] = {
     "since": "2026-12-14",
     "opens": "10:00",
     "closes": "13:00",
@@ -31,7 +33,7 @@ NEW_HOURS = {
 
 
 @pytest.fixture
-def desk(client, engine, clock):
+def desk(client: TestClient, engine: Engine, clock: Clock) -> TestClient:
     """An administrator's desk: only an administrator changes the hours."""
     save_coordinator(
         engine=engine, username=USERNAME, password=PASSWORD, now=clock.now, role=Role.ADMINISTRATOR
@@ -40,18 +42,20 @@ def desk(client, engine, clock):
     return client
 
 
-def change_hours(desk, **fields):
+def change_hours(desk: httpx.Client, **fields: str | list[str]) -> httpx.Response:
     page = desk.get("/coordinator/hours").text
     data = {"csrf_token": csrf_from(page), **NEW_HOURS, **fields}
     return desk.post("/coordinator/hours", data=data)
 
 
-def stored(engine) -> list[ReceptionHours]:
+def stored(engine: Engine) -> list[ReceptionHours]:
     with Session(engine) as session:
         return list(session.exec(select(ReceptionHours)).all())
 
 
-def test_new_hours_change_the_picker_from_their_first_day_on(desk, engine):
+def test_new_hours_change_the_picker_from_their_first_day_on(
+    desk: TestClient, engine: Engine
+) -> None:
     assert len(free_times(desk, "2026-12-18")) == 11
     assert change_hours(desk).status_code == 303
     assert len(free_times(desk, "2026-12-11")) == 11  # the Friday before: as it was
@@ -75,7 +79,9 @@ def test_new_hours_change_the_picker_from_their_first_day_on(desk, engine):
     assert "10:00–13:00" in page and "45" in page
 
 
-def test_a_change_that_strands_a_booking_lists_it_before_saving(desk, engine):
+def test_a_change_that_strands_a_booking_lists_it_before_saving(
+    desk: TestClient, engine: Engine
+) -> None:
     late = offered_starts(desk, "/consultation/slots?day=2026-12-15")[-1]  # Tuesday 14:30
     assert book(desk, late, name="Iryna Bondar").status_code == 303
     asked = change_hours(desk)
@@ -91,7 +97,7 @@ def test_a_change_that_strands_a_booking_lists_it_before_saving(desk, engine):
 
 
 @pytest.mark.parametrize("since", ["2026-11-30", "2026-11-01"])
-def test_today_and_the_past_keep_their_hours(desk, engine, since):
+def test_today_and_the_past_keep_their_hours(desk: TestClient, engine: Engine, since: str) -> None:
     refused = change_hours(desk, since=since)
     assert refused.status_code == 422
     assert "only be changed from tomorrow on" in refused.text
@@ -109,14 +115,16 @@ def test_today_and_the_past_keep_their_hours(desk, engine, since):
         ({"since": "tomorrow"}, "Not a valid date value"),
     ],
 )
-def test_hours_that_cannot_work_are_refused_with_a_message(desk, engine, fields, message):
+def test_hours_that_cannot_work_are_refused_with_a_message(
+    desk: TestClient, engine: Engine, fields: dict[str, str | list[str]], message: str
+) -> None:
     refused = change_hours(desk, **fields)
     assert refused.status_code == 422
     assert message in refused.text
     assert stored(engine) == []
 
 
-def test_a_change_ahead_can_be_taken_back(desk, engine):
+def test_a_change_ahead_can_be_taken_back(desk: TestClient, engine: Engine) -> None:
     assert change_hours(desk).status_code == 303
     assert free_times(desk, "2026-12-18") == []
     [change] = stored(engine)
@@ -131,7 +139,9 @@ def test_a_change_ahead_can_be_taken_back(desk, engine):
     assert actions.count("hours") == 1 and actions.count("hours_removed") == 1
 
 
-def test_a_second_app_process_books_by_the_new_hours(desk, engine, database_url):
+def test_a_second_app_process_books_by_the_new_hours(
+    desk: TestClient, engine: Engine, database_url: str
+) -> None:
     """Another host or worker reads the stored hours: no restart, no clinic.toml edit."""
     with (
         running_server(database_url, env={"AVAILABILITY_TTL": "0"}) as base,
@@ -153,7 +163,9 @@ def test_a_second_app_process_books_by_the_new_hours(desk, engine, database_url)
         assert len(times_there("2026-12-14")) == 4
 
 
-def test_pages_kept_in_memory_name_the_hours_in_force(desk, engine, clock):
+def test_pages_kept_in_memory_name_the_hours_in_force(
+    desk: TestClient, engine: Engine, clock: Clock
+) -> None:
     """The condition page is rendered once and kept; when new hours come into force, the next
     page that reads the rules drops it, and it names the new hours."""
     page = desk.get("/conditions/hemifacial-spasm").text
@@ -166,7 +178,9 @@ def test_pages_kept_in_memory_name_the_hours_in_force(desk, engine, clock):
     assert "Reception hours: 10:00–13:00" in page and "Monday and Wednesday" in page
 
 
-def test_a_coordinator_sees_the_hours_but_cannot_change_them(client, engine, clock):
+def test_a_coordinator_sees_the_hours_but_cannot_change_them(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     """Changing the hours is an administrator's: a coordinator's try is refused and audited."""
     desk = open_desk(client, engine, clock.now)  # a coordinator's account
     page = desk.get("/coordinator/hours")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -25,7 +27,7 @@ STALL = 20.0  # seconds
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_stalled_redis_holds_up_nothing(backend, tmp_path):
+def test_a_stalled_redis_holds_up_nothing(backend: str, tmp_path: Path) -> None:
     need(TEST_REDIS_URL, "the Redis stall test needs Redis (TEST_REDIS_URL)")
     url = fresh_database(backend, tmp_path)
     migrate(url)
@@ -52,11 +54,12 @@ def test_a_stalled_redis_holds_up_nothing(backend, tmp_path):
             proxy.stall()
             stalled_until = time.monotonic() + STALL
             while time.monotonic() < stalled_until:
-                for name, call in (
+                probes: tuple[tuple[str, Callable[[], httpx.Response]], ...] = (
                     ("healthz", lambda: client.get("/healthz")),
                     ("stored page", lambda: client.get("/conditions/hemifacial-spasm")),
                     ("booking", lambda: client.post("/consultation/book", data=forms.pop())),
-                ):
+                )
+                for name, call in probes:
                     began = time.monotonic()
                     response = call()
                     slowest[name] = max(slowest[name], time.monotonic() - began)

@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
-from tests.conftest import csrf_from
+from tests.conftest import Clock, csrf_from
 from web.core.models import AuditEvent, Booking
 from web.core.retention import purge_old_bookings
 from web.desk.accounts import save_coordinator
@@ -20,7 +22,7 @@ DAYS = 30
 
 
 @pytest.fixture
-def desk(client, engine, clock):
+def desk(client: TestClient, engine: Engine, clock: Clock) -> TestClient:
     save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
     page = client.get("/coordinator/login")
     client.post(
@@ -30,18 +32,20 @@ def desk(client, engine, clock):
     return client
 
 
-def _booking_ids(engine) -> list[int]:
+def _booking_ids(engine: Engine) -> list[int | None]:
     with Session(engine) as session:
-        return list(session.exec(select(Booking.id).order_by(Booking.id)).all())
+        return list(session.exec(select(col(Booking.id)).order_by(col(Booking.id))).all())
 
 
-def _audit(engine) -> list[tuple[str, int | None, str]]:
+def _audit(engine: Engine) -> list[tuple[str, int | None, str]]:
     with Session(engine) as session:
-        events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
         return [(e.action, e.booking_id, e.detail) for e in events]
 
 
-def test_the_purge_anonymises_the_audit_lines_naming_purged_bookings(desk, engine, clock):
+def test_the_purge_anonymises_the_audit_lines_naming_purged_bookings(
+    desk: TestClient, engine: Engine, clock: Clock
+) -> None:
     assert book(desk, "2026-12-01T08:30:00Z", name="Olena Kovalenko").status_code == 303
     assert (
         book(desk, "2026-12-17T08:30:00Z", name="Petro Bondar", phone="050 765 4321").status_code
@@ -80,7 +84,9 @@ def test_the_purge_anonymises_the_audit_lines_naming_purged_bookings(desk, engin
     assert any(action == "block" and "Call — back" in detail for action, _, detail in audit)
 
 
-def test_a_cancelled_booking_goes_its_retention_days_after_the_cancellation(client, engine, clock):
+def test_a_cancelled_booking_goes_its_retention_days_after_the_cancellation(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     """The notice: "N days after your consultation, or after you cancel it"."""
     booked = book(client, "2026-12-18T08:30:00Z")
     page = client.get(booked.headers["location"] + "/cancel").text

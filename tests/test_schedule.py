@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -25,8 +26,8 @@ KYIV = ZoneInfo("Europe/Kyiv")
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def rules(**changes) -> SlotRules:
-    values = dict(
+def rules(**changes: Any) -> SlotRules:
+    values: dict[str, Any] = dict(
         time_zone=KYIV,
         opens=time(9, 30),
         closes=time(15, 0),
@@ -44,7 +45,7 @@ def local_clock(moment: datetime, zone: ZoneInfo = KYIV) -> str:
     return f"{moment.astimezone(zone):%H:%M}"
 
 
-def test_default_day_starts_at_0930_and_last_slot_at_1430():
+def test_default_day_starts_at_0930_and_last_slot_at_1430() -> None:
     slots = grid(rules(), date(2026, 12, 1))
     assert [local_clock(s.start) for s in slots] == [
         "09:30", "10:00", "10:30", "11:00", "11:30", "12:00",
@@ -55,12 +56,12 @@ def test_default_day_starts_at_0930_and_last_slot_at_1430():
     assert slots[0].start == datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
 
 
-def test_weekend_has_no_slots():
+def test_weekend_has_no_slots() -> None:
     assert grid(rules(), date(2026, 12, 5)) == ()  # Saturday
     assert grid(rules(), date(2026, 12, 6)) == ()  # Sunday
 
 
-def test_summer_slots_use_summer_offset():
+def test_summer_slots_use_summer_offset() -> None:
     slots = grid(rules(), date(2026, 7, 1))
     assert slots[0].start == datetime(2026, 7, 1, 6, 30, tzinfo=UTC)  # UTC+3
 
@@ -69,7 +70,7 @@ def every_day() -> SlotRules:
     return rules(weekdays=frozenset(range(1, 8)))
 
 
-def test_kyiv_spring_forward_day():
+def test_kyiv_spring_forward_day() -> None:
     # 29 March 2026: clocks go from 03:00 to 04:00; the day has 23 hours.
     day = date(2026, 3, 29)
     bounds = day_bounds(every_day(), day)
@@ -82,7 +83,7 @@ def test_kyiv_spring_forward_day():
     assert grid(every_day(), date(2026, 3, 28))[0].start == datetime(2026, 3, 28, 7, 30, tzinfo=UTC)
 
 
-def test_kyiv_fall_back_day():
+def test_kyiv_fall_back_day() -> None:
     # 25 October 2026: clocks go from 04:00 back to 03:00; the day has 25 hours.
     day = date(2026, 10, 25)
     bounds = day_bounds(every_day(), day)
@@ -94,7 +95,7 @@ def test_kyiv_fall_back_day():
     )
 
 
-def test_slots_inside_the_spring_gap_are_not_offered():
+def test_slots_inside_the_spring_gap_are_not_offered() -> None:
     # Reception that spans the missing hour: 03:00-04:00 never happens on that day.
     night = rules(weekdays=frozenset(range(1, 8)), opens=time(2, 0), closes=time(5, 0))
     slots = grid(night, date(2026, 3, 29))
@@ -104,7 +105,7 @@ def test_slots_inside_the_spring_gap_are_not_offered():
     assert all(s.end - s.start == timedelta(minutes=30) for s in slots)
 
 
-def test_new_york_zone_and_its_clock_changes():
+def test_new_york_zone_and_its_clock_changes() -> None:
     ny = rules(time_zone=NEW_YORK, weekdays=frozenset(range(1, 8)))
     assert grid(ny, date(2026, 12, 1))[0].start == datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
     assert grid(ny, date(2026, 7, 1))[0].start == datetime(2026, 7, 1, 13, 30, tzinfo=UTC)
@@ -112,13 +113,13 @@ def test_new_york_zone_and_its_clock_changes():
     assert grid(ny, date(2026, 11, 1))[0].start == datetime(2026, 11, 1, 14, 30, tzinfo=UTC)
 
 
-def test_minimum_notice_hides_slots_that_are_too_soon():
+def test_minimum_notice_hides_slots_that_are_too_soon() -> None:
     now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 10:00 in Kyiv
     slots = offered_slots(rules(), date(2026, 12, 1), now=now, blocked=[], booked={})
     assert local_clock(slots[0].start) == "12:00"
 
 
-def test_horizon_is_21_days_from_today():
+def test_horizon_is_21_days_from_today() -> None:
     now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     days = horizon(rules(), now)
     assert days[0] == date(2026, 12, 1) and days[-1] == date(2026, 12, 21) and len(days) == 21
@@ -126,7 +127,7 @@ def test_horizon_is_21_days_from_today():
     assert beyond == []
 
 
-def test_blocked_and_full_slots_are_not_offered():
+def test_blocked_and_full_slots_are_not_offered() -> None:
     now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
     day = date(2026, 12, 2)
     first, second, third = grid(rules(), day)[:3]
@@ -137,7 +138,7 @@ def test_blocked_and_full_slots_are_not_offered():
     assert len(slots) == 8
 
 
-def test_capacity_counts_seats():
+def test_capacity_counts_seats() -> None:
     now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
     day = date(2026, 12, 2)
     first = grid(rules(), day)[0]
@@ -145,7 +146,7 @@ def test_capacity_counts_seats():
     assert slots[0].start == first.start and slots[0].free_seats == 1
 
 
-def test_bookable_time_rejects_off_grid_past_and_beyond_horizon():
+def test_bookable_time_rejects_off_grid_past_and_beyond_horizon() -> None:
     now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
     good = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
     assert is_bookable_time(rules(), good, now)
@@ -156,7 +157,7 @@ def test_bookable_time_rejects_off_grid_past_and_beyond_horizon():
     assert not is_bookable_time(rules(), datetime(2026, 12, 5, 7, 30, tzinfo=UTC), now)  # Saturday
 
 
-def test_next_day_with_slots_skips_the_weekend():
+def test_next_day_with_slots_skips_the_weekend() -> None:
     now = datetime(2026, 12, 4, 13, 0, tzinfo=UTC)  # Friday 15:00 in Kyiv: nothing left today
     by_day = offered_by_day(rules(), now=now, blocked=[], booked={})
     assert by_day[date(2026, 12, 4)] == []
@@ -170,7 +171,7 @@ instants = st.datetimes(
 
 
 @st.composite
-def hours_sets(draw, since: date | None = None) -> Hours:
+def hours_sets(draw: st.DrawFn, since: date | None = None) -> Hours:
     opens_minutes = draw(st.integers(0, 20 * 60))
     closes_minutes = draw(st.integers(opens_minutes + 15, 24 * 60 - 1))
     return Hours(
@@ -184,7 +185,7 @@ def hours_sets(draw, since: date | None = None) -> Hours:
 
 
 @st.composite
-def rule_sets(draw) -> SlotRules:
+def rule_sets(draw: st.DrawFn) -> SlotRules:
     """The first hours and, often, up to two later changes (each from a day on)."""
     first = draw(hours_sets())
     days = st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31))
@@ -203,7 +204,9 @@ def rule_sets(draw) -> SlotRules:
 
 @settings(max_examples=150, deadline=None)
 @given(rule_set=rule_sets(), now=instants, data=st.data())
-def test_every_offered_slot_obeys_every_rule(rule_set: SlotRules, now: datetime, data):
+def test_every_offered_slot_obeys_every_rule(
+    rule_set: SlotRules, now: datetime, data: st.DataObject
+) -> None:
     days = horizon(rule_set, now)
     all_grid = [slot for day in days for slot in grid(rule_set, day)]
     booked = {
@@ -217,7 +220,11 @@ def test_every_offered_slot_obeys_every_rule(rule_set: SlotRules, now: datetime,
     for day, slots in by_day.items():
         hours = rule_set.on(day)  # the latest change made from that day or before it
         assert hours.since is None or hours.since <= day
-        assert not [c for c in rule_set.changes if (hours.since or date.min) < c.since <= day]
+        assert not [
+            c
+            for c in rule_set.changes
+            if c.since is None or (hours.since or date.min) < c.since <= day
+        ]
         for slot in slots:
             local_start, local_end = slot.start.astimezone(zone), slot.end.astimezone(zone)
             assert local_start.date() == day
@@ -233,24 +240,24 @@ def test_every_offered_slot_obeys_every_rule(rule_set: SlotRules, now: datetime,
             assert is_bookable_time(rule_set, slot.start, now)
     # And nothing bookable was left out.
     offered = {slot.start for slots in by_day.values() for slot in slots}
-    for slot in all_grid:
+    for cell in all_grid:
         if (
-            slot.start >= now + rule_set.minimum_notice
-            and not any(slot.overlaps(block) for block in blocked)
-            and booked.get(slot.start, 0) < rule_set.at(slot.start).capacity
+            cell.start >= now + rule_set.minimum_notice
+            and not any(cell.overlaps(block) for block in blocked)
+            and booked.get(cell.start, 0) < rule_set.at(cell.start).capacity
         ):
-            assert slot.start in offered
+            assert cell.start in offered
 
 
 @settings(max_examples=100, deadline=None)
 @given(rule_set=rule_sets(), day=st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31)))
-def test_grid_slots_never_overlap_and_are_ordered(rule_set: SlotRules, day: date):
+def test_grid_slots_never_overlap_and_are_ordered(rule_set: SlotRules, day: date) -> None:
     slots = grid(rule_set, day)
     for earlier, later in zip(slots, slots[1:], strict=False):
         assert earlier.end <= later.start
 
 
-def test_the_repeated_autumn_hour_is_offered_once():
+def test_the_repeated_autumn_hour_is_offered_once() -> None:
     # 25 October 2026: 03:00-04:00 happens twice; each wall time is offered once (the first).
     night = rules(weekdays=frozenset(range(1, 8)), opens=time(2, 0), closes=time(5, 0))
     slots = grid(night, date(2026, 10, 25))
@@ -265,7 +272,7 @@ def test_the_repeated_autumn_hour_is_offered_once():
     assert slots[2].start == datetime(2026, 10, 25, 0, 0, tzinfo=UTC)  # 03:00 summer time, UTC+3
 
 
-def test_hours_changed_from_a_day_apply_from_that_day_on():
+def test_hours_changed_from_a_day_apply_from_that_day_on() -> None:
     """From 14 December: 10:00-13:00, Monday and Wednesday only, 45 minutes, two seats."""
     change = Hours(
         opens=time(10, 0),

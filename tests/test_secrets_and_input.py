@@ -9,9 +9,11 @@ import shlex
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
@@ -26,7 +28,9 @@ from web.http.ratelimit import client_address, warn_if_counted_per_worker
 from web.settings import PROJECT_ROOT, SettingsError, load_settings
 
 
-def test_head_answers_like_get_without_a_body_and_uses_no_limit(engine, database_url):
+def test_head_answers_like_get_without_a_body_and_uses_no_limit(
+    engine: Engine, database_url: str
+) -> None:
     rates = dict.fromkeys(("booking", "manage", "login"), "1 per minute")
     app = create_app(make_settings(database_url, rate_limits=rates), clock=Clock())
     with TestClient(app, follow_redirects=False) as client:
@@ -62,11 +66,11 @@ class FakeRequest:
         (None, "unknown"),
     ],
 )
-def test_a_forwarded_address_that_is_not_an_ip_is_ignored(host, address):
+def test_a_forwarded_address_that_is_not_an_ip_is_ignored(host: str, address: str) -> None:
     assert client_address(FakeRequest(host)) == address  # type: ignore[arg-type]
 
 
-def test_a_long_forwarded_for_on_sign_in_is_a_normal_answer(tmp_path):
+def test_a_long_forwarded_for_on_sign_in_is_a_normal_answer(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'xff.db'}"
     migrate(url)
     app = create_app(make_settings(url), clock=Clock())
@@ -81,7 +85,7 @@ def test_a_long_forwarded_for_on_sign_in_is_a_normal_answer(tmp_path):
         assert response.status_code == 401
 
 
-def test_several_workers_without_redis_warn_at_start_up(caplog):
+def test_several_workers_without_redis_warn_at_start_up(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="web.http.ratelimit"):
         warn_if_counted_per_worker(None, "1")
         warn_if_counted_per_worker("redis://127.0.0.1:6379/0", None)
@@ -91,7 +95,7 @@ def test_several_workers_without_redis_warn_at_start_up(caplog):
     assert len(caplog.records) == 2 and "REDIS_URL is not set" in caplog.records[0].message
 
 
-def test_secret_paths_are_masked():
+def test_secret_paths_are_masked() -> None:
     assert mask_path("/bookings/AbC_d-9") == "/bookings/…"
     assert mask_path("/en/bookings/AbC/invite.ics?x=1") == "/en/bookings/…/invite.ics?x=1"
     assert mask_path("/coordinator/feed/s3cr3t.ics") == "/coordinator/feed/….ics"
@@ -114,7 +118,7 @@ def procfile_web_command(port: int) -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_access_log_of_a_real_flow_holds_no_token_or_feed_secret(tmp_path):
+def test_the_access_log_of_a_real_flow_holds_no_token_or_feed_secret(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'log.db'}"
     migrate(url)
     port = free_port()
@@ -160,7 +164,7 @@ def test_the_access_log_of_a_real_flow_holds_no_token_or_feed_secret(tmp_path):
     assert token not in text and secret_probe not in text and "not-the-secret" not in text
 
 
-def test_each_input_the_attack_found_answers_4xx(engine, database_url):
+def test_each_input_the_attack_found_answers_4xx(engine: Engine, database_url: str) -> None:
     """The inputs that gave a 500 in the attack on a running copy, one by one, on both
     databases (NUL bytes matter on PostgreSQL, which cannot store them)."""
     password = "a long password for the desk"
@@ -211,7 +215,7 @@ def test_each_input_the_attack_found_answers_4xx(engine, database_url):
 # --- Issue 21.7: SECRET_KEY is required for a public site -----------------------------------
 
 
-def test_two_public_hosts_without_a_secret_key_refuse_to_start(tmp_path):
+def test_two_public_hosts_without_a_secret_key_refuse_to_start(tmp_path: Path) -> None:
     """Each host would make its own key: the other's e-mails would carry no manage link and
     forms posted across hosts would be refused. They say so and stop instead."""
     url = f"sqlite:///{tmp_path / 'no-key.db'}"
@@ -238,7 +242,9 @@ def test_two_public_hosts_without_a_secret_key_refuse_to_start(tmp_path):
         ("http://10.0.0.5:8000", False, True),
     ],
 )
-def test_only_a_local_run_may_do_without_a_secret_key(monkeypatch, public_url, https_only, refused):
+def test_only_a_local_run_may_do_without_a_secret_key(
+    monkeypatch: pytest.MonkeyPatch, public_url: str, https_only: bool, refused: bool
+) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("PUBLIC_URL", public_url)
     monkeypatch.setenv("HTTPS_ONLY", "true" if https_only else "false")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+from playwright.sync_api import Page, Request
 
 from tests.booking_helpers import book
 from tests.e2e.conftest import axe_violations
@@ -14,12 +15,12 @@ from tests.e2e.conftest import axe_violations
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def accessible(page, javascript: bool) -> bool:
+def accessible(page: Page, javascript: bool) -> bool:
     """axe needs scripts to run; the pages are the same with and without, so check them once."""
     return not javascript or axe_violations(page) == []
 
 
-def choose_a_day_and_slot(page, live_url: str, *, javascript: bool) -> str:
+def choose_a_day_and_slot(page: Page, live_url: str, *, javascript: bool) -> str:
     page.goto(live_url + "/consultation")
     assert accessible(page, javascript)
     days = page.locator(".days a.day:not(.day-current):not(.day-full)")
@@ -56,7 +57,7 @@ ENGLISH = {
 }
 
 
-def fill_and_book(page, words: dict[str, str] = ENGLISH, *, javascript: bool = True) -> None:
+def fill_and_book(page: Page, words: dict[str, str] = ENGLISH, *, javascript: bool = True) -> None:
     """Send the form empty, see the errors, then fill it in and book, in the page's language."""
     page.get_by_role("button", name=words["submit"]).click()
     page.locator("#form-errors").wait_for()
@@ -73,13 +74,13 @@ def fill_and_book(page, words: dict[str, str] = ENGLISH, *, javascript: bool = T
     assert accessible(page, javascript)
 
 
-def test_booking_with_javascript(phone, live_url):
+def test_booking_with_javascript(phone: Page, live_url: str) -> None:
     label = choose_a_day_and_slot(phone, live_url, javascript=True)
     fill_and_book(phone, javascript=True)
     assert label.split()[1] in phone.locator(".proof").inner_text()  # the chosen day's date
 
 
-def test_booking_without_javascript(phone_without_js, live_url):
+def test_booking_without_javascript(phone_without_js: Page, live_url: str) -> None:
     choose_a_day_and_slot(phone_without_js, live_url, javascript=False)
     fill_and_book(phone_without_js, javascript=False)
 
@@ -94,10 +95,17 @@ FAST_TIMERS_AND_VISIBILITY = """
 """
 
 
-def test_slot_list_refreshes_while_visible_and_never_from_a_hidden_tab(phone, live_url):
+def test_slot_list_refreshes_while_visible_and_never_from_a_hidden_tab(
+    phone: Page, live_url: str
+) -> None:
     phone.add_init_script(FAST_TIMERS_AND_VISIBILITY)  # polls every 250 ms instead of 30 s
     polls: list[str] = []
-    phone.on("request", lambda r: "/consultation/slots" in r.url and polls.append(r.url))
+
+    def note_poll(request: Request) -> None:
+        if "/consultation/slots" in request.url:
+            polls.append(request.url)
+
+    phone.on("request", note_poll)
     phone.goto(live_url + "/consultation")
     day = phone.locator(".days a.day:not(.day-current):not(.day-full)").first
     day.click()
@@ -125,12 +133,13 @@ def test_slot_list_refreshes_while_visible_and_never_from_a_hidden_tab(phone, li
         )
 
 
-def test_calendar_button_downloads_an_ics_file(phone, live_url):
+def test_calendar_button_downloads_an_ics_file(phone: Page, live_url: str) -> None:
     with httpx.Client(base_url=live_url) as patient:
         response = book(patient)
     phone.goto(live_url + response.headers["location"])
     button = phone.get_by_role("link", name="Add to calendar (.ics)")
     box = button.bounding_box()
+    assert box is not None
     assert box["height"] >= 44 and box["width"] >= 44
     with phone.expect_download() as download:
         button.click()
@@ -142,7 +151,7 @@ def test_calendar_button_downloads_an_ics_file(phone, live_url):
     assert axe_violations(phone) == []
 
 
-def test_back_and_forward_after_choosing_days_show_whole_pages(phone, live_url):
+def test_back_and_forward_after_choosing_days_show_whole_pages(phone: Page, live_url: str) -> None:
     phone.goto(live_url + "/consultation")
     days = phone.locator(".days a.day:not(.day-current):not(.day-full)")
     for index in (0, 1):

@@ -4,6 +4,7 @@ layout."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 from tests.e2e.conftest import axe_violations
 
@@ -11,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CONDITION = "/conditions/hemifacial-spasm"
 
 
-def test_sections_load_through_htmx_once_each(phone, live_url):
+def test_sections_load_through_htmx_once_each(phone: Page, live_url: str) -> None:
     """htmx fetches each closed section once (when opened, or when the page is idle so that
     printing has it), with its own headers; site.js has no loader of its own."""
     section_requests = []
@@ -45,7 +46,9 @@ def test_sections_load_through_htmx_once_each(phone, live_url):
     assert "XMLHttpRequest" not in script and "fetch(" not in script
 
 
-def test_every_section_is_reachable_without_javascript(phone_without_js, live_url):
+def test_every_section_is_reachable_without_javascript(
+    phone_without_js: Page, live_url: str
+) -> None:
     page = phone_without_js
     page.goto(live_url + CONDITION)
     assert "one side of the face" in page.locator("details#what-it-is").inner_text()
@@ -65,7 +68,9 @@ def test_every_section_is_reachable_without_javascript(phone_without_js, live_ur
 
 
 @pytest.mark.parametrize("path", ["/", CONDITION, f"{CONDITION}/causes"])
-def test_pages_fit_a_320px_screen_and_have_large_tap_targets(browser, live_url, path):
+def test_pages_fit_a_320px_screen_and_have_large_tap_targets(
+    browser: Browser, live_url: str, path: str
+) -> None:
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
     page.goto(live_url + path)
@@ -91,7 +96,7 @@ SECTION_FACTS = {
 }
 
 
-def test_a_link_to_a_section_opens_and_loads_it(phone, live_url):
+def test_a_link_to_a_section_opens_and_loads_it(phone: Page, live_url: str) -> None:
     phone.goto(live_url + CONDITION + "#treatment")
     treatment = phone.locator("details#treatment")
     treatment.locator(".section-text").wait_for()
@@ -105,7 +110,7 @@ def test_a_link_to_a_section_opens_and_loads_it(phone, live_url):
     assert axe_violations(phone) == []
 
 
-def test_open_all_sections_makes_every_section_findable(phone, live_url):
+def test_open_all_sections_makes_every_section_findable(phone: Page, live_url: str) -> None:
     phone.goto(live_url + CONDITION)
     phone.get_by_role("link", name="Open all sections").click()
     for slug, fact in SECTION_FACTS.items():
@@ -119,8 +124,8 @@ def test_open_all_sections_makes_every_section_findable(phone, live_url):
 
 
 def test_open_all_sections_without_javascript_is_a_page_with_every_section_open(
-    phone_without_js, live_url
-):
+    phone_without_js: Page, live_url: str
+) -> None:
     page = phone_without_js
     page.goto(live_url + CONDITION)
     page.get_by_role("link", name="Open all sections").click()
@@ -129,7 +134,7 @@ def test_open_all_sections_without_javascript_is_a_page_with_every_section_open(
         assert fact in page.locator(f"details#{slug}").inner_text(), slug
 
 
-def test_printing_prints_every_section(phone, live_url):
+def test_printing_prints_every_section(phone: Page, live_url: str) -> None:
     """The closed sections were loaded while the page was idle (no synchronous request when
     printing); printing opens them, shows no open/closed markers, and closes them again."""
     phone.goto(live_url + CONDITION)
@@ -181,7 +186,9 @@ def test_open_all_becomes_close_all(phone, live_url):
 
 
 @pytest.mark.parametrize("path", ["/consultation", "/consultation/book"])
-def test_the_urgent_card_is_on_the_picker_and_the_form(phone, live_url, path):
+def test_the_urgent_card_is_on_the_picker_and_the_form(
+    phone: Page, live_url: str, path: str
+) -> None:
     phone.goto(live_url + "/consultation")
     if path == "/consultation/book":
         phone.locator("button.slot").first.click()
@@ -196,7 +203,7 @@ def test_the_urgent_card_is_on_the_picker_and_the_form(phone, live_url, path):
     assert axe_violations(phone) == []
 
 
-def test_the_privacy_notice_is_reachable_and_accessible(phone, live_url):
+def test_the_privacy_notice_is_reachable_and_accessible(phone: Page, live_url: str) -> None:
     phone.goto(live_url + "/")
     phone.locator(".site-footer").get_by_role("link", name="Privacy notice").click()
     phone.wait_for_url("**/privacy")

@@ -10,16 +10,18 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 import icalendar
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize
 from sqlmodel import Session, select
 
 from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
 from tests.desk_helpers import PASSWORD
 from tests.e2e.conftest import PageProblems, axe_violations
 from tests.live_server import free_port, running_server
-from tests.mail_server import SmtpServer
+from tests.mail_server import SmtpServer, body_text
 from web.cli import migrate
 from web.core.db import make_engine
 from web.core.models import Booking, utc_now
@@ -27,14 +29,16 @@ from web.desk.accounts import save_coordinator
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
-ZOOMED = {"width": 683, "height": 384}  # a 1366 px desktop at 200% zoom
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+ZOOMED: ViewportSize = {"width": 683, "height": 384}  # a 1366 px desktop at 200% zoom
 AFTERNOON = "2026-11-30T11:40:00+00:00"  # Monday 13:40 in Kyiv
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def office(request, tmp_path_factory) -> Iterator[tuple[str, SmtpServer, str]]:
+def office(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, SmtpServer, str]]:
     url = fresh_database(request.param, tmp_path_factory.mktemp("office"))
     migrate(url)
     engine = make_engine(url)
@@ -62,32 +66,38 @@ def office(request, tmp_path_factory) -> Iterator[tuple[str, SmtpServer, str]]:
 class Counted:
     """The coordinator's actions (clicks, typing into a field, ticks), counted as they happen."""
 
-    def __init__(self, page) -> None:
+    def __init__(self, page: Page) -> None:
         self.page = page
         self.actions = 0
 
-    def click(self, locator) -> None:
+    def click(self, locator: Locator) -> None:
         self.actions += 1
         locator.click()
 
-    def fill(self, locator, text: str) -> None:
+    def fill(self, locator: Locator, text: str) -> None:
         self.actions += 1
         locator.fill(text)
 
-    def check(self, locator) -> None:
+    def check(self, locator: Locator) -> None:
         self.actions += 1
         locator.check()
 
 
-def new_page(browser, viewport: dict):
+def new_page(browser: Browser, viewport: ViewportSize) -> tuple[BrowserContext, Page]:
     context = browser.new_context(viewport=viewport)
     context.set_default_timeout(15000)
     page = context.new_page()
-    page.problems = PageProblems(page)
+    page.problems = PageProblems(page)  # type: ignore[attr-defined]  # as conftest's pages carry it
     return context, page
 
 
-def sign_in(page, base: str) -> None:
+def problems_of(page: Page) -> PageProblems:
+    """What new_page's PageProblems saw on `page`."""
+    problems: PageProblems = page.problems  # type: ignore[attr-defined]  # set by new_page
+    return problems
+
+
+def sign_in(page: Page, base: str) -> None:
     page.goto(base + "/coordinator/")
     page.get_by_label("Username").fill("olha")
     page.get_by_label("Password").fill(PASSWORD)
@@ -95,13 +105,14 @@ def sign_in(page, base: str) -> None:
     page.wait_for_url(re.compile(r"/coordinator/$"))
 
 
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate(
+def no_sideways_scroll(page: Page) -> bool:
+    fits: bool = page.evaluate(
         "document.scrollingElement.scrollWidth <= document.documentElement.clientWidth"
     )
+    return fits
 
 
-def book_in_browser(page, base: str, start: str, name: str, phone: str, channel: str) -> str:
+def book_in_browser(page: Page, base: str, start: str, name: str, phone: str, channel: str) -> str:
     """A caller booked on the desk's form for `start`; the booking's desk address."""
     page.goto(base + f"/coordinator/new/details?start={start}")
     page.get_by_label("Patient’s name").fill(name)
@@ -113,12 +124,12 @@ def book_in_browser(page, base: str, start: str, name: str, phone: str, channel:
     return page.url.partition("?")[0]
 
 
-def check_page(page, where: str) -> None:
+def check_page(page: Page, where: str) -> None:
     assert axe_violations(page) == [], where
     assert no_sideways_scroll(page), where
 
 
-def wait_for_mail(smtp: SmtpServer, subject: str, to: str, count: int = 1) -> list:
+def wait_for_mail(smtp: SmtpServer, subject: str, to: str, count: int = 1) -> list[EmailMessage]:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         found = [m for m in smtp.inbox.by_subject(subject) if m["To"] == to]
@@ -137,7 +148,9 @@ CALLERS = {
 
 
 @pytest.mark.parametrize("device", CALLERS)
-def test_book_a_caller_then_move_them(browser, office, device):
+def test_book_a_caller_then_move_them(
+    browser: Browser, office: tuple[str, SmtpServer, str], device: str
+) -> None:
     base, smtp, _ = office
     viewport, first_time, second_time, mailbox = CALLERS[device]
     email = f"{mailbox}@example.com"
@@ -177,7 +190,7 @@ def test_book_a_caller_then_move_them(browser, office, device):
     check_page(page, "booking: saved")
     # (This server's clinic profile has English first, so the messages' language is English.)
     [confirmation] = wait_for_mail(smtp, "online consultation", email)
-    text = confirmation.get_body(("plain",)).get_content()
+    text = body_text(confirmation, "plain")
     assert "Our coordinator (olha) booked this consultation for you by phone" in text
     assert "you agreed that the clinic may process your health information" in text
 
@@ -208,18 +221,24 @@ def test_book_a_caller_then_move_them(browser, office, device):
     moved = wait_for_mail(smtp, new_clock, email)
     assert len(moved) == 1
     [invite] = list(moved[0].iter_attachments())
-    event = icalendar.Calendar.from_ical(invite.get_payload(decode=True)).walk("VEVENT")[0]
+    payload = invite.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    event = icalendar.Calendar.from_ical(payload).walk("VEVENT")[0]
     [first_invite] = list(confirmation.iter_attachments())
-    first = icalendar.Calendar.from_ical(first_invite.get_payload(decode=True)).walk("VEVENT")[0]
+    first_payload = first_invite.get_payload(decode=True)
+    assert isinstance(first_payload, bytes)
+    first = icalendar.Calendar.from_ical(first_payload).walk("VEVENT")[0]
     assert str(event["uid"]) == str(first["uid"])
-    assert int(event["sequence"]) > int(first["sequence"])
+    assert int(event.decoded("sequence")) > int(first.decoded("sequence"))
     print(f"\nactions: book a caller {booked_in}, move a booking {moved_in}")
-    problems = page.problems.messages
+    problems = problems_of(page).messages
     context.close()
     assert problems == []
 
 
-def test_a_patient_without_email_the_day_view_and_search_on_a_phone(browser, office):
+def test_a_patient_without_email_the_day_view_and_search_on_a_phone(
+    browser: Browser, office: tuple[str, SmtpServer, str]
+) -> None:
     base, _, _ = office
     context, page = new_page(browser, PHONE)
     sign_in(page, base)
@@ -239,9 +258,12 @@ def test_a_patient_without_email_the_day_view_and_search_on_a_phone(browser, off
     page.goto(base + "/coordinator/?day=2026-12-01")
     card = page.locator("article.booking-card", has_text="Остап Безпошти")
     assert card.locator("a.call").get_attribute("href") == "tel:+380501112233"
-    assert card.locator("a.chat").get_attribute("href").startswith("viber://chat?number=%2B380")
+    assert (card.locator("a.chat").get_attribute("href") or "").startswith(
+        "viber://chat?number=%2B380"
+    )
     name_box = card.locator(".card-name").bounding_box()
     phone_box = card.locator("a.call").bounding_box()
+    assert name_box is not None and phone_box is not None
     for box in (name_box, phone_box):  # both on screen across, and one above the other
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert 0 < phone_box["y"] - name_box["y"] < 120
@@ -266,7 +288,7 @@ def test_a_patient_without_email_the_day_view_and_search_on_a_phone(browser, off
         page.wait_for_url(re.compile(r"/coordinator/bookings\?q="))
         assert "Остап Безпошти" in page.locator(".result-cards").inner_text(), query
     check_page(page, "search results on a phone")
-    problems = page.problems.messages
+    problems = problems_of(page).messages
     context.close()
     assert problems == []
 
@@ -295,7 +317,9 @@ def morning_bookings(url: str) -> None:
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, ZOOMED], ids=["desktop", "zoomed-200"])
-def test_the_day_marks_next_and_needs_an_outcome_without_sideways_scroll(browser, office, viewport):
+def test_the_day_marks_next_and_needs_an_outcome_without_sideways_scroll(
+    browser: Browser, office: tuple[str, SmtpServer, str], viewport: ViewportSize
+) -> None:
     base, _, url = office
     morning_bookings(url)
     context, page = new_page(browser, viewport)
@@ -303,20 +327,22 @@ def test_the_day_marks_next_and_needs_an_outcome_without_sideways_scroll(browser
     check_page(page, "today")
     assert "Today, Monday 30 November" in page.locator("#agenda-title").inner_text()
     outcome = page.locator(".booking-card.needs-outcome")
-    assert outcome.count() == 2 and "Needs an outcome" in outcome.first.text_content()
+    assert outcome.count() == 2 and "Needs an outcome" in (outcome.first.text_content() or "")
     following = page.locator(".booking-card.is-next")
     assert following.count() == 1 and "Morning Patient 2" in following.inner_text()
-    assert "Next" in following.text_content()
+    assert "Next" in (following.text_content() or "")
     assert page.locator(".booking-card.is-past").count() >= 2  # dimmed
     page.emulate_media(media="print")
     assert page.locator(".agenda-nav").is_hidden() and page.locator(".desk-nav").is_hidden()
     page.emulate_media(media="screen")
-    problems = page.problems.messages
+    problems = problems_of(page).messages
     context.close()
     assert problems == []
 
 
-def test_nothing_typed_is_lost_when_the_booking_changed_or_the_session_ended(browser, office):
+def test_nothing_typed_is_lost_when_the_booking_changed_or_the_session_ended(
+    browser: Browser, office: tuple[str, SmtpServer, str]
+) -> None:
     base, _, _ = office
     first, page = new_page(browser, DESKTOP)
     sign_in(page, base)
@@ -361,7 +387,7 @@ def test_nothing_typed_is_lost_when_the_booking_changed_or_the_session_ended(bro
     page.get_by_role("button", name="Add the note").click()
     page.wait_for_url(re.compile(r"\?saved=note"))
     assert "Call after 16:00" in page.locator("#notes").inner_text()
-    problems = page.problems.messages + other.problems.messages
+    problems = problems_of(page).messages + problems_of(other).messages
     first.close()
     second.close()
     assert problems == []
