@@ -19,6 +19,7 @@ from tests.conftest import (
     drop_postgres_database,
     fresh_database,
 )
+from web.app import page_routes, route_paths
 from web.backup import backup, restore
 from web.cli import migrate
 from web.core.availability import Availability
@@ -64,6 +65,7 @@ def notifier() -> Notifier:
         "http://clinic.example",
         templates=PROJECT_ROOT / "templates" / "email",
         secret_key=SECRET.decode(),
+        paths=route_paths(page_routes()),
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import Mount
+from starlette.routing import Mount, Router
 
 from web import desk, patient
 from web.core.availability import Availability
@@ -39,7 +39,7 @@ from web.http.request_log import NoteRoute, RequestLog
 from web.http.security import SecurityHeadersMiddleware
 from web.http.templating import make_templates
 from web.logs import configure_logging
-from web.mail.notifications import Notifier, warn_if_links_lead_nowhere
+from web.mail.notifications import Notifier, Paths, warn_if_links_lead_nowhere
 from web.mail.outbox import run_forever
 from web.schema import schema_head
 from web.settings import (
@@ -141,7 +141,7 @@ def create_app(
     )
     app.state.clock = clock
     app.state.schema_head = schema_head()
-    app.state.notifier = make_notifier(settings, clinic)
+    app.state.notifier = make_notifier(settings, clinic, paths=route_paths(app))
     app.state.notifier.current_rules = lambda: app.state.rules.now(clock())
     warn_if_links_lead_nowhere(
         settings.public_url, sending=settings.smtp is not None, local_default=DEFAULT_PUBLIC_URL
@@ -156,14 +156,26 @@ def create_app(
     return app
 
 
-def make_notifier(settings: Settings, clinic: Clinic) -> Notifier:
+def make_notifier(settings: Settings, clinic: Clinic, *, paths: Paths) -> Notifier:
     """The one Notifier of a process: the web app's, or `python -m web send-outbox`'s."""
     return Notifier(
         clinic,
         settings.public_url,
         templates=TEMPLATES / "email",
         secret_key=settings.secret_key,
+        paths=paths,
     )
+
+
+def route_paths(router: Starlette | Router) -> Paths:
+    """Paths of named routes for links made outside a request (the e-mails): the route table
+    is their one source, so renaming a route's path changes them too."""
+    return lambda name, params: str(router.url_path_for(name, **params))
+
+
+def page_routes() -> Router:
+    """The site's pages without an app, for a process that only sends mail (send-outbox)."""
+    return Router(routes=[*patient.routes, *desk.routes])
 
 
 @asynccontextmanager

@@ -42,13 +42,13 @@ from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import BlockForm, LanguageForm, LoginForm
 from web.desk.front_office import KEPT, kept_fields, query_page, return_path, who
 from web.http.csrf import SecureForm, form_meta, posted_form, read_form
-from web.http.i18n import absolute, localized_path, page_language
+from web.http.i18n import DESK_PREFIX, absolute, localized_path, on_this_site, page_language
 from web.http.picker import rules_of
 from web.http.ratelimit import client_address, count_failure, enforce
 from web.http.responses import ics_response
 from web.http.templating import render
 
-DESK_HOME = "/coordinator/"
+DESK_HOME = DESK_PREFIX + "/"  # the Mount below; tests/test_route_table.py checks they agree
 
 
 class CoordinatorOnly:
@@ -76,7 +76,7 @@ class CoordinatorOnly:
         if signed_in is None:
             request.session.pop(DESK_SESSION, None)
             if request.method in ("GET", "HEAD"):
-                target = "/coordinator/login?next=" + quote(request.url.path)
+                target = localized_path(request, "desk_login") + "?next=" + quote(request.url.path)
                 response: Response = RedirectResponse(target, status_code=303)
             else:
                 response = await _session_ended(request)
@@ -224,7 +224,7 @@ async def logout(request: Request) -> Response:
         accounts.end_session, engine=request.app.state.engine, token=request.session[DESK_SESSION]
     )
     request.session.clear()
-    return RedirectResponse("/coordinator/login", status_code=303)
+    return RedirectResponse(on_this_site(request, "desk_login"), status_code=303)
 
 
 def blocks_page(
@@ -285,7 +285,7 @@ async def add_block(request: Request) -> Response:
         )
     else:
         await run_in_threadpool(records.add_block, **common, reason=form.reason.data, now=now)
-    return RedirectResponse("/coordinator/blocks", status_code=303)
+    return RedirectResponse(on_this_site(request, "desk_blocks"), status_code=303)
 
 
 async def remove_block(request: Request) -> Response:
@@ -298,7 +298,7 @@ async def remove_block(request: Request) -> Response:
         who=who(request),
         now=request.app.state.clock(),
     )
-    return RedirectResponse("/coordinator/blocks", status_code=303)
+    return RedirectResponse(on_this_site(request, "desk_blocks"), status_code=303)
 
 
 def calendar_page(request: Request) -> Response:
@@ -322,7 +322,7 @@ async def rotate_feed(request: Request) -> Response:
         who=who(request),
         now=request.app.state.clock(),
     )
-    return RedirectResponse("/coordinator/calendar", status_code=303)
+    return RedirectResponse(on_this_site(request, "desk_calendar"), status_code=303)
 
 
 def feed(request: Request) -> Response:
@@ -436,7 +436,7 @@ signed_in_routes = [
 
 routes = [
     Mount(
-        "/coordinator",
+        DESK_PREFIX,
         routes=[
             *public_routes,
             # Matches every other path under /coordinator/, so nothing below the public few is
