@@ -19,7 +19,7 @@ from tests.booking_helpers import book
 from web.app import page_routes, route_paths
 from web.core.models import Booking, OutboxMessage
 from web.desk.devices import COOKIE_PATH
-from web.desk.views import DESK_HOME
+from web.desk.sign_in import DESK_HOME
 from web.http.access_log import mask_path
 from web.http.dynamic import PUBLIC_PATHS, PUBLIC_PREFIXES, is_public
 from web.http.i18n import DESK_PREFIX
