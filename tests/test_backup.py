@@ -21,6 +21,7 @@ from tests.conftest import (
     fresh_database,
 )
 from tests.mail_server import SmtpServer
+from web.app import page_routes, route_paths
 from web.backup import backup, restore
 from web.cli import migrate
 from web.core.availability import Availability
@@ -67,6 +68,7 @@ def notifier() -> Notifier:
         "http://clinic.example",
         templates=PROJECT_ROOT / "templates" / "email",
         secret_key=SECRET.decode(),
+        paths=route_paths(page_routes()),
     )
 
 

@@ -25,7 +25,7 @@ from tests.route_table import FoundRoute, walk
 from web.core.models import AuditEvent, Booking, BookingStatus, Coordinator, OutboxMessage
 from web.desk import exports
 from web.desk.accounts import save_coordinator
-from web.desk.views import CoordinatorOnly
+from web.desk.sign_in import CoordinatorOnly
 from web.settings import PROJECT_ROOT
 
 # Reachable without signing in: the sign-in form, the calendar feed and a one-time set-password

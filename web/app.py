@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import Mount
+from starlette.routing import Mount, Router
 
 from web import desk, patient
 from web.core.availability import Availability
@@ -40,7 +40,7 @@ from web.http.security import SecurityHeadersMiddleware
 from web.http.state import Notifies, SiteSettings
 from web.http.templating import make_templates
 from web.logs import configure_logging
-from web.mail.notifications import Notifier, warn_if_links_lead_nowhere
+from web.mail.notifications import Notifier, Paths, warn_if_links_lead_nowhere
 from web.mail.outbox import run_forever
 from web.schema import schema_head
 from web.settings import (
@@ -143,7 +143,7 @@ def create_app(
     )
     app.state.clock = clock
     app.state.schema_head = schema_head()
-    notifier = make_notifier(settings, clinic)
+    notifier = make_notifier(settings, clinic, paths=route_paths(app))
     notifier.current_rules = lambda: app.state.rules.now(clock())
     notifies: Notifies = notifier  # mypy proves the Notifier has what the pages call
     app.state.notifier = notifies
@@ -160,14 +160,26 @@ def create_app(
     return app
 
 
-def make_notifier(settings: Settings, clinic: Clinic) -> Notifier:
+def make_notifier(settings: Settings, clinic: Clinic, *, paths: Paths) -> Notifier:
     """The one Notifier of a process: the web app's, or `python -m web send-outbox`'s."""
     return Notifier(
         clinic,
         settings.public_url,
         templates=TEMPLATES / "email",
         secret_key=settings.secret_key,
+        paths=paths,
     )
+
+
+def route_paths(router: Starlette | Router) -> Paths:
+    """Paths of named routes for links made outside a request (the e-mails): the route table
+    is their one source, so renaming a route's path changes them too."""
+    return lambda name, params: str(router.url_path_for(name, **params))
+
+
+def page_routes() -> Router:
+    """The site's pages without an app, for a process that only sends mail (send-outbox)."""
+    return Router(routes=[*patient.routes, *desk.routes])
 
 
 @asynccontextmanager

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from web import backup as backups
 from web import schema
-from web.app import make_notifier
+from web.app import make_notifier, page_routes, route_paths
 from web.core.clinic import ClinicConfigError, load_clinic
 from web.core.content import ContentError, load_conditions, unnamed_reviewers
 from web.core.db import make_engine
@@ -124,7 +124,7 @@ def send_outbox(*, once: bool, interval: float) -> None:
     configure_logging()
     engine = make_engine(settings.database_url)
     clinic = load_clinic(settings.clinic_file)
-    notifier = make_notifier(settings, clinic)
+    notifier = make_notifier(settings, clinic, paths=route_paths(page_routes()))
     notifier.current_rules = lambda: clinic.rules.with_changes(load_changes(engine))
     render = notifier.render
     try:

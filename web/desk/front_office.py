@@ -39,7 +39,7 @@ from web.desk.forms import (
 )
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
-from web.http.i18n import absolute, on_this_site
+from web.http.i18n import absolute, localized_path, on_this_site
 from web.http.picker import (
     chosen_start,
     clinic_of,
@@ -264,7 +264,8 @@ def booking_page(
 
 def _saved(request: Request, booking_id: int, what: str) -> Response:
     """After a save: the booking's page, with focus on the "saved" message."""
-    return RedirectResponse(f"/coordinator/bookings/{booking_id}?saved={what}", status_code=303)
+    path = localized_path(request, "desk_booking", booking_id=booking_id)
+    return RedirectResponse(f"{path}?saved={what}", status_code=303)
 
 
 async def change_status(request: Request) -> Response:

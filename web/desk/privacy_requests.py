@@ -23,6 +23,7 @@ from web.desk import person_export, records
 from web.desk.forms import CorrectionForm, ErasureForm
 from web.desk.front_office import who
 from web.http.csrf import SecureForm, form_meta, posted_form
+from web.http.i18n import localized_path
 from web.http.picker import clinic_of, now_of
 from web.http.state import state_of
 from web.http.templating import render
@@ -144,9 +145,8 @@ async def correct(request: Request) -> Response:
         who=who(request),
         now=now_of(request),
     )
-    return RedirectResponse(
-        f"/coordinator/bookings/{booking_id}/person?saved=corrected", status_code=303
-    )
+    path = localized_path(request, "desk_person", booking_id=booking_id)
+    return RedirectResponse(f"{path}?saved=corrected", status_code=303)
 
 
 async def erase(request: Request) -> Response:
@@ -162,9 +162,8 @@ async def erase(request: Request) -> Response:
         who=who(request),
         now=now_of(request),
     )
-    return RedirectResponse(
-        f"/coordinator/bookings/{booking_id}/person?saved=erased", status_code=303
-    )
+    path = localized_path(request, "desk_person", booking_id=booking_id)
+    return RedirectResponse(f"{path}?saved=erased", status_code=303)
 
 
 routes = [

@@ -18,10 +18,11 @@ from starlette.responses import PlainTextResponse, Response
 from web.core import errors
 from web.core.i18n import N_
 from web.http.access_log import mask_path
+from web.http.htmx import is_partial_request, target_id
 from web.http.request_log import current_request_id
 from web.http.security import BASE_HEADERS, HSTS, wants_hsts
 from web.http.state import state_of
-from web.http.templating import is_partial_request, render, target_id
+from web.http.templating import render
 
 log = logging.getLogger(__name__)
 SAFE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")

@@ -27,9 +27,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.http.encoded import Encoded, request_headers
+from web.http.htmx import part_asked_in, repeated_htmx_header
 from web.http.security import BASE_HEADERS, HSTS, wants_hsts
 from web.http.state import state_of
-from web.http.templating import part_asked_in, repeated_htmx_header
 
 # Five minutes fresh; for a day after that a cache may serve its copy while it asks again.
 PUBLIC_PAGE = "public, max-age=300, stale-while-revalidate=86400"
@@ -45,7 +45,7 @@ HSTS_HEADER = (b"strict-transport-security", HSTS.encode())
 MAX_KEPT_WHILE_CURRENT = 1000
 
 # The path, the query, and what htmx asks for: None for the full page, else the part (see
-# templating.part_asked_in: "" for the usual partial).
+# htmx.part_asked_in: "" for the usual partial).
 Address = tuple[str, bytes, str | None]
 Handler = Callable[[Request], Response]
 

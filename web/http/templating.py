@@ -1,4 +1,4 @@
-"""The Jinja2 environment for pages, and the one rule for htmx: same URL, full page or partial."""
+"""The Jinja2 environment for pages, and render(): same URL, full page or partial (htmx.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -15,75 +14,21 @@ from babel.core import get_global
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
-from starlette.types import Scope
 
 from web.core import formats, i18n
 from web.core.clinic import Clinic
 from web.core.next_steps import chat_url, contact_plan
 from web.core.schedule import SlotRules, local_today
 from web.http.csrf import SecureForm, form_meta
+from web.http.htmx import VARY_HTMX, part_asked_in
 from web.http.i18n import absolute, localized_path, page_language, same_page_in
 from web.http.state import state_of
 
-# A cache keyed on the URL alone would hand an htmx fragment to a plain visit, or the reverse.
-VARY_HTMX = "HX-Request, HX-Request-Type"
 # Channels named by a common noun, written in lower case inside a sentence (brands keep theirs).
 GENERIC_CHANNELS = frozenset({"Phone call"})
-# The targets a view may answer with less than its usual partial (one day's times, not the
-# whole picker). Only these names count, so a made-up HX-Target adds no variants to a cache.
-SMALLER_PARTS = frozenset({"slots"})
-
-
-def is_partial(hx_request: str | None, hx_request_type: str | None) -> bool:
-    """htmx asks for a fragment; its history restores ask for the full page (HX-Request-Type)."""
-    return hx_request == "true" and hx_request_type != "full"
-
-
-def target_id(hx_target: str | None) -> str | None:
-    """The id of the element htmx swaps into: htmx 4 sends `tag#id`, older htmx the bare id."""
-    found = unquote((hx_target or "").rpartition("#")[2])
-    return found or None
-
-
-def part_asked(
-    hx_request: str | None, hx_request_type: str | None, hx_target: str | None
-) -> str | None:
-    """What a request asks for: None for the full page, "" for the page's usual partial, or one
-    of SMALLER_PARTS when htmx targets that element."""
-    if not is_partial(hx_request, hx_request_type):
-        return None
-    wanted = target_id(hx_target)
-    return wanted if wanted in SMALLER_PARTS else ""
-
-
-def repeated_htmx_header(scope: Scope) -> bool:
-    """Whether an htmx header comes more than once. Such a request is refused (400) before
-    anything reads it: readers that took the first value and readers that took the last once
-    disagreed on what was asked, and a fragment was kept as the full page."""
-    seen: set[bytes] = set()
-    for name, _ in scope["headers"]:
-        if name.startswith(b"hx-"):
-            if name in seen:
-                return True
-            seen.add(name)
-    return False
-
-
-def part_asked_in(scope: Scope) -> str | None:
-    """What this request asks for (see part_asked), read off its headers: the one reading that
-    render(), the error pages and the kept pages' addresses share."""
-    headers = Headers(scope=scope)
-    return part_asked(
-        headers.get("hx-request"), headers.get("hx-request-type"), headers.get("hx-target")
-    )
-
-
-def is_partial_request(request: Request) -> bool:
-    return part_asked_in(request.scope) is not None
 
 
 @pass_context

@@ -4,6 +4,8 @@ A change writes its outbox rows (what to send, to whom, when) in the caller's tr
 booking and its e-mails are saved together or not at all; nothing is rendered then. The sender
 renders each message when it goes out (`render`), from the booking as it is at that moment; the
 patient's manage link is derived from the booking's UID with SECRET_KEY (see core/bookings.py).
+Every link is a named route's path (`Paths`, given by whoever builds the Notifier from the route
+table) on PUBLIC_URL, so renaming a route's path changes the e-mails' links with it.
 """
 
 from __future__ import annotations
@@ -81,17 +83,30 @@ class Rendered:
 
 PATIENT_KINDS_WITH_INVITE = frozenset({"confirmation", "rescheduled", "cancelled"})
 
+# The path of a named route with its path parameters: ("desk_booking", {"booking_id": 7}) ->
+# "/coordinator/bookings/7". Built from the route table outside this layer (mail knows no web
+# framework).
+Paths = Callable[[str, dict[str, Any]], str]
+
 
 class Notifier:
     """Patients get mail in the language they booked in; the clinic's alerts come in the desk's
     default language (the clinic's first language)."""
 
     def __init__(
-        self, clinic: Clinic, public_url: str, *, templates: Path, secret_key: str
+        self,
+        clinic: Clinic,
+        public_url: str,
+        *,
+        templates: Path,
+        secret_key: str,
+        paths: Paths,
     ) -> None:
-        """`templates` is the folder of the e-mail templates (templates/email)."""
+        """`templates` is the folder of the e-mail templates (templates/email); `paths` gives
+        the path of each route the e-mails link to."""
         self.clinic = clinic
         self.public_url = public_url.rstrip("/")
+        self.paths = paths
         self.templates = templates
         self.secret = secret_key.encode()
         self._environments: dict[str, Environment] = {}
@@ -128,7 +143,7 @@ class Notifier:
                 clinic=self.clinic.localized(language),
                 lang=language,
                 contact_plan=contact_plan,
-                privacy_url=f"{self.public_url}{self.clinic.path_prefix(language)}/privacy",
+                privacy_url=self.page_url("privacy", language),
                 notice_date=lambda version: formats.calendar_date(
                     date.fromisoformat(version), language
                 ),
@@ -253,16 +268,24 @@ class Notifier:
 
     # --- Rendering, by the sender -----------------------------------------------------------
 
+    def page_url(self, name: str, language: str, **params: Any) -> str:
+        """A patient page's full URL in `language` (/privacy or /en/privacy on PUBLIC_URL)."""
+        path = self.paths(name, params)
+        return self.public_url + self.clinic.path_prefix(language) + path
+
+    def desk_url(self, name: str, **params: Any) -> str:
+        """A desk page's full URL: the desk has no language prefix (see http/i18n.py)."""
+        return self.public_url + self.paths(name, params)
+
     def manage_url(self, booking: Booking | None, language: str) -> str:
         """The patient's link in their language (/bookings/... or /en/bookings/...); the site's
         booking page when there is no booking to link or its token is not derived (a booking
         made before tokens were derived keeps its own, which only the patient holds)."""
-        base = self.public_url + self.clinic.path_prefix(language)
         if booking is not None:
             token = manage_token(self.secret, booking.uid)
             if hash_token(token) == booking.token_hash:
-                return f"{base}/bookings/{token}"
-        return f"{base}/consultation"
+                return self.page_url("booking_page", language, token=token)
+        return self.page_url("consultation", language)
 
     def render(self, message: OutboxMessage, booking: Booking) -> Rendered:
         """The message as it goes out now, from the booking as it is now."""
@@ -278,7 +301,7 @@ class Notifier:
             language = self.clinic.default_language
             context |= {
                 "headline": ALERT_HEADLINES[extra.get("change", "new")],
-                "desk_url": f"{self.public_url}/coordinator/bookings/{booking.id}",
+                "desk_url": self.desk_url("desk_booking", booking_id=booking.id),
             }
             attachment = None
         else:

@@ -44,7 +44,8 @@ def robots(request: Request) -> Response:
     lines = ["User-agent: *"]
     for language in clinic.languages:
         lines.append(f"Disallow: {clinic.path_prefix(language)}{bookings}")
-    lines += [f"Disallow: {DESK_PREFIX}/", "", f"Sitemap: {absolute(request, '/sitemap.xml')}"]
+    sitemap = absolute(request, str(request.app.url_path_for("sitemap")))
+    lines += [f"Disallow: {DESK_PREFIX}/", "", f"Sitemap: {sitemap}"]
     return PlainTextResponse("\n".join(lines) + "\n", headers={"cache-control": PUBLIC_CACHE})
 
 
