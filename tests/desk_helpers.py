@@ -18,7 +18,7 @@ import httpx2 as httpx
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from tests.conftest import csrf_from
+from tests.conftest import app_of, csrf_from
 from web.desk.accounts import save_coordinator
 from web.mail.outbox import SendReport, send_due
 from web.mail.smtp import SmtpSettings
@@ -62,8 +62,8 @@ def send_outbox(
 ) -> SendReport:
     """One pass of the outbox sender, as `python -m web send-outbox` would make it."""
     return send_due(
-        render=client.app.state.notifier.render,
-        engine=engine if engine is not None else client.app.state.engine,
+        render=app_of(client).state.notifier.render,
+        engine=engine if engine is not None else app_of(client).state.engine,
         smtp=smtp,
         now=now,
     )
