@@ -29,6 +29,7 @@ LOGIN = "/coordinator/login"
 SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
 DAY = re.compile(r'href="/consultation/slots\?day=(\d{4}-\d\d-\d\d)(?:#[^"]*)?"')
 T = TypeVar("T")
+ClientT = TypeVar("ClientT", bound=httpx.Client)
 
 
 def add_coordinator(
@@ -49,7 +50,7 @@ def sign_in(
     return client.post(LOGIN + query, data=data)
 
 
-def open_desk(client: httpx.Client, engine: Engine, now: datetime) -> httpx.Client:
+def open_desk(client: ClientT, engine: Engine, now: datetime) -> ClientT:
     """A coordinator account, signed in on this client."""
     add_coordinator(engine, now)
     signed = sign_in(client)
