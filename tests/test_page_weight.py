@@ -19,7 +19,7 @@ BUDGET_BYTES = 18 * 1024
 @pytest.mark.parametrize(
     "path", ["/conditions/hemifacial-spasm", "/en/conditions/hemifacial-spasm"]
 )
-def test_condition_page_first_load_is_within_budget(path):
+def test_condition_page_first_load_is_within_budget(path: str) -> None:
     """In Ukrainian (the default) and in English."""
     result = subprocess.run(
         [sys.executable, "bench/pageweight.py", "--json", path],
