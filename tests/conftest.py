@@ -13,11 +13,13 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import web.core.models  # noqa: F401  (every table on SQLModel.metadata)
@@ -25,6 +27,9 @@ from web.app import create_app
 from web.cli import migrate
 from web.core.db import make_engine
 from web.settings import PROJECT_ROOT, Settings, normalise_database_url
+
+if TYPE_CHECKING:
+    from tests.mail_server import SmtpServer
 
 IN_CI = os.environ.get("CI") == "true"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -150,7 +155,9 @@ def fresh_database(backend: str, directory: Path) -> str:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated database per backend, shared by the session; `engine` empties it per test."""
     url = fresh_database(request.param, tmp_path_factory.mktemp(request.param))
     migrate(url)
@@ -170,7 +177,8 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
-    values = {
+    # Any: each setting has its own type, which Settings(**values) checks field by field.
+    values: dict[str, Any] = {
         "database_url": database_url,
         "secret_key": "test-secret-key-not-for-production",
         "clinic_file": ENGLISH_FIRST_CLINIC,
@@ -181,6 +189,13 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)
+
+
+def app_of(client: TestClient) -> Starlette:
+    """The app a test client drives, typed as the Starlette app it is (TestClient types it as any
+    ASGI callable), for reaching `app.state`."""
+    assert isinstance(client.app, Starlette)
+    return client.app
 
 
 @pytest.fixture
@@ -246,7 +261,7 @@ def hidden_value(html: str, name: str) -> str:
 
 
 @pytest.fixture
-def smtp():
+def smtp() -> Iterator[SmtpServer]:
     """A running SMTP server on a free port of 127.0.0.1; its inbox keeps every message."""
     # Imported here: live_server imports this module, so a top-level import would be circular.
     from tests.live_server import free_port

@@ -18,7 +18,7 @@ import httpx2 as httpx
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from tests.conftest import csrf_from
+from tests.conftest import app_of, csrf_from
 from web.desk.accounts import save_coordinator
 from web.mail.outbox import SendReport, send_due
 from web.mail.smtp import SmtpSettings
@@ -29,6 +29,7 @@ LOGIN = "/coordinator/login"
 SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
 DAY = re.compile(r'href="/consultation/slots\?day=(\d{4}-\d\d-\d\d)(?:#[^"]*)?"')
 T = TypeVar("T")
+ClientT = TypeVar("ClientT", bound=httpx.Client)
 
 
 def add_coordinator(
@@ -49,7 +50,7 @@ def sign_in(
     return client.post(LOGIN + query, data=data)
 
 
-def open_desk(client: httpx.Client, engine: Engine, now: datetime) -> httpx.Client:
+def open_desk(client: ClientT, engine: Engine, now: datetime) -> ClientT:
     """A coordinator account, signed in on this client."""
     add_coordinator(engine, now)
     signed = sign_in(client)
@@ -62,8 +63,8 @@ def send_outbox(
 ) -> SendReport:
     """One pass of the outbox sender, as `python -m web send-outbox` would make it."""
     return send_due(
-        render=client.app.state.notifier.render,
-        engine=engine if engine is not None else client.app.state.engine,
+        render=app_of(client).state.notifier.render,
+        engine=engine if engine is not None else app_of(client).state.engine,
         smtp=smtp,
         now=now,
     )

@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from typing import cast
 
 import httpx2 as httpx
 import pytest
 import redis
+from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
@@ -30,7 +32,9 @@ def limited_client(database_url: str, ticks: Ticks | None = None, **limits: str)
     return TestClient(app, follow_redirects=False)
 
 
-def test_booking_is_limited_and_recovers_after_the_window(engine, database_url):
+def test_booking_is_limited_and_recovers_after_the_window(
+    engine: Engine, database_url: str
+) -> None:
     ticks = Ticks()
     with limited_client(database_url, ticks, booking="3 per 2 seconds") as client:
         starts = offered_starts(client)
@@ -50,7 +54,7 @@ def test_booking_is_limited_and_recovers_after_the_window(engine, database_url):
         assert client.post("/consultation/book", data=forms[3]).status_code == 303
 
 
-def test_cancel_reschedule_and_login_are_limited(engine, database_url):
+def test_cancel_reschedule_and_login_are_limited(engine: Engine, database_url: str) -> None:
     with limited_client(database_url, manage="2 per minute", login="2 per minute") as client:
         token = book(client).headers["location"].rsplit("/", 1)[1]
         page = client.get(f"/bookings/{token}/cancel").text
@@ -90,8 +94,9 @@ def book_from(base: str, start: str, headers: dict[str, str] | None = None) -> i
     return response.status_code
 
 
-def test_two_workers_share_one_limit_through_redis(engine, database_url):
+def test_two_workers_share_one_limit_through_redis(engine: Engine, database_url: str) -> None:
     need(TEST_REDIS_URL, "the shared-limit test needs Redis (TEST_REDIS_URL)")
+    assert TEST_REDIS_URL is not None  # need() has skipped (or failed) the test without it
     prefix = f"test-{secrets.token_hex(4)}"  # a fresh count for this run
     env = {
         "REDIS_URL": TEST_REDIS_URL,
@@ -104,12 +109,15 @@ def test_two_workers_share_one_limit_through_redis(engine, database_url):
     assert statuses == [303] * 6 + [429] * 6, statuses
     # And the count really lives in Redis, where both workers see it.
     store = redis.Redis.from_url(TEST_REDIS_URL)
-    keys = store.keys(f"*{prefix}*")
+    # redis-py types its sync and asyncio answers as one: the sync client gives the list itself.
+    keys = cast("list[bytes]", store.keys(f"*{prefix}*"))
     assert keys
     store.delete(*keys)
 
 
-def test_the_limit_follows_the_real_client_behind_a_proxy(engine, database_url):
+def test_the_limit_follows_the_real_client_behind_a_proxy(
+    engine: Engine, database_url: str
+) -> None:
     env = {"RATE_LIMIT_BOOKING": "2 per minute"}
     proxy_args = ("--proxy-headers", "--forwarded-allow-ips", "127.0.0.1")
     with running_server(database_url, env=env, extra_args=proxy_args) as base:
@@ -120,7 +128,9 @@ def test_the_limit_follows_the_real_client_behind_a_proxy(engine, database_url):
 
 
 @pytest.mark.parametrize("path", ["/consultation/book", "/coordinator/login"])
-def test_a_limiter_outage_lets_requests_through(engine, database_url, path):
+def test_a_limiter_outage_lets_requests_through(
+    engine: Engine, database_url: str, path: str
+) -> None:
     settings = make_settings(database_url, redis_url="redis://127.0.0.1:1/0")  # nothing listens
     app = create_app(settings, clock=Clock())
     with TestClient(app, follow_redirects=False) as client:
@@ -134,7 +144,9 @@ def test_a_limiter_outage_lets_requests_through(engine, database_url, path):
             assert book(client).status_code == 303
 
 
-def test_only_wrong_passwords_count_towards_the_sign_in_limit(engine, database_url, clock):
+def test_only_wrong_passwords_count_towards_the_sign_in_limit(
+    engine: Engine, database_url: str, clock: Clock
+) -> None:
     """Issue 24: the eleventh right sign-in in ten minutes from one office is not refused."""
     save_coordinator(engine=engine, username="anna", password=DESK_PASSWORD, now=clock.now)
     with limited_client(database_url, login="3 per minute") as client:

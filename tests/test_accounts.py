@@ -12,12 +12,14 @@ import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
+import httpx2 as httpx
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
-from tests.conftest import csrf_from
+from tests.conftest import Clock, app_of, csrf_from
 from web.core.models import AuditEvent, Booking, Coordinator, DeskSession, PasswordLink, Role
 from web.desk.accounts import save_coordinator
 from web.settings import PROJECT_ROOT
@@ -27,7 +29,14 @@ NEW_PASSWORD = "quite another long password"
 LINK = re.compile(r'value="(http://testserver/coordinator/set-password/([A-Za-z0-9_-]{43}))"')
 
 
-def sign_in(client: TestClient, username: str, password: str = PASSWORD):
+def link_in(html: str) -> tuple[str, str]:
+    """The one-time set-password link a page shows, and its token."""
+    found = LINK.search(html)
+    assert found is not None, "no set-password link on the page"
+    return found.group(1), found.group(2)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> httpx.Response:
     page = client.get("/coordinator/login")
     return client.post(
         "/coordinator/login",
@@ -35,13 +44,15 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD):
     )
 
 
-def post(client: TestClient, path: str, page: str = "/coordinator/account", **data: str):
+def post(
+    client: TestClient, path: str, page: str = "/coordinator/account", **data: str
+) -> httpx.Response:
     token = csrf_from(client.get(page).text)
     return client.post(path, data={"csrf_token": token, **data})
 
 
 @pytest.fixture
-def accounts(engine, clock):
+def accounts(engine: Engine, clock: Clock) -> None:
     save_coordinator(
         engine=engine, username="olha", password=PASSWORD, now=clock.now, role=Role.ADMINISTRATOR
     )
@@ -49,39 +60,39 @@ def accounts(engine, clock):
 
 
 @pytest.fixture
-def admin(client, accounts) -> TestClient:
+def admin(client: TestClient, accounts: None) -> TestClient:
     assert sign_in(client, "olha").status_code == 303
     return client
 
 
 @pytest.fixture
-def other(client) -> Iterator[TestClient]:
+def other(client: TestClient) -> Iterator[TestClient]:
     """A second browser on the same app (another device)."""
     with TestClient(client.app, follow_redirects=False) as second:
         yield second
 
 
-def account(engine, username: str) -> Coordinator:
+def account(engine: Engine, username: str) -> Coordinator:
     with Session(engine) as session:
         return session.exec(select(Coordinator).where(Coordinator.username == username)).one()
 
 
-def audit_actions(engine) -> list[tuple[str, str, str]]:
+def audit_actions(engine: Engine) -> list[tuple[str, str, str]]:
     with Session(engine) as session:
         rows = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()  # type: ignore[arg-type]
         return [(row.coordinator, row.action, row.detail) for row in rows]
 
 
-def signed_out(response) -> bool:
+def signed_out(response: httpx.Response) -> bool:
     return response.status_code == 303 and "/coordinator/login" in response.headers["location"]
 
 
 def test_an_administrator_adds_a_coordinator_who_sets_a_password_with_a_one_time_link(
-    admin, other, engine
-):
+    admin: TestClient, other: TestClient, engine: Engine
+) -> None:
     added = post(admin, "/coordinator/accounts", "/coordinator/accounts", username="bohdan")
     assert added.status_code == 201, added.text
-    link, token = LINK.search(added.text).groups()
+    link, token = link_in(added.text)
     assert account(engine, "bohdan").role == Role.COORDINATOR
     with Session(engine) as session:
         stored = session.exec(select(PasswordLink)).one()
@@ -111,14 +122,16 @@ def test_an_administrator_adds_a_coordinator_who_sets_a_password_with_a_one_time
     assert ("bohdan", "set password", "") in audit_actions(engine)
 
 
-def test_a_set_password_link_expires_and_a_newer_one_replaces_it(admin, other, clock):
+def test_a_set_password_link_expires_and_a_newer_one_replaces_it(
+    admin: TestClient, other: TestClient, clock: Clock
+) -> None:
     first = post(admin, "/coordinator/accounts", "/coordinator/accounts", username="bohdan")
-    first_token = LINK.search(first.text).group(2)
-    with Session(admin.app.state.engine) as session:
+    first_token = link_in(first.text)[1]
+    with Session(app_of(admin).state.engine) as session:
         bohdan = session.exec(select(Coordinator).where(Coordinator.username == "bohdan")).one()
     reset = post(admin, f"/coordinator/accounts/{bohdan.id}/reset", "/coordinator/accounts")
     assert reset.status_code == 200
-    second_token = LINK.search(reset.text).group(2)
+    second_token = link_in(reset.text)[1]
     assert other.get(f"/coordinator/set-password/{first_token}").status_code == 410
     assert other.get(f"/coordinator/set-password/{second_token}").status_code == 200
     clock.now += timedelta(hours=48)
@@ -126,11 +139,13 @@ def test_a_set_password_link_expires_and_a_newer_one_replaces_it(admin, other, c
     assert other.get("/coordinator/set-password/not-a-token").status_code == 410
 
 
-def test_a_reset_link_sets_a_new_password_and_ends_the_accounts_sessions(admin, other, engine):
+def test_a_reset_link_sets_a_new_password_and_ends_the_accounts_sessions(
+    admin: TestClient, other: TestClient, engine: Engine
+) -> None:
     assert sign_in(other, "anna").status_code == 303
     anna = account(engine, "anna")
     reset = post(admin, f"/coordinator/accounts/{anna.id}/reset", "/coordinator/accounts")
-    token = LINK.search(reset.text).group(2)
+    token = link_in(reset.text)[1]
     assert other.get("/coordinator/").status_code == 200  # the old password goes on until used
     with TestClient(admin.app, follow_redirects=False) as third:
         page = third.get(f"/coordinator/set-password/{token}")
@@ -153,8 +168,8 @@ def test_a_reset_link_sets_a_new_password_and_ends_the_accounts_sessions(admin, 
 
 
 def test_a_coordinator_is_refused_every_administrator_action_and_each_try_is_audited(
-    client, accounts, engine
-):
+    client: TestClient, accounts: None, engine: Engine
+) -> None:
     assert sign_in(client, "anna").status_code == 303
     olha = account(engine, "olha")
     assert client.get("/coordinator/accounts").status_code == 403
@@ -185,8 +200,8 @@ def test_a_coordinator_is_refused_every_administrator_action_and_each_try_is_aud
 
 
 def test_removing_a_coordinator_ends_the_account_and_keeps_the_name_in_history(
-    admin, other, engine
-):
+    admin: TestClient, other: TestClient, engine: Engine
+) -> None:
     assert sign_in(other, "anna").status_code == 303
     book(admin, "2026-12-01T08:30:00Z")
     with Session(engine) as session:
@@ -228,7 +243,9 @@ def test_removing_a_coordinator_ends_the_account_and_keeps_the_name_in_history(
     )
 
 
-def test_everyone_changes_their_own_password_with_the_current_one(client, accounts, other):
+def test_everyone_changes_their_own_password_with_the_current_one(
+    client: TestClient, accounts: None, other: TestClient
+) -> None:
     assert sign_in(client, "anna").status_code == 303
     assert sign_in(other, "anna").status_code == 303
     wrong = post(
@@ -258,7 +275,9 @@ def test_everyone_changes_their_own_password_with_the_current_one(client, accoun
     assert sign_in(other, "anna", NEW_PASSWORD).status_code == 303
 
 
-def test_sign_out_everywhere_ends_every_session_of_the_account_only(client, accounts, other):
+def test_sign_out_everywhere_ends_every_session_of_the_account_only(
+    client: TestClient, accounts: None, other: TestClient
+) -> None:
     assert sign_in(client, "anna").status_code == 303
     assert sign_in(other, "anna").status_code == 303
     with TestClient(client.app, follow_redirects=False) as administrator:
@@ -271,7 +290,7 @@ def test_sign_out_everywhere_ends_every_session_of_the_account_only(client, acco
         assert administrator.get("/coordinator/").status_code == 200
 
 
-def test_the_command_line_makes_the_first_administrator(database_url, engine):
+def test_the_command_line_makes_the_first_administrator(database_url: str, engine: Engine) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "COORDINATOR_PASSWORD": PASSWORD}
     result = subprocess.run(
         [sys.executable, "-m", "web", "create-administrator", "olha"],

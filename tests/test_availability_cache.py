@@ -5,38 +5,44 @@ time-to-live."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx2 as httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
-from tests.conftest import Ticks
+from tests.conftest import Clock, Ticks, app_of
 from web.core.models import Booking
 
 SLOTS = "/consultation/slots?day=2026-12-02"
 BROTLI = {"Accept-Encoding": "br"}
 
 
-def test_a_booking_through_this_process_disappears_at_once(client):
-    client.app.state.availability.ttl = 60
+def test_a_booking_through_this_process_disappears_at_once(client: TestClient) -> None:
+    app_of(client).state.availability.ttl = 60
     first = offered_starts(client, SLOTS)
     assert book(client, first[0]).status_code == 303
     assert first[0] not in offered_starts(client, SLOTS)
 
 
-def test_a_booking_written_elsewhere_shows_within_the_time_to_live(client, engine, clock):
-    availability = client.app.state.availability
+def test_a_booking_written_elsewhere_shows_within_the_time_to_live(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
+    availability = app_of(client).state.availability
     availability.ticks = ticks = Ticks()
     availability.ttl = 60
     before = offered_starts(client, SLOTS)
     taken = before[0]
     start = datetime.strptime(taken, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     with Session(engine) as session:  # another worker or host: a different engine
-        capacity = client.app.state.clinic.rules.capacity
+        capacity = app_of(client).state.clinic.rules.capacity
         for seat in range(capacity):
             session.add(
                 Booking(
@@ -57,21 +63,21 @@ def test_a_booking_written_elsewhere_shows_within_the_time_to_live(client, engin
 # --- The picker's answer, kept while its slots are current --------------------------------
 
 
-def varies(response) -> set[str]:
+def varies(response: httpx.Response) -> set[str]:
     return {name.strip().lower() for name in response.headers["vary"].split(",")}
 
 
 @contextmanager
-def work_done(client):
+def work_done(client: TestClient) -> Iterator[tuple[list[str], list[str]]]:
     """The queries and the templates a request costs the app."""
     queries: list[str] = []
     rendered: list[str] = []
-    engine = client.app.state.engine
+    engine = app_of(client).state.engine
     listener = lambda *args: queries.append(args[2])  # noqa: E731
-    templates = client.app.state.templates
+    templates = app_of(client).state.templates
     original = templates.TemplateResponse
 
-    def counting(*args, **kwargs):
+    def counting(*args: Any, **kwargs: Any) -> Any:  # TemplateResponse's own, passed on
         rendered.append(args[1])
         return original(*args, **kwargs)
 
@@ -89,8 +95,10 @@ def work_done(client):
     [{}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Target": "section#slots"}],
     ids=["page", "picker", "slots"],
 )
-def test_the_picker_is_answered_from_memory_while_its_slots_are_current(client, headers):
-    client.app.state.availability.ttl = 60
+def test_the_picker_is_answered_from_memory_while_its_slots_are_current(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    app_of(client).state.availability.ttl = 60
     first = client.get(SLOTS, headers={**BROTLI, **headers})
     with work_done(client) as (queries, rendered):
         again = client.get(SLOTS, headers={**BROTLI, **headers})
@@ -110,17 +118,19 @@ def test_the_picker_is_answered_from_memory_while_its_slots_are_current(client, 
     assert queries and rendered and taken not in after.text
 
 
-def test_nothing_is_kept_without_a_time_to_live(client):
-    client.app.state.availability.ttl = 0
+def test_nothing_is_kept_without_a_time_to_live(client: TestClient) -> None:
+    app_of(client).state.availability.ttl = 0
     client.get(SLOTS)
     with work_done(client) as (queries, rendered):
         client.get(SLOTS)
     assert queries and rendered
 
 
-def test_only_the_pickers_own_addresses_are_kept_and_only_so_many(client, monkeypatch):
-    client.app.state.availability.ttl = 60
-    kept = client.app.state.page_cache.by_address
+def test_only_the_pickers_own_addresses_are_kept_and_only_so_many(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_of(client).state.availability.ttl = 60
+    kept = app_of(client).state.page_cache.by_address
     before = len(kept)
     for number in range(1, 29):  # valid days past the horizon, and made-up queries
         assert client.get(f"/consultation/slots?day=2030-02-{number:02d}").status_code == 200
@@ -131,9 +141,9 @@ def test_only_the_pickers_own_addresses_are_kept_and_only_so_many(client, monkey
     for day in range(7, 12):
         client.get(f"/consultation/slots?day=2026-12-{day:02d}")
     assert len(kept) == before + 3
-    client.app.state.availability.ttl = 0  # all of them stale: dropped, and new ones kept
-    client.app.state.availability.ttl = 60
-    client.app.state.availability._forget()
+    app_of(client).state.availability.ttl = 0  # all of them stale: dropped, and new ones kept
+    app_of(client).state.availability.ttl = 60
+    app_of(client).state.availability._forget()
     client.get("/consultation/slots?day=2026-12-14")
     assert len(kept) <= before + 1
 
@@ -141,20 +151,21 @@ def test_only_the_pickers_own_addresses_are_kept_and_only_so_many(client, monkey
 # --- Issue 21.4: forgotten after the commit, not before ---------------------------------------
 
 
-def test_a_picker_read_while_a_commit_is_on_its_way_is_not_kept(client):
+def test_a_picker_read_while_a_commit_is_on_its_way_is_not_kept(client: TestClient) -> None:
     """The engine's commit event fires before the COMMIT reaches the database: a picker read
     in between sees the slot still free. Its answer must not outlive the commit."""
-    client.app.state.availability.ttl = 60
+    app_of(client).state.availability.ttl = 60
     taken = offered_starts(client, SLOTS)[0]
     form = form_fields(open_form(client, taken))
     committing, read_done = threading.Event(), threading.Event()
 
-    def hold_commit(_connection):  # listens after the Availability: runs after it has moved on
+    # Listens after the Availability: runs after it has moved on.
+    def hold_commit(_connection: Connection) -> None:
         if not committing.is_set():
             committing.set()
             read_done.wait(10)
 
-    event.listen(client.app.state.engine, "commit", hold_commit)
+    event.listen(app_of(client).state.engine, "commit", hold_commit)
     try:
         with ThreadPoolExecutor(1) as pool:
             booked = pool.submit(client.post, "/consultation/book", data=form)
@@ -164,6 +175,6 @@ def test_a_picker_read_while_a_commit_is_on_its_way_is_not_kept(client):
             assert booked.result(timeout=30).status_code == 303
     finally:
         read_done.set()
-        event.remove(client.app.state.engine, "commit", hold_commit)
+        event.remove(app_of(client).state.engine, "commit", hold_commit)
     for headers in ({}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Target": "#slots"}):
         assert taken not in client.get(SLOTS, headers=headers).text

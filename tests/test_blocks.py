@@ -5,34 +5,41 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+import httpx2 as httpx
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
-from tests.conftest import csrf_from
+from tests.conftest import Clock, csrf_from
 from tests.desk_helpers import open_desk, send_outbox, sign_in
 from web.core.models import AuditEvent, BlockedPeriod
+
+if TYPE_CHECKING:
+    from tests.mail_server import SmtpServer
 
 SLOT = re.compile(r'name="start" value="([0-9TZ:-]+)"')
 
 
 @pytest.fixture
-def desk(client, engine, clock):
+def desk(client: TestClient, engine: Engine, clock: Clock) -> TestClient:
     return open_desk(client, engine, clock.now)
 
 
-def block(desk, **fields):
+def block(desk: TestClient, **fields: str | list[str]) -> httpx.Response:
     page = desk.get("/coordinator/blocks").text
     data = {"csrf_token": csrf_from(page), "reason": "Leave", **fields}
     return desk.post("/coordinator/blocks", data=data)
 
 
-def free_times(client, day: str) -> list[str]:
+def free_times(client: TestClient, day: str) -> list[str]:
     return SLOT.findall(client.get(f"/consultation/slots?day={day}").text)
 
 
-def test_a_three_day_leave_in_one_submission(desk, engine):
+def test_a_three_day_leave_in_one_submission(desk: TestClient, engine: Engine) -> None:
     assert len(free_times(desk, "2026-12-03")) == 11
     done = block(desk, day="2026-12-02", last_day="2026-12-04")
     assert done.status_code == 303
@@ -45,7 +52,7 @@ def test_a_three_day_leave_in_one_submission(desk, engine):
     assert event.detail.startswith("2026-12-02 00:00–2026-12-05 00:00")  # clinic time
 
 
-def test_a_weekly_lunch_break_until_a_date(desk, engine):
+def test_a_weekly_lunch_break_until_a_date(desk: TestClient, engine: Engine) -> None:
     done = block(
         desk, day="2026-12-01", starts="12:00", ends="13:00", weekdays=["1", "3"],
         until="2026-12-09", reason="Lunch",
@@ -66,7 +73,9 @@ def test_a_weekly_lunch_break_until_a_date(desk, engine):
         assert len(times) == (9 if weekday_blocked else 11), day
     page = desk.get("/coordinator/blocks").text
     assert "Every week on Monday, Wednesday, 12:00–13:00" in page and "(3 days)" in page
-    first = re.search(r'action="/coordinator/blocks/(\d+)/delete"', page).group(1)
+    found = re.search(r'action="/coordinator/blocks/(\d+)/delete"', page)
+    assert found is not None
+    first = found.group(1)
     removed = desk.post(f"/coordinator/blocks/{first}/delete", data={"csrf_token": csrf_from(page)})
     assert removed.status_code == 303
     assert len(free_times(desk, "2026-12-09")) == 11  # the whole series went
@@ -74,7 +83,7 @@ def test_a_weekly_lunch_break_until_a_date(desk, engine):
         assert session.exec(select(BlockedPeriod)).all() == []
 
 
-def test_a_block_in_the_past_is_refused(desk, engine, clock):
+def test_a_block_in_the_past_is_refused(desk: TestClient, engine: Engine, clock: Clock) -> None:
     clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday, 12:00 in Kyiv
     for fields in (
         {"day": "2026-11-27"},
@@ -92,7 +101,9 @@ def test_a_block_in_the_past_is_refused(desk, engine, clock):
     assert starts[0] == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 
-def test_a_booking_inside_a_new_block_is_flagged_and_its_reminder_waits(desk, engine, clock, smtp):
+def test_a_booking_inside_a_new_block_is_flagged_and_its_reminder_waits(
+    desk: TestClient, engine: Engine, clock: Clock, smtp: SmtpServer
+) -> None:
     assert book(desk, "2026-12-03T08:30:00Z").status_code == 303
     send_outbox(desk, smtp.settings, clock.now, engine=engine)
     smtp.inbox.messages.clear()  # the confirmation and the alert went; the reminder waits
@@ -110,10 +121,14 @@ def test_a_booking_inside_a_new_block_is_flagged_and_its_reminder_waits(desk, en
 # --- Issue 24, item 1: blocks can be edited ---------------------------------------------------
 
 
-def test_a_block_is_edited_in_place_and_the_form_starts_from_what_it_is(desk, engine):
+def test_a_block_is_edited_in_place_and_the_form_starts_from_what_it_is(
+    desk: TestClient, engine: Engine
+) -> None:
     assert block(desk, day="2026-12-02", last_day="2026-12-03").status_code == 303
     page = desk.get("/coordinator/blocks").text
-    block_id = re.search(r'href="/coordinator/blocks/(\d+)/edit"', page).group(1)
+    found = re.search(r'href="/coordinator/blocks/(\d+)/edit"', page)
+    assert found is not None
+    block_id = found.group(1)
     form = desk.get(f"/coordinator/blocks/{block_id}/edit").text
     assert 'value="2026-12-02"' in form and 'value="2026-12-03"' in form  # first and last day
     assert 'value="Leave"' in form and "Save the change" in form
@@ -140,15 +155,17 @@ def test_a_block_is_edited_in_place_and_the_form_starts_from_what_it_is(desk, en
 
 
 def test_a_weekly_break_is_edited_as_a_whole_and_an_edit_over_a_booking_asks_first(
-    desk, engine, clock
-):
+    desk: TestClient, engine: Engine, clock: Clock
+) -> None:
     done = block(
         desk, day="2026-12-01", starts="12:00", ends="13:00", weekdays=["1", "3"],
         until="2026-12-09", reason="Lunch",
     )  # fmt: skip
     assert done.status_code == 303
     page = desk.get("/coordinator/blocks").text
-    block_id = re.search(r'href="/coordinator/blocks/(\d+)/edit"', page).group(1)
+    found = re.search(r'href="/coordinator/blocks/(\d+)/edit"', page)
+    assert found is not None
+    block_id = found.group(1)
     form = desk.get(f"/coordinator/blocks/{block_id}/edit").text
     assert 'value="12:00"' in form and 'value="13:00"' in form and 'value="2026-12-09"' in form
     assert re.search(r'value="1"[^>]*checked|checked[^>]*value="1"', form)  # Monday ticked

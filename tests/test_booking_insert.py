@@ -11,7 +11,7 @@ from web.core.models import Booking
 TABLE = Booking.__table__  # type: ignore[attr-defined]
 
 
-def test_the_insert_covers_every_column_of_the_table():
+def test_the_insert_covers_every_column_of_the_table() -> None:
     statement = bookings._insert_into_free_seat(3)
     inserted = {column.name for column in statement.table.c if column.name != "id"}
     assert set(bookings.INSERTED_COLUMNS) | {"seat"} == inserted
@@ -24,6 +24,6 @@ def test_the_insert_covers_every_column_of_the_table():
     assert row["sequence"] == 0 and row["call_patient"] is None and len(row["uid"]) == 32
 
 
-def test_a_required_column_without_a_value_is_named():
+def test_a_required_column_without_a_value_is_named() -> None:
     with pytest.raises(TypeError, match="'starts_at'"):
         bookings.with_model_defaults({})

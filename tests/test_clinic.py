@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import tomllib
 from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,13 +15,13 @@ from web.settings import PROJECT_ROOT
 REAL = PROJECT_ROOT / "clinic.toml"
 
 
-def profile(**reception_changes) -> dict:
+def profile(**reception_changes: object) -> dict[str, Any]:
     data = tomllib.loads(REAL.read_text(encoding="utf-8"))
     data["reception"].update(reception_changes)
     return data
 
 
-def test_the_clinic_profile_loads_with_the_reception_hours():
+def test_the_clinic_profile_loads_with_the_reception_hours() -> None:
     clinic = load_clinic(REAL)
     assert clinic.rules.opens == time(9, 30) and clinic.rules.closes == time(15, 0)
     assert clinic.rules.time_zone.key == "Europe/Kyiv"
@@ -37,14 +39,14 @@ def test_the_clinic_profile_loads_with_the_reception_hours():
     assert english.weekdays_label == "Monday–Friday"
 
 
-def test_weekdays_label_lists_days_that_do_not_run_on():
+def test_weekdays_label_lists_days_that_do_not_run_on() -> None:
     clinic = parse_clinic(profile(weekdays=[1, 3, 5]))
     assert clinic.localized("en").weekdays_label == "Monday, Wednesday, and Friday"
     assert clinic.weekdays_label == "понеділок, середа і п’ятниця"
     assert parse_clinic(profile(weekdays=[6])).localized("en").weekdays_label == "Saturday"
 
 
-def test_every_language_needs_the_clinic_name():
+def test_every_language_needs_the_clinic_name() -> None:
     data = profile()
     del data["name"]["en"]
     with pytest.raises(ClinicConfigError, match="'name' has no text in en"):
@@ -66,19 +68,19 @@ def test_every_language_needs_the_clinic_name():
         ({"horizon_days": -1}, "horizon_days"),
     ],
 )
-def test_bad_reception_values_are_named(change, message):
+def test_bad_reception_values_are_named(change: dict[str, object], message: str) -> None:
     with pytest.raises(ClinicConfigError, match=message):
         parse_clinic(profile(**change))
 
 
-def test_unknown_time_zone_is_named():
+def test_unknown_time_zone_is_named() -> None:
     data = profile()
     data["time_zone"] = "Europe/Atlantis"
     with pytest.raises(ClinicConfigError, match="IANA time zone"):
         parse_clinic(data)
 
 
-def test_missing_field_and_bad_toml(tmp_path):
+def test_missing_field_and_bad_toml(tmp_path: Path) -> None:
     data = profile()
     del data["name"]
     with pytest.raises(ClinicConfigError, match="'name' is missing"):

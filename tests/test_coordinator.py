@@ -12,13 +12,15 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
+import httpx2 as httpx
 import openpyxl
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, form_fields, offered_starts, open_form
-from tests.conftest import csrf_from
+from tests.conftest import Clock, app_of, csrf_from
 from tests.desk_helpers import PASSWORD, sign_in
 from tests.ics_checks import check_raw_bytes, parse_all
 from tests.route_table import FoundRoute, walk
@@ -39,11 +41,11 @@ PUBLIC_DESK_ROUTES = {
 }
 
 
-def desk_routes(client) -> list[FoundRoute]:
+def desk_routes(client: TestClient) -> list[FoundRoute]:
     """Every route of the desk, from the app's own route table."""
     found = [
         route
-        for route in walk(client.app.routes)
+        for route in walk(app_of(client).routes)
         if route.path.startswith("/coordinator") or route.name.startswith("desk")
     ]
     assert len(found) >= 20  # a guard for the walk itself: if it found nothing, all would pass
@@ -51,29 +53,36 @@ def desk_routes(client) -> list[FoundRoute]:
 
 
 @pytest.fixture
-def account(engine, clock):
+def account(engine: Engine, clock: Clock) -> str:
     save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
     return "anna"
 
 
 @pytest.fixture
-def desk(client, account):
+def desk(client: TestClient, account: str) -> TestClient:
     assert sign_in(client).status_code == 303
     return client
 
 
-def token_of(response) -> str:
+def token_of(response: httpx.Response) -> str:
     assert response.status_code == 303, response.text
     return response.headers["location"].rsplit("/", 1)[1]
 
 
-def only_booking(engine) -> Booking:
+def only_booking(engine: Engine) -> Booking:
     with Session(engine) as session:
         [booking] = session.exec(select(Booking)).all()
         return booking
 
 
-def assert_audited(desk, engine, action: str, *, booking_id=None, detail: str = "") -> None:
+def assert_audited(
+    desk: TestClient,
+    engine: Engine,
+    action: str,
+    *,
+    booking_id: int | None = None,
+    detail: str = "",
+) -> None:
     """The newest audit entry is this action by anna, and the audit page shows it."""
     with Session(engine) as session:
         event = session.exec(
@@ -89,12 +98,14 @@ def assert_audited(desk, engine, action: str, *, booking_id=None, detail: str = 
 # --- Access and login ---------------------------------------------------------------------
 
 
-def test_only_sign_in_the_feed_and_set_password_links_are_outside_the_signed_in_mount(client):
+def test_only_sign_in_the_feed_and_set_password_links_are_outside_the_signed_in_mount(
+    client: TestClient,
+) -> None:
     outside = {r.name for r in desk_routes(client) if CoordinatorOnly not in r.guards}
     assert outside == PUBLIC_DESK_ROUTES
 
 
-def test_every_desk_page_sends_anonymous_visitors_to_sign_in(client):
+def test_every_desk_page_sends_anonymous_visitors_to_sign_in(client: TestClient) -> None:
     pages = [r for r in desk_routes(client) if "GET" in r.methods]
     assert len(pages) >= 10
     wrong = {}
@@ -110,7 +121,7 @@ def test_every_desk_page_sends_anonymous_visitors_to_sign_in(client):
     assert wrong == {}
 
 
-def test_every_desk_action_refuses_anonymous_posts(client):
+def test_every_desk_action_refuses_anonymous_posts(client: TestClient) -> None:
     actions = [r for r in desk_routes(client) if "POST" in r.methods]
     assert len(actions) >= 10
     page = client.get("/coordinator/login")
@@ -128,7 +139,7 @@ def test_every_desk_action_refuses_anonymous_posts(client):
     assert wrong == {}
 
 
-def test_wrong_password_is_refused(client, account, engine):
+def test_wrong_password_is_refused(client: TestClient, account: str, engine: Engine) -> None:
     response = sign_in(client, password="not the password")
     assert response.status_code == 401
     assert "do not match" in response.text
@@ -136,7 +147,9 @@ def test_wrong_password_is_refused(client, account, engine):
     assert sign_in(client, username="nobody").status_code == 401
 
 
-def test_right_password_opens_the_desk_and_sign_out_closes_it(client, account):
+def test_right_password_opens_the_desk_and_sign_out_closes_it(
+    client: TestClient, account: str
+) -> None:
     response = sign_in(client)
     assert response.status_code == 303 and response.headers["location"] == "/coordinator/"
     page = client.get("/coordinator/")
@@ -146,7 +159,9 @@ def test_right_password_opens_the_desk_and_sign_out_closes_it(client, account):
     assert client.get("/coordinator/").status_code == 303
 
 
-def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, account):
+def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(
+    client: TestClient, account: str
+) -> None:
     page = client.get("/coordinator/login?next=/coordinator/blocks")
     data = {"csrf_token": csrf_from(page.text), "username": "anna", "password": PASSWORD}
     response = client.post("/coordinator/login?next=/coordinator/blocks", data=data)
@@ -178,7 +193,7 @@ OFF_SITE_NEXT = [
 ]
 
 
-def test_sign_in_next_never_leads_off_site(client, account):
+def test_sign_in_next_never_leads_off_site(client: TestClient, account: str) -> None:
     """The sign-in page sends back only into the desk: protocol-relative (//host), backslashed
     and encoded addresses all go to the desk's home instead."""
     wrong = {}
@@ -190,13 +205,13 @@ def test_sign_in_next_never_leads_off_site(client, account):
         if response.headers.get("location") != "/coordinator/":
             wrong[value] = response.headers.get("location")
     assert wrong == {}
-    page = client.get("/coordinator/login?next=/coordinator/bookings%3Fq%3Dolena").text
-    assert 'next=/coordinator/bookings%3Fq%3Dolena"' in page  # an address in the desk: kept
+    kept = client.get("/coordinator/login?next=/coordinator/bookings%3Fq%3Dolena").text
+    assert 'next=/coordinator/bookings%3Fq%3Dolena"' in kept  # an address in the desk: kept
 
 
 def test_five_wrong_passwords_lock_that_account_from_that_address_for_15_minutes(
-    client, account, clock
-):
+    client: TestClient, account: str, clock: Clock
+) -> None:
     for _ in range(5):
         assert sign_in(client, password="guess").status_code == 401
     locked = sign_in(client)  # even the right password
@@ -209,7 +224,9 @@ def test_five_wrong_passwords_lock_that_account_from_that_address_for_15_minutes
     assert sign_in(client).status_code == 303
 
 
-def test_login_and_desk_forms_need_the_csrf_token(client, account, engine):
+def test_login_and_desk_forms_need_the_csrf_token(
+    client: TestClient, account: str, engine: Engine
+) -> None:
     refused = client.post("/coordinator/login", data={"username": "anna", "password": PASSWORD})
     assert refused.status_code == 403
     assert sign_in(client).status_code == 303
@@ -223,7 +240,7 @@ def test_login_and_desk_forms_need_the_csrf_token(client, account, engine):
     assert only_booking(engine).status == BookingStatus.CONFIRMED
 
 
-def test_create_coordinator_command(database_url, engine):
+def test_create_coordinator_command(database_url: str, engine: Engine) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "COORDINATOR_PASSWORD": PASSWORD}
     result = subprocess.run(
         [sys.executable, "-m", "web", "create-coordinator", "boris"],
@@ -245,7 +262,7 @@ def test_create_coordinator_command(database_url, engine):
 # --- Bookings ------------------------------------------------------------------------------
 
 
-def test_desk_lists_bookings_with_contact_details(desk, engine):
+def test_desk_lists_bookings_with_contact_details(desk: TestClient, engine: Engine) -> None:
     token_of(book(desk, "2026-12-01T08:30:00Z"))
     for path in ("/coordinator/?day=2026-12-01", "/coordinator/bookings"):
         page = desk.get(path)
@@ -258,7 +275,9 @@ def test_desk_lists_bookings_with_contact_details(desk, engine):
     assert "Tue 1 Dec 10:30" in text
 
 
-def test_desk_filters_by_day_and_status_and_pages_long_lists(desk, engine, clock):
+def test_desk_filters_by_day_and_status_and_pages_long_lists(
+    desk: TestClient, engine: Engine, clock: Clock
+) -> None:
     with Session(engine) as session:
         start = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
         for index in range(30):
@@ -290,7 +309,7 @@ def test_desk_filters_by_day_and_status_and_pages_long_lists(desk, engine, clock
 
 
 @pytest.mark.parametrize("status", ["done", "no_show"])
-def test_mark_done_or_no_show(desk, engine, clock, status):
+def test_mark_done_or_no_show(desk: TestClient, engine: Engine, clock: Clock, status: str) -> None:
     token_of(book(desk))
     booking = only_booking(engine)
     page = desk.get(f"/coordinator/bookings/{booking.id}")
@@ -314,7 +333,9 @@ def test_mark_done_or_no_show(desk, engine, clock, status):
     assert_audited(desk, engine, f"mark {status}", booking_id=booking.id)
 
 
-def test_an_outcome_goes_back_to_confirmed_with_its_reminder(desk, engine, clock):
+def test_an_outcome_goes_back_to_confirmed_with_its_reminder(
+    desk: TestClient, engine: Engine, clock: Clock
+) -> None:
     token_of(book(desk))  # today, 10:00
     booking = only_booking(engine)
     path = f"/coordinator/bookings/{booking.id}"
@@ -331,6 +352,7 @@ def test_an_outcome_goes_back_to_confirmed_with_its_reminder(desk, engine, clock
     # A consultation that has begun needs no reminder; one ahead gets it back.
     with Session(engine) as session:
         row = session.get(Booking, booking.id)
+        assert row is not None
         row.starts_at, row.ends_at = (
             row.starts_at + timedelta(days=2),
             row.ends_at + timedelta(days=2),
@@ -347,7 +369,7 @@ def test_an_outcome_goes_back_to_confirmed_with_its_reminder(desk, engine, clock
     assert len(reminders) == 1 and reminders[0].send_after > clock.now
 
 
-def test_cancel_needs_a_reason_and_the_patient_sees_it(desk, engine):
+def test_cancel_needs_a_reason_and_the_patient_sees_it(desk: TestClient, engine: Engine) -> None:
     token = token_of(book(desk))
     booking = only_booking(engine)
     page = desk.get(f"/coordinator/bookings/{booking.id}").text
@@ -378,19 +400,21 @@ def test_cancel_needs_a_reason_and_the_patient_sees_it(desk, engine):
     assert "The doctor is ill" in event.detail
 
 
-def test_unknown_booking_number_is_404(desk):
+def test_unknown_booking_number_is_404(desk: TestClient) -> None:
     assert desk.get("/coordinator/bookings/999999").status_code == 404
 
 
 # --- Blocks --------------------------------------------------------------------------------
 
 
-def block(desk, **fields):
+def block(desk: TestClient, **fields: str) -> httpx.Response:
     page = desk.get("/coordinator/blocks").text
     return desk.post("/coordinator/blocks", data={"csrf_token": csrf_from(page), **fields})
 
 
-def test_blocking_a_day_hides_its_slots_and_refuses_hand_made_posts(desk, engine):
+def test_blocking_a_day_hides_its_slots_and_refuses_hand_made_posts(
+    desk: TestClient, engine: Engine
+) -> None:
     assert offered_starts(desk, "/consultation/slots?day=2026-12-02")
     html = open_form(desk, "2026-12-02T07:30:00Z")  # a form opened before the block
     assert block(desk, day="2026-12-02", reason="Conference").status_code == 303
@@ -407,7 +431,7 @@ def test_blocking_a_day_hides_its_slots_and_refuses_hand_made_posts(desk, engine
     assert_audited(desk, engine, "block", detail="Conference")
 
 
-def test_blocking_a_time_range_hides_only_that_range(desk):
+def test_blocking_a_time_range_hides_only_that_range(desk: TestClient) -> None:
     assert (
         block(desk, day="2026-12-03", starts="11:00", ends="12:30", reason="Ward round").status_code
         == 303
@@ -421,7 +445,9 @@ def test_blocking_a_time_range_hides_only_that_range(desk):
     assert bad.status_code == 422 and "Give both times" in bad.text
 
 
-def test_a_block_over_bookings_warns_and_never_cancels_them(desk, engine):
+def test_a_block_over_bookings_warns_and_never_cancels_them(
+    desk: TestClient, engine: Engine
+) -> None:
     token_of(book(desk, "2026-12-04T08:00:00Z"))
     warned = block(desk, day="2026-12-04", reason="Holiday")
     assert warned.status_code == 409
@@ -443,10 +469,12 @@ def test_a_block_over_bookings_warns_and_never_cancels_them(desk, engine):
     assert only_booking(engine).status == BookingStatus.CONFIRMED
 
 
-def test_unblocking_brings_the_slots_back(desk, engine):
+def test_unblocking_brings_the_slots_back(desk: TestClient, engine: Engine) -> None:
     block(desk, day="2026-12-02", reason="Conference")
     page = desk.get("/coordinator/blocks").text
-    block_id = re.search(r"/coordinator/blocks/(\d+)/delete", page).group(1)
+    found = re.search(r"/coordinator/blocks/(\d+)/delete", page)
+    assert found is not None
+    block_id = found.group(1)
     response = desk.post(
         f"/coordinator/blocks/{block_id}/delete", data={"csrf_token": csrf_from(page)}
     )
@@ -458,13 +486,13 @@ def test_unblocking_brings_the_slots_back(desk, engine):
 # --- Calendar feed -------------------------------------------------------------------------
 
 
-def feed_path(desk) -> str:
+def feed_path(desk: TestClient) -> str:
     page = desk.get("/coordinator/calendar").text
     match = re.search(r'value="http://testserver(/coordinator/feed/[A-Za-z0-9_-]+\.ics)"', page)
     return match.group(1) if match else ""
 
 
-def rotate(desk) -> None:
+def rotate(desk: TestClient) -> None:
     page = desk.get("/coordinator/calendar").text
     assert (
         desk.post("/coordinator/calendar/rotate", data={"csrf_token": csrf_from(page)}).status_code
@@ -472,7 +500,9 @@ def rotate(desk) -> None:
     )
 
 
-def test_feed_lists_upcoming_bookings_without_contact_details_or_notes(desk, engine):
+def test_feed_lists_upcoming_bookings_without_contact_details_or_notes(
+    desk: TestClient, engine: Engine
+) -> None:
     assert feed_path(desk) == ""  # no address until one is made
     rotate(desk)
     path = feed_path(desk)
@@ -507,14 +537,18 @@ def test_feed_lists_upcoming_bookings_without_contact_details_or_notes(desk, eng
         assert private not in text, private
 
 
-def test_full_names_in_the_feed_only_when_the_clinic_turns_them_on(desk, engine):
+def test_full_names_in_the_feed_only_when_the_clinic_turns_them_on(
+    desk: TestClient, engine: Engine
+) -> None:
     token_of(book(desk, "2026-12-01T08:30:00Z", name="Олександра Ковальчук"))
-    desk.app.state.clinic = replace(desk.app.state.clinic, feed_full_names=True)
+    app_of(desk).state.clinic = replace(app_of(desk).state.clinic, feed_full_names=True)
     [event], _ = parse_all(feed(desk))
     assert str(event["summary"]) == "Consultation: Олександра Ковальчук (Viber)"
 
 
-def test_each_coordinator_has_an_address_of_their_own(desk, engine, client, clock):
+def test_each_coordinator_has_an_address_of_their_own(
+    desk: TestClient, engine: Engine, client: TestClient, clock: Clock
+) -> None:
     rotate(desk)
     annas = feed_path(desk)
     save_coordinator(engine=engine, username="bohdan", password=PASSWORD, now=clock.now)
@@ -530,7 +564,7 @@ def test_each_coordinator_has_an_address_of_their_own(desk, engine, client, cloc
     assert desk.get(annas[:-8] + ".ics").status_code == 404  # a prefix of a secret is nothing
 
 
-def test_the_feed_secret_must_match_exactly(desk):
+def test_the_feed_secret_must_match_exactly(desk: TestClient) -> None:
     """No prefix, no other case, no other length, no one character changed: only the secret."""
     rotate(desk)
     path = feed_path(desk)
@@ -555,7 +589,7 @@ def test_the_feed_secret_must_match_exactly(desk):
     assert opened == []
 
 
-def test_rotating_the_feed_secret_kills_the_old_address(desk, engine):
+def test_rotating_the_feed_secret_kills_the_old_address(desk: TestClient, engine: Engine) -> None:
     rotate(desk)
     old = feed_path(desk)
     assert desk.get(old).status_code == 200
@@ -571,7 +605,9 @@ def test_rotating_the_feed_secret_kills_the_old_address(desk, engine):
 # --- Export --------------------------------------------------------------------------------
 
 
-def test_csv_export_opens_in_excel_and_neutralises_formulas(desk, engine):
+def test_csv_export_opens_in_excel_and_neutralises_formulas(
+    desk: TestClient, engine: Engine
+) -> None:
     token_of(book(desk, "2026-12-01T08:30:00Z", name='=HYPERLINK("http://evil.example","x")'))
     token_of(book(desk, "2026-12-01T09:00:00Z", name="@SUM(A1)", note="-2+3"))
     token_of(book(desk, "2026-12-01T09:30:00Z", name="Олена Ковальчук", note="<script>"))
@@ -595,7 +631,9 @@ def test_csv_export_opens_in_excel_and_neutralises_formulas(desk, engine):
     assert_audited(desk, engine, "export csv", detail="2026-12-01–2026-12-01")
 
 
-def test_xlsx_export_has_dates_text_phones_and_translated_words(desk, engine):
+def test_xlsx_export_has_dates_text_phones_and_translated_words(
+    desk: TestClient, engine: Engine
+) -> None:
     token_of(book(desk, "2026-12-01T08:30:00Z", name="Олена Ковальчук", channel="Telegram"))
     token_of(book(desk, "2026-12-01T09:00:00Z", name="=1+1", note="@SUM(A1)"))
     desk.post(
@@ -623,7 +661,7 @@ def test_xlsx_export_has_dates_text_phones_and_translated_words(desk, engine):
     assert_audited(desk, engine, "export xlsx", detail="2026-12-01–2026-12-01")
 
 
-def export(desk, dates: dict[str, str], csrf: str | None = None):
+def export(desk: TestClient, dates: dict[str, str], csrf: str | None = None) -> httpx.Response:
     token = csrf or csrf_from(desk.get("/coordinator/").text)
     return desk.post("/coordinator/export.csv", data={"csrf_token": token, **dates})
 
@@ -639,11 +677,11 @@ def export(desk, dates: dict[str, str], csrf: str | None = None):
         {"from": "9999-12-30", "to": "9999-12-31"},
     ],
 )
-def test_csv_export_needs_a_sensible_range(desk, dates):
+def test_csv_export_needs_a_sensible_range(desk: TestClient, dates: dict[str, str]) -> None:
     assert export(desk, dates).status_code == 400
 
 
-def test_csv_export_is_a_post_with_the_csrf_token(desk, engine):
+def test_csv_export_is_a_post_with_the_csrf_token(desk: TestClient, engine: Engine) -> None:
     """It writes an audit entry, so a link (or an image on another site) must not trigger it."""
     dates = {"from": "2026-12-01", "to": "2026-12-01"}
     assert desk.get("/coordinator/export.csv?from=2026-12-01&to=2026-12-01").status_code == 405
@@ -653,7 +691,7 @@ def test_csv_export_is_a_post_with_the_csrf_token(desk, engine):
     assert export(desk, dates).status_code == 200
 
 
-def test_patient_data_is_escaped_on_desk_pages(desk, engine):
+def test_patient_data_is_escaped_on_desk_pages(desk: TestClient, engine: Engine) -> None:
     token_of(book(desk, name="<script>alert(1)</script>", note="<b>bold</b>"))
     booking = only_booking(engine)
     for path in ["/coordinator/", f"/coordinator/bookings/{booking.id}"]:
@@ -666,15 +704,15 @@ LONG_NAME = "Олександра-Вікторія Ковальчук-Шевче
 LONG_NOTE = "Посмикування біля лівого ока вже рік; гірше ввечері, після роботи за компʼютером. " * 3
 
 
-def feed(desk) -> bytes:
+def feed(desk: TestClient) -> bytes:
     rotate(desk)
     response = desk.get(feed_path(desk))
     assert response.status_code == 200
     return response.content
 
 
-def test_feed_folds_cyrillic_and_escapes_text(desk):
-    desk.app.state.clinic = replace(desk.app.state.clinic, feed_full_names=True)
+def test_feed_folds_cyrillic_and_escapes_text(desk: TestClient) -> None:
+    app_of(desk).state.clinic = replace(app_of(desk).state.clinic, feed_full_names=True)
     token_of(book(desk, "2026-12-01T08:30:00Z", name=LONG_NAME * 2, note=LONG_NOTE))
     token_of(book(desk, "2026-12-01T09:00:00Z", name="Anna; Maria, Jr\\", note="One\nTwo"))
     raw = feed(desk)
@@ -687,8 +725,10 @@ def test_feed_folds_cyrillic_and_escapes_text(desk):
     assert LONG_NOTE.strip().encode() not in raw.replace(b"\r\n ", b"")
 
 
-def test_a_control_character_in_a_name_never_reaches_the_feed(desk, engine):
-    desk.app.state.clinic = replace(desk.app.state.clinic, feed_full_names=True)
+def test_a_control_character_in_a_name_never_reaches_the_feed(
+    desk: TestClient, engine: Engine
+) -> None:
+    app_of(desk).state.clinic = replace(app_of(desk).state.clinic, feed_full_names=True)
     token_of(book(desk, "2026-12-01T08:30:00Z"))
     with Session(engine) as session:  # as if written before the form refused control characters
         booking = session.exec(select(Booking)).one()
@@ -704,7 +744,9 @@ def test_a_control_character_in_a_name_never_reaches_the_feed(desk, engine):
     assert b"X-PUBLISHED-TTL:PT1H\r\n" in raw
 
 
-def test_a_cancelled_booking_cannot_be_marked_done_once_its_time_is_booked_again(desk, engine):
+def test_a_cancelled_booking_cannot_be_marked_done_once_its_time_is_booked_again(
+    desk: TestClient, engine: Engine
+) -> None:
     """Its seat went back: marking it done would make two active bookings of one seat."""
     start = "2026-12-01T08:30:00Z"
     token_of(book(desk, start))
@@ -725,7 +767,9 @@ def test_a_cancelled_booking_cannot_be_marked_done_once_its_time_is_booked_again
     assert statuses == ["cancelled", "confirmed"]
 
 
-def test_the_desk_offers_only_status_changes_that_follow(desk, engine, clock):
+def test_the_desk_offers_only_status_changes_that_follow(
+    desk: TestClient, engine: Engine, clock: Clock
+) -> None:
     token_of(book(desk))
     booking = only_booking(engine)
     path = f"/coordinator/bookings/{booking.id}"
@@ -760,12 +804,14 @@ def test_the_desk_offers_only_status_changes_that_follow(desk, engine, clock):
         "\ufe62cmd",  # small plus sign
     ],
 )
-def test_the_formula_guard_sees_through_hidden_and_fullwidth_starts(value):
+def test_the_formula_guard_sees_through_hidden_and_fullwidth_starts(value: str) -> None:
     assert exports.spreadsheet_safe(value) == "'" + value
     assert exports.spreadsheet_safe("Олена; 12:00") == "Олена; 12:00"
 
 
-def test_desk_links_come_from_public_url_not_the_host_header(desk, engine):
+def test_desk_links_come_from_public_url_not_the_host_header(
+    desk: TestClient, engine: Engine
+) -> None:
     rotate(desk)
     page = desk.get("/coordinator/calendar", headers={"Host": "evil.example"}).text
     assert "evil.example" not in page and "http://testserver/coordinator/feed/" in page

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
-from tests.conftest import csrf_from, make_settings
+from tests.conftest import Clock, app_of, csrf_from, make_settings
 from tests.desk_helpers import PASSWORD, sign_in
 from web.app import create_app
 from web.core.models import AuditEvent, BlockedPeriod, Booking, Coordinator, ReceptionHours, Role
@@ -34,9 +35,9 @@ def post_routes(routes: list[BaseRoute], prefix: str = "") -> list[str]:
     return found
 
 
-def test_the_route_table_has_the_post_routes_we_expect(client):
+def test_the_route_table_has_the_post_routes_we_expect(client: TestClient) -> None:
     """A guard for the generator itself: if it found nothing, the test below would pass idly."""
-    paths = post_routes(client.app.routes)
+    paths = post_routes(app_of(client).routes)
     assert len(paths) >= 9
     assert "/coordinator/calendar/rotate" in paths
     assert "/coordinator/blocks/{block_id:row_id}/delete" in paths
@@ -58,7 +59,7 @@ def _concrete(template: str, values: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def signed_in(client, engine, clock):
+def signed_in(client: TestClient, engine: Engine, clock: Clock) -> dict[str, str]:
     """A desk session, a booking and a block, so that every route has something to act on."""
     save_coordinator(
         engine=engine, username="anna", password=PASSWORD, now=clock.now, role=Role.ADMINISTRATOR
@@ -126,12 +127,12 @@ PLAUSIBLE_FIELDS = {
 
 
 def test_every_post_route_refuses_a_missing_and_a_foreign_token(
-    client, engine, database_url, signed_in
-):
+    client: TestClient, engine: Engine, database_url: str, signed_in: dict[str, str]
+) -> None:
     foreign = _foreign_token(database_url)
     with Session(engine) as session:
         audit_before = len(session.exec(select(AuditEvent)).all())
-    for template in post_routes(client.app.routes):
+    for template in post_routes(app_of(client).routes):
         path = _concrete(template, signed_in)
         for csrf in (None, foreign):
             data = dict(PLAUSIBLE_FIELDS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 import anyio.to_thread
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -19,7 +20,9 @@ from web.app import create_app
 from web.core.timers import Timers
 
 
-def test_a_stuck_request_gets_a_503_when_the_deadline_passes(engine, database_url):
+def test_a_stuck_request_gets_a_503_when_the_deadline_passes(
+    engine: Engine, database_url: str
+) -> None:
     stuck, release = threading.Event(), threading.Event()
     answered_late: list[bool] = []
 
@@ -49,7 +52,7 @@ def test_a_stuck_request_gets_a_503_when_the_deadline_passes(engine, database_ur
     assert "too late" not in response.text
 
 
-def test_an_answer_inside_the_deadline_is_let_through(engine, database_url):
+def test_an_answer_inside_the_deadline_is_let_through(engine: Engine, database_url: str) -> None:
     never = threading.Event()
 
     async def time_never_up(seconds: float) -> None:

@@ -83,7 +83,7 @@ class Cluster:
     tls: str  # the same site over TLS (a self-signed certificate), through nginx
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15) -> None:
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -177,7 +177,7 @@ def nginx_serving(
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory) -> Iterator[Cluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     need(Path(NGINX).exists(), "the deploy test needs nginx (apt-get install nginx)")
     need(TEST_DATABASE_URL, "the deploy test needs PostgreSQL (TEST_DATABASE_URL)")
     need(TEST_REDIS_URL, "the deploy test needs Redis (TEST_REDIS_URL)")
@@ -243,7 +243,7 @@ def upstreams_of(cluster: Cluster, method: str, path_prefix: str) -> set[str]:
     return {m.group(1) for line in lines if (m := pattern.search(line))}
 
 
-def test_twenty_simultaneous_bookings_through_nginx_make_exactly_one(cluster):
+def test_twenty_simultaneous_bookings_through_nginx_make_exactly_one(cluster: Cluster) -> None:
     _, responses = race_one_slot(cluster.nginx, RACERS, {"email": "racer@example.com"})
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [303] + [409] * (RACERS - 1), statuses
@@ -269,7 +269,9 @@ def sign_in(base: str, address: str, password: str = PASSWORD) -> httpx.Response
         )
 
 
-def test_the_sign_in_limit_is_shared_by_both_hosts_and_nginx_passes_the_real_address(cluster):
+def test_the_sign_in_limit_is_shared_by_both_hosts_and_nginx_passes_the_real_address(
+    cluster: Cluster,
+) -> None:
     guesser = "203.0.113.7"
     answers = [
         sign_in(cluster.hosts[number % 2], guesser, password="guess").status_code
@@ -282,7 +284,7 @@ def test_the_sign_in_limit_is_shared_by_both_hosts_and_nginx_passes_the_real_add
     assert through_proxy.status_code == 401
 
 
-def test_a_desk_session_works_on_both_hosts(cluster):
+def test_a_desk_session_works_on_both_hosts(cluster: Cluster) -> None:
     with httpx.Client(base_url=cluster.hosts[0], timeout=30) as first:
         first.headers["X-Forwarded-For"] = "198.51.100.20"
         page = first.get("/coordinator/login")
@@ -301,7 +303,7 @@ def test_a_desk_session_works_on_both_hosts(cluster):
         assert first_again.get("/coordinator/").status_code == 303  # ended everywhere
 
 
-def test_each_email_is_sent_once_by_the_senders_of_both_hosts(cluster):
+def test_each_email_is_sent_once_by_the_senders_of_both_hosts(cluster: Cluster) -> None:
     with httpx.Client(base_url=cluster.nginx, timeout=60) as client:
         for start in slots_ahead(client, 6)[1:]:
             form = {**booking_form(client, start), **fresh_key(), "email": "patient@example.com"}
@@ -333,7 +335,7 @@ def test_each_email_is_sent_once_by_the_senders_of_both_hosts(cluster):
     assert sent >= 12 and len(ids) == sent and len(set(ids)) == len(ids)
 
 
-def test_public_pages_come_from_nginx_cache_and_private_ones_never(cluster):
+def test_public_pages_come_from_nginx_cache_and_private_ones_never(cluster: Cluster) -> None:
     with httpx.Client(base_url=cluster.nginx, timeout=30) as client:
         for path in ["/conditions/hemifacial-spasm", "/uk/conditions/hemifacial-spasm", "/"]:
             client.get(path)
@@ -375,7 +377,7 @@ REPEATED_HTMX_HEADERS = {
 
 
 @pytest.mark.parametrize("path", REPEATED_HTMX_HEADERS)
-def test_a_repeated_htmx_header_through_nginx_poisons_nothing(cluster, path):
+def test_a_repeated_htmx_header_through_nginx_poisons_nothing(cluster: Cluster, path: str) -> None:
     """Issue 21.1: nginx keys its cache on one value of each htmx header and sends the app that
     same value, so the first request for a page, repeating a header, stores what its key says."""
     with httpx.Client(base_url=cluster.nginx, timeout=30) as client:
@@ -392,7 +394,9 @@ def test_a_repeated_htmx_header_through_nginx_poisons_nothing(cluster, path):
 @pytest.mark.parametrize(
     "targets", [("section#slots", "div#picker"), ("div#picker", "section#slots")]
 )
-def test_a_repeated_htmx_target_through_nginx_leaves_the_picker_right(cluster, targets):
+def test_a_repeated_htmx_target_through_nginx_leaves_the_picker_right(
+    cluster: Cluster, targets: tuple[str, str]
+) -> None:
     """The picker is never cached by nginx; nginx sends the app one HX-Target, so whichever
     worker kept the picker kept what that one value asked for."""
     day = "/consultation/slots?day=2026-12-04"
@@ -408,7 +412,7 @@ def test_a_repeated_htmx_target_through_nginx_leaves_the_picker_right(cluster, t
             assert "<html" in client.get(day).text
 
 
-def test_a_host_restarted_while_patients_book_loses_no_booking(cluster):
+def test_a_host_restarted_while_patients_book_loses_no_booking(cluster: Cluster) -> None:
     """Issue 26.2: one host is stopped (SIGTERM: it finishes what it holds) and started again
     while 20 bookings go through nginx, each from its own form: nginx sends the booking POSTs
     the stopped host cannot take to the other host, so every one is answered and made once."""
@@ -456,7 +460,7 @@ def test_a_host_restarted_while_patients_book_loses_no_booking(cluster):
     assert sorted(names) == sorted(f"Restart {n}" for n in range(20))  # each once
 
 
-def test_the_site_over_tls_and_plain_http_sent_to_https(cluster, tmp_path):
+def test_the_site_over_tls_and_plain_http_sent_to_https(cluster: Cluster, tmp_path: Path) -> None:
     """The TLS server block answers with the app's HSTS; with HTTPS_REDIRECT=on, plain HTTP is
     redirected to https:// except certbot's challenge."""
     with httpx.Client(base_url=cluster.tls, timeout=30, verify=False) as client:

@@ -6,12 +6,14 @@ these tests build the worst timing by hand: both writers believe the seat is fre
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import literal
+from sqlalchemy import Engine, literal
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, select
 
 from tests.conftest import DEFAULT_NOW
@@ -45,7 +47,7 @@ def a_booking(token: str, status: str = BookingStatus.CONFIRMED) -> Booking:
     )
 
 
-def test_two_sessions_writing_one_seat_the_second_is_refused(engine):
+def test_two_sessions_writing_one_seat_the_second_is_refused(engine: Engine) -> None:
     with Session(engine) as first, Session(engine) as second:
         first.add(a_booking("first"))
         first.commit()
@@ -54,7 +56,7 @@ def test_two_sessions_writing_one_seat_the_second_is_refused(engine):
             second.commit()
 
 
-def test_a_cancelled_booking_gives_its_seat_back(engine):
+def test_a_cancelled_booking_gives_its_seat_back(engine: Engine) -> None:
     with Session(engine) as session:
         session.add(a_booking("first", status=BookingStatus.CANCELLED))
         session.add(a_booking("second"))
@@ -62,11 +64,11 @@ def test_a_cancelled_booking_gives_its_seat_back(engine):
 
 
 @pytest.fixture
-def stale_seat_reads(monkeypatch):
+def stale_seat_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every booking's INSERT ... SELECT reads "seat 0 is free", as if each request had read the
     slot before any other wrote it: only the unique index stands between them."""
 
-    def seat_zero_looks_free(capacity: int):
+    def seat_zero_looks_free(capacity: int) -> Subquery:
         return core_select(literal(0).label("seat")).subquery()
 
     bookings._insert_into_free_seat.cache_clear()
@@ -76,11 +78,13 @@ def stale_seat_reads(monkeypatch):
     bookings._insert_into_free_seat.cache_clear()  # the next test builds the real statement
 
 
-def test_book_answers_slot_taken_when_its_read_was_stale(engine, stale_seat_reads):
+def test_book_answers_slot_taken_when_its_read_was_stale(
+    engine: Engine, stale_seat_reads: None
+) -> None:
     """Both requests read "seat 0 is free" before either wrote: the index decides."""
     ledger = bookings.Ledger(engine, RULES, b"test-secret")
 
-    def book(form_key: str):
+    def book(form_key: str) -> Booking:
         return bookings.book(
             ledger=ledger, now=DEFAULT_NOW, start=START, patient=PATIENT, form_key=form_key
         )

@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import form_fields, open_form
-from tests.conftest import csrf_from
+from tests.conftest import Clock, app_of, csrf_from
 from tests.desk_helpers import PASSWORD, open_desk, sign_in
 from web.core.models import Booking, OutboxMessage
 from web.desk.accounts import save_coordinator
@@ -36,7 +38,9 @@ def assert_escaped(html: str, fields: list[str], where: str) -> None:
         assert escaped(field) in html, f"{field} not shown on {where}"
 
 
-def test_typed_text_is_escaped_on_every_page_partial_and_email(client, engine, clock):
+def test_typed_text_is_escaped_on_every_page_partial_and_email(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     name, note, user = payload("name"), payload("note"), payload("username")
     save_coordinator(engine=engine, username=user, password=PASSWORD, now=clock.now)
 
@@ -93,7 +97,7 @@ def test_typed_text_is_escaped_on_every_page_partial_and_email(client, engine, c
     )
 
     by_kind: dict[str, str] = {}
-    render = client.app.state.notifier.render  # as the sender renders them
+    render = app_of(client).state.notifier.render  # as the sender renders them
     with Session(engine) as session:
         for message in session.exec(select(OutboxMessage)):
             html = render(message, session.get(Booking, message.booking_id)).html
@@ -103,7 +107,9 @@ def test_typed_text_is_escaped_on_every_page_partial_and_email(client, engine, c
     assert_escaped(by_kind["alert"], ["name", "note", "reason"], "the coordinator's alerts")
 
 
-def test_a_csv_cell_keeps_typed_text_intact(client, engine, clock):
+def test_a_csv_cell_keeps_typed_text_intact(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     """No markup context in a CSV cell: the text arrives as typed."""
     name = payload("name")
     form_page = open_form(client, START)

@@ -8,12 +8,12 @@ from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import Engine, delete
 from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, form_fields, open_form
-from tests.conftest import DEFAULT_NOW, Clock, csrf_from, make_settings
+from tests.conftest import DEFAULT_NOW, Clock, app_of, csrf_from, make_settings
 from tests.desk_helpers import open_desk
 from web.app import create_app
 from web.core.models import Booking, OutboxMessage
@@ -70,7 +70,9 @@ PATH_TARGETS = [
 ]
 
 
-def test_query_parameters_and_path_segments_never_cause_a_500(engine, database_url):
+def test_query_parameters_and_path_segments_never_cause_a_500(
+    engine: Engine, database_url: str
+) -> None:
     with fuzz_client(database_url) as client:
         open_desk(client, engine, DEFAULT_NOW)  # so that the desk's own parameters are reached
 
@@ -92,7 +94,7 @@ def test_query_parameters_and_path_segments_never_cause_a_500(engine, database_u
         segment()
 
 
-def test_every_edge_value_in_every_parameter_and_segment(engine, database_url):
+def test_every_edge_value_in_every_parameter_and_segment(engine: Engine, database_url: str) -> None:
     """Hypothesis samples; this walks every edge through every place, so none is left to luck."""
     with fuzz_client(database_url) as client:
         open_desk(client, engine, DEFAULT_NOW)
@@ -106,7 +108,7 @@ def test_every_edge_value_in_every_parameter_and_segment(engine, database_url):
                 assert response.status_code < 500, (template, value)
 
 
-def test_every_edge_value_in_every_form_field(engine, database_url):
+def test_every_edge_value_in_every_form_field(engine: Engine, database_url: str) -> None:
     with fuzz_client(database_url) as client:
         open_desk(
             client, engine, DEFAULT_NOW
@@ -132,7 +134,7 @@ def test_every_edge_value_in_every_form_field(engine, database_url):
                         forget_bookings(engine)  # so the next value reaches the insert too
 
 
-def test_every_edge_value_in_a_status_change_reason(engine, database_url):
+def test_every_edge_value_in_a_status_change_reason(engine: Engine, database_url: str) -> None:
     """The reason is written to the audit log with every change, so each value must reach it:
     the status flips between done and no-show, a change each time."""
     clock = Clock()
@@ -152,13 +154,13 @@ def test_every_edge_value_in_a_status_change_reason(engine, database_url):
             assert response.status_code in {303, 413, 422}, (value, response.status_code)
 
 
-def forget_bookings(engine) -> None:
+def forget_bookings(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(delete(OutboxMessage))
         connection.execute(delete(Booking))
 
 
-def test_booking_form_fields_never_cause_a_500(engine, database_url):
+def test_booking_form_fields_never_cause_a_500(engine: Engine, database_url: str) -> None:
     with fuzz_client(database_url) as client:
         html = open_form(client, "2026-12-01T08:30:00Z")
         base = form_fields(html)
@@ -177,14 +179,14 @@ def test_booking_form_fields_never_cause_a_500(engine, database_url):
 
         check()
         # Whatever got through was a complete, valid booking.
-        with Session(client.app.state.engine) as session:
+        with Session(app_of(client).state.engine) as session:
             for booking in session.exec(select(Booking)).all():
                 assert booking.patient_name.strip() and booking.phone.startswith("+")
                 assert booking.consent_at is not None
             assert session.exec(select(func.count()).select_from(Booking)).one() <= 1
 
 
-def test_manage_and_login_forms_never_cause_a_500(engine, database_url):
+def test_manage_and_login_forms_never_cause_a_500(engine: Engine, database_url: str) -> None:
     with fuzz_client(database_url) as client:
         login_page = client.get("/coordinator/login").text
         token = csrf_from(login_page)
@@ -194,7 +196,13 @@ def test_manage_and_login_forms_never_cause_a_500(engine, database_url):
             username=maybe_text, password=maybe_text, start=maybe_text, token_path=text,
             csrf=st.sampled_from([token, "", "junk"]),
         )  # fmt: skip
-        def check(username, password, start, token_path, csrf) -> None:
+        def check(
+            username: str | None,
+            password: str | None,
+            start: str | None,
+            token_path: str,
+            csrf: str,
+        ) -> None:
             login = {"csrf_token": csrf, "username": username, "password": password}
             response = client.post(
                 "/coordinator/login", data={k: v for k, v in login.items() if v is not None}
@@ -209,7 +217,7 @@ def test_manage_and_login_forms_never_cause_a_500(engine, database_url):
         check()
 
 
-def test_desk_forms_never_cause_a_500(engine, database_url):
+def test_desk_forms_never_cause_a_500(engine: Engine, database_url: str) -> None:
     with fuzz_client(database_url) as client:
         booked = book(client, "2026-12-01T08:30:00Z")
         assert booked.status_code == 303
@@ -225,7 +233,17 @@ def test_desk_forms_never_cause_a_500(engine, database_url):
             confirm=maybe_text, block_id=text, first=maybe_text,
             last=maybe_text,
         )  # fmt: skip
-        def check(day, starts, ends, reason, status, confirm, block_id, first, last) -> None:
+        def check(
+            day: str | None,
+            starts: str | None,
+            ends: str | None,
+            reason: str | None,
+            status: str | None,
+            confirm: str | None,
+            block_id: str,
+            first: str | None,
+            last: str | None,
+        ) -> None:
             block = {"day": day, "starts": starts, "ends": ends, "reason": reason}
             block |= {"confirm": confirm, "csrf_token": csrf}
             data = {k: v for k, v in block.items() if v is not None}

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx2 as httpx
+from sqlalchemy import Engine
 from sqlmodel import Session, func, select
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
@@ -17,7 +21,7 @@ from web.core.retention import purge_old_bookings
 SCRIPT = "<script>alert(1)</script>"
 
 
-def assert_security_headers(response) -> None:
+def assert_security_headers(response: httpx.Response) -> None:
     csp = response.headers["content-security-policy"]
     for directive in [
         "default-src 'self'",
@@ -47,7 +51,7 @@ CSP_DIRECTIVES = {
 }
 
 
-def csp_directives(response) -> dict[str, str]:
+def csp_directives(response: httpx.Response) -> dict[str, str]:
     pairs = [
         part.strip().split(" ", 1)
         for part in response.headers["content-security-policy"].split(";")
@@ -55,18 +59,18 @@ def csp_directives(response) -> dict[str, str]:
     return {name: value for name, value in pairs}
 
 
-def test_csp_object_src_and_base_uri_are_none(site_client):
+def test_csp_object_src_and_base_uri_are_none(site_client: TestClient) -> None:
     directives = csp_directives(site_client.get("/"))
     assert directives["object-src"] == "'none'"
     assert directives["base-uri"] == "'none'"
 
 
-def test_csp_has_every_directive_and_nothing_looser(site_client):
+def test_csp_has_every_directive_and_nothing_looser(site_client: TestClient) -> None:
     for path in ["/", "/privacy", "/static/css/site.css", "/no-such-page"]:
         assert csp_directives(site_client.get(path)) == CSP_DIRECTIVES, path
 
 
-def test_headers_on_static_files_and_every_kind_of_response(client):
+def test_headers_on_static_files_and_every_kind_of_response(client: TestClient) -> None:
     static = client.get("/static/css/site.css")
     assert static.status_code == 200
     for response in [
@@ -81,10 +85,12 @@ def test_headers_on_static_files_and_every_kind_of_response(client):
     assert "strict-transport-security" not in static.headers  # plain HTTP here
 
 
-def test_a_crash_still_gets_the_headers_and_a_friendly_page(engine, database_url):
+def test_a_crash_still_gets_the_headers_and_a_friendly_page(
+    engine: Engine, database_url: str
+) -> None:
     app = create_app(make_settings(database_url), clock=Clock())
 
-    def broken(request):
+    def broken(request: Request) -> Response:
         raise RuntimeError("boom")
 
     app.add_route("/boom", broken)
@@ -95,7 +101,7 @@ def test_a_crash_still_gets_the_headers_and_a_friendly_page(engine, database_url
     assert_security_headers(response)
 
 
-def test_hsts_over_https(engine, database_url):
+def test_hsts_over_https(engine: Engine, database_url: str) -> None:
     app = create_app(make_settings(database_url), clock=Clock())
     with TestClient(app, base_url="https://clinic.example") as client:
         assert client.get("/").headers["strict-transport-security"].startswith("max-age=")
@@ -106,7 +112,9 @@ def test_hsts_over_https(engine, database_url):
         assert "strict-transport-security" in client.get("/").headers
 
 
-def test_purge_removes_old_patient_data_only(client, engine, clock):
+def test_purge_removes_old_patient_data_only(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     old = book(client, "2026-12-01T08:30:00Z")
     recent = book(client, "2026-12-02T08:30:00Z")
     assert old.status_code == recent.status_code == 303
@@ -126,12 +134,12 @@ def test_purge_removes_old_patient_data_only(client, engine, clock):
     assert client.get(recent.headers["location"]).status_code == 200
 
 
-def test_a_crash_under_https_only_still_gets_hsts(engine, database_url):
+def test_a_crash_under_https_only_still_gets_hsts(engine: Engine, database_url: str) -> None:
     app = create_app(
         make_settings(database_url, https_only=True, clinic_file=FILLED_IN_CLINIC), clock=Clock()
     )
 
-    def broken(request):
+    def broken(request: Request) -> Response:
         raise RuntimeError("boom")
 
     app.add_route("/boom", broken)
@@ -141,7 +149,7 @@ def test_a_crash_under_https_only_still_gets_hsts(engine, database_url):
     assert response.headers["strict-transport-security"].startswith("max-age=")
 
 
-def test_a_post_without_a_body_is_told_so_not_too_large(client):
+def test_a_post_without_a_body_is_told_so_not_too_large(client: TestClient) -> None:
     page = client.get("/consultation/book?start=2026-12-01T08:00:00Z")
     assert page.status_code == 200
     request = client.build_request("POST", "/consultation/book")

@@ -5,10 +5,14 @@ kept picker, in both orders, each attack on an app that has kept nothing yet."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pytest
+from sqlalchemy import Engine
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from tests.conftest import make_settings
+from tests.conftest import Clock, make_settings
 from tests.crawl import CONDITION
 from web.app import create_app
 
@@ -58,9 +62,11 @@ VISITORS = {
 
 
 @pytest.fixture
-def fresh_app(engine, database_url, clock):
+def fresh_app(
+    engine: Engine, database_url: str, clock: Clock
+) -> Iterator[Callable[[], TestClient]]:
     """An app with nothing kept yet, as a worker is just after a deploy."""
-    made = []
+    made: list[Starlette] = []
 
     def make() -> TestClient:
         app = create_app(make_settings(database_url), clock=clock)
@@ -82,7 +88,9 @@ def answers(client: TestClient, path: str) -> dict[str, tuple[int, str]]:
 
 @pytest.mark.parametrize("attack", ATTACKS)
 @pytest.mark.parametrize("path", PAGES)
-def test_a_repeated_htmx_header_is_refused_and_poisons_nothing(fresh_app, path, attack):
+def test_a_repeated_htmx_header_is_refused_and_poisons_nothing(
+    fresh_app: Callable[[], TestClient], path: str, attack: str
+) -> None:
     expected = answers(fresh_app(), path)  # what an app no one attacked answers
     assert expected["plain"][0] == 200 and "<html" in expected["plain"][1]
     client = fresh_app()
@@ -93,7 +101,7 @@ def test_a_repeated_htmx_header_is_refused_and_poisons_nothing(fresh_app, path, 
     assert "<html" not in answers(client, path)["htmx"][1] or path in ("/", "/privacy", "/uk/")
 
 
-def test_a_single_value_of_each_header_still_works(fresh_app):
+def test_a_single_value_of_each_header_still_works(fresh_app: Callable[[], TestClient]) -> None:
     client = fresh_app()
     partial = client.get(CONDITION + "/causes", headers={"HX-Request": "true"})
     assert partial.status_code == 200 and "<html" not in partial.text

@@ -7,11 +7,15 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlparse
 
+import httpx2 as httpx
 import pytest
+from icalendar import Component
+from sqlalchemy import Engine
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, offered_starts
-from tests.conftest import csrf_from
+from tests.conftest import Clock, csrf_from
 from tests.ics_checks import check_raw_bytes, parse_both
 from web.core.models import Booking
 
@@ -21,12 +25,19 @@ LONG_NOTE = (
 )
 
 
-def token_of(response) -> str:
+def sequence(event: Component) -> int:
+    """An event's SEQUENCE (icalendar types a property as any of its value types)."""
+    value = event["sequence"]
+    assert isinstance(value, int)
+    return int(value)
+
+
+def token_of(response: httpx.Response) -> str:
     assert response.status_code == 303, response.text
     return response.headers["location"].rsplit("/", 1)[1]
 
 
-def invite(client, token: str) -> bytes:
+def invite(client: TestClient, token: str) -> bytes:
     response = client.get(f"/bookings/{token}/invite.ics")
     assert response.status_code == 200
     assert response.content.count(b"BEGIN:VEVENT") == 1
@@ -45,13 +56,13 @@ def assert_times(raw: bytes, start: str, end: str) -> None:
     assert b"VTIMEZONE" not in raw and b"TZID" not in raw
 
 
-def test_winter_slot_invite(client):
+def test_winter_slot_invite(client: TestClient) -> None:
     token = token_of(book(client, "2026-12-01T08:30:00Z"))
     raw = invite(client, token)
     check_raw_bytes(raw)
     assert_times(raw, "2026-12-01T08:30:00Z", "2026-12-01T09:00:00Z")
     event, other = parse_both(raw)
-    assert str(event["status"]) == "CONFIRMED" and int(event["sequence"]) == 0
+    assert str(event["status"]) == "CONFIRMED" and sequence(event) == 0
     assert str(event["summary"]) == "Online consultation – Neurosurgery Clinic"
     assert "hemifacial" not in raw.decode().lower()  # no condition in the file
     description = str(event["description"])
@@ -63,7 +74,7 @@ def test_winter_slot_invite(client):
     assert len(alarms) == 1 and str(alarms[0]["action"]) == "DISPLAY"
 
 
-def test_summer_slot_invite(client, clock):
+def test_summer_slot_invite(client: TestClient, clock: Clock) -> None:
     clock.now = datetime(2027, 6, 1, 5, 0, tzinfo=UTC)  # Tuesday 08:00 in Kyiv (UTC+3)
     start = offered_starts(client, "/consultation/slots?day=2027-06-02")[0]
     assert start == "2027-06-02T06:30:00Z"  # 09:30 summer time
@@ -72,7 +83,7 @@ def test_summer_slot_invite(client, clock):
     assert_times(raw, "2027-06-02T06:30:00Z", "2027-06-02T07:00:00Z")
 
 
-def test_the_patients_invite_has_no_phone_and_no_note(client):
+def test_the_patients_invite_has_no_phone_and_no_note(client: TestClient) -> None:
     token = token_of(book(client, name=LONG_NAME, note="Private note; about my eye"))
     raw = invite(client, token)
     check_raw_bytes(raw)
@@ -82,7 +93,7 @@ def test_the_patients_invite_has_no_phone_and_no_note(client):
         assert private not in unfolded
 
 
-def test_an_unchanged_booking_gives_the_same_file(client, clock):
+def test_an_unchanged_booking_gives_the_same_file(client: TestClient, clock: Clock) -> None:
     token = token_of(book(client))
     first = invite(client, token)
     clock.now += timedelta(hours=3)
@@ -91,7 +102,7 @@ def test_an_unchanged_booking_gives_the_same_file(client, clock):
     assert event.decoded("dtstamp").isoformat() == "2026-11-30T06:00:00+00:00"
 
 
-def test_rescheduled_invite_keeps_uid_and_raises_sequence(client):
+def test_rescheduled_invite_keeps_uid_and_raises_sequence(client: TestClient) -> None:
     old, new = offered_starts(client)[:2]
     token = token_of(book(client, old))
     before, _ = parse_both(invite(client, token))
@@ -104,11 +115,13 @@ def test_rescheduled_invite_keeps_uid_and_raises_sequence(client):
     check_raw_bytes(raw)
     after, other = parse_both(raw)
     assert after["uid"] == before["uid"]
-    assert int(after["sequence"]) == int(before["sequence"]) + 1 == 1
+    assert sequence(after) == sequence(before) + 1 == 1
     assert after.decoded("dtstart") == utc(new) and other.dtstart.value == utc(new)
 
 
-def test_each_booking_has_a_random_uid_that_reveals_nothing(client, engine):
+def test_each_booking_has_a_random_uid_that_reveals_nothing(
+    client: TestClient, engine: Engine
+) -> None:
     first, second = offered_starts(client)[:2]
     uids = []
     for start in (first, second):
@@ -122,7 +135,7 @@ def test_each_booking_has_a_random_uid_that_reveals_nothing(client, engine):
         assert not any(f"-{number}@" in uid or uid.startswith(f"{number}@") for number in ids)
 
 
-def test_cancelled_invite_says_cancelled(client):
+def test_cancelled_invite_says_cancelled(client: TestClient) -> None:
     token = token_of(book(client))
     confirm = client.get(f"/bookings/{token}/cancel").text
     assert (
@@ -136,14 +149,14 @@ def test_cancelled_invite_says_cancelled(client):
     event, other = parse_both(raw)
     assert str(event["status"]) == "CANCELLED" and other.status.value == "CANCELLED"
     assert str(event["summary"]).startswith("Cancelled: ")
-    assert int(event["sequence"]) == 1
+    assert sequence(event) == 1
     assert event.walk("VALARM") == []
     page = client.get(f"/bookings/{token}").text
     assert "please delete the event there" in page
     assert f'href="/bookings/{token}/invite.ics"' in page
 
 
-def test_invite_headers(client):
+def test_invite_headers(client: TestClient) -> None:
     token = token_of(book(client, "2026-12-01T08:30:00Z"))
     response = client.get(f"/bookings/{token}/invite.ics")
     assert response.headers["content-type"] == "text/calendar; charset=utf-8"
@@ -155,11 +168,11 @@ def test_invite_headers(client):
 
 
 @pytest.mark.parametrize("token", ["x" * 43, "bad"])
-def test_invite_for_unknown_booking_is_404(client, token):
+def test_invite_for_unknown_booking_is_404(client: TestClient, token: str) -> None:
     assert client.get(f"/bookings/{token}/invite.ics").status_code == 404
 
 
-def links_on_booking_page(client, token: str) -> dict[str, str]:
+def links_on_booking_page(client: TestClient, token: str) -> dict[str, str]:
     page = client.get(f"/bookings/{token}").text
     hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
     return {
@@ -170,7 +183,7 @@ def links_on_booking_page(client, token: str) -> dict[str, str]:
     }
 
 
-def test_google_and_outlook_links_carry_the_same_utc_times(client):
+def test_google_and_outlook_links_carry_the_same_utc_times(client: TestClient) -> None:
     token = token_of(book(client, "2026-12-01T08:30:00Z", name="Private Person"))
     links = links_on_booking_page(client, token)
     google = parse_qs(urlparse(links["google"]).query)

@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 import time
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.slow
 PATIENT = {"name": "Yevdokiia Rarename", "phone": "067 555 0199", "email": "yevdokiia@example.com"}
 
 
-def test_every_log_line_is_json_with_the_request_id_and_no_secret(tmp_path):
+def test_every_log_line_is_json_with_the_request_id_and_no_secret(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'clinic.db'}"
     migrate(url)
     log = tmp_path / "web.log"
@@ -73,7 +74,7 @@ def test_every_log_line_is_json_with_the_request_id_and_no_secret(tmp_path):
         assert value not in written, value
 
 
-def test_a_line_naming_a_manage_link_or_feed_is_masked_message_and_traceback():
+def test_a_line_naming_a_manage_link_or_feed_is_masked_message_and_traceback() -> None:
     """Defence in depth: any line (a library's, a traceback) that quotes a path is masked."""
     token, secret = "Tok3nOfAPatientNotForLogs", "FeedSecretNotForLogs"
     record = logging.LogRecord(
@@ -91,7 +92,7 @@ def test_a_line_naming_a_manage_link_or_feed_is_masked_message_and_traceback():
     assert "/coordinator/feed/….ics" in parsed["exc_info"]
 
 
-def test_sentry_is_off_without_a_dsn_and_gets_no_patient_value_or_secret():
+def test_sentry_is_off_without_a_dsn_and_gets_no_patient_value_or_secret() -> None:
     assert start_error_reporting(None) is False
     token = "Tok3nOfAPatientNotForSentry"
     event = {

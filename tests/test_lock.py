@@ -31,7 +31,9 @@ def pins(name: str) -> dict[str, str]:
         ),
     ],
 )
-def test_every_declared_dependency_is_pinned_inside_its_range(lock, declared):
+def test_every_declared_dependency_is_pinned_inside_its_range(
+    lock: str, declared: list[str]
+) -> None:
     pinned = pins(lock)
     wrong = {}
     for line in declared:
@@ -43,7 +45,7 @@ def test_every_declared_dependency_is_pinned_inside_its_range(lock, declared):
 
 
 @pytest.mark.parametrize("lock", ["requirements.lock", "requirements-dev.lock"])
-def test_every_pin_has_a_hash(lock):
+def test_every_pin_has_a_hash(lock: str) -> None:
     text = (PROJECT_ROOT / lock).read_text(encoding="utf-8")
     entries = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", text)
     pinned = [entry for entry in entries if PIN.match(entry)]

@@ -9,14 +9,20 @@ import logging
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope
+from aiosmtpd.smtp import Session as SmtpSession
+from sqlalchemy import Engine
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import PATIENT, book
-from tests.conftest import csrf_from, make_settings
+from tests.conftest import Clock, csrf_from, make_settings
 from tests.desk_helpers import open_desk, send_outbox
 from tests.live_server import free_port
 from tests.mail_server import Inbox, SmtpServer
@@ -24,19 +30,33 @@ from tests.test_notifications import outbox, token_of
 from web.app import create_app
 from web.core.models import Booking, OutboxMessage
 from web.mail import outbox as sender
-from web.settings import DEFAULT_PUBLIC_URL, SmtpSettings
+from web.mail.outbox import SendReport
+from web.mail.smtp import SmtpSettings
+from web.settings import DEFAULT_PUBLIC_URL
+
+if TYPE_CHECKING:
+    from tests.mail_server import SmtpServer
 
 THURSDAY = "2026-12-03T08:30:00Z"  # 10:30 in Kyiv, three days after the tests' Monday
 
 
-def reminders(engine) -> list[OutboxMessage]:
+def plain_text(message: EmailMessage) -> str:
+    """The plain-text part of a message as it was received."""
+    part = message.get_body(("plain",))
+    assert part is not None, "the message has no plain-text part"
+    return str(part.get_content())
+
+
+def reminders(engine: Engine) -> list[OutboxMessage]:
     return [m for m in outbox(engine) if m.kind == "reminder"]
 
 
 # --- Reminders on time or not at all -------------------------------------------------------
 
 
-def test_a_reminders_date_is_the_moment_it_is_sent(client, engine, smtp, clock):
+def test_a_reminders_date_is_the_moment_it_is_sent(
+    client: TestClient, engine: Engine, smtp: SmtpServer, clock: Clock
+) -> None:
     token_of(book(client, THURSDAY))
     due = datetime(2026, 12, 2, 8, 30, tzinfo=UTC)
     assert send_outbox(client, smtp.settings, due, engine=engine).sent == 3
@@ -46,7 +66,13 @@ def test_a_reminders_date_is_the_moment_it_is_sent(client, engine, smtp, clock):
     assert parsedate_to_datetime(confirmation["Date"]) == due  # sent late: dated when sent
 
 
-def test_a_reminder_whose_consultation_has_begun_is_dropped(client, engine, smtp, clock, caplog):
+def test_a_reminder_whose_consultation_has_begun_is_dropped(
+    client: TestClient,
+    engine: Engine,
+    smtp: SmtpServer,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     token_of(book(client, THURSDAY))
     after_an_outage = datetime(2026, 12, 3, 8, 31, tzinfo=UTC)
     with caplog.at_level(logging.INFO):
@@ -57,20 +83,26 @@ def test_a_reminder_whose_consultation_has_begun_is_dropped(client, engine, smtp
     assert "dropped: its consultation has begun" in caplog.text
 
 
-def test_a_booking_less_than_a_day_ahead_gets_a_reminder_two_hours_before(client, engine):
+def test_a_booking_less_than_a_day_ahead_gets_a_reminder_two_hours_before(
+    client: TestClient, engine: Engine
+) -> None:
     # The tests' clock: Monday 08:00 in Kyiv. 14:00 is six hours ahead.
     token_of(book(client, "2026-11-30T12:00:00Z"))
     [reminder] = reminders(engine)
     assert reminder.send_after == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 
-def test_no_reminder_when_even_two_hours_before_has_passed(client, engine):
+def test_no_reminder_when_even_two_hours_before_has_passed(
+    client: TestClient, engine: Engine
+) -> None:
     token_of(book(client, "2026-11-30T08:00:00Z"))  # 10:00, the first bookable time: 2 h ahead
     assert reminders(engine) == []
 
 
 @pytest.mark.parametrize("status", ["done", "no_show"])
-def test_marking_done_or_no_show_drops_a_pending_reminder(client, engine, clock, status):
+def test_marking_done_or_no_show_drops_a_pending_reminder(
+    client: TestClient, engine: Engine, clock: Clock, status: str
+) -> None:
     token_of(book(client, THURSDAY))
     assert len(reminders(engine)) == 1
     clock.now = datetime(2026, 12, 3, 8, 35, tzinfo=UTC)  # begun; its reminder never went out
@@ -95,14 +127,16 @@ class StallingInbox(Inbox):
         super().__init__()
         self.stall = stall
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: Envelope) -> str:  # noqa: N802
         reply = await super().handle_DATA(server, session, envelope)
         if self.stall:
             await asyncio.sleep(self.stall)
         return reply
 
 
-def test_a_server_that_stores_then_stalls_gets_the_same_message_id_again(client, engine, clock):
+def test_a_server_that_stores_then_stalls_gets_the_same_message_id_again(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     token_of(book(client, THURSDAY, email=""))  # one message: the clinic's alert
     inbox = StallingInbox(stall=3)
     port = free_port()
@@ -113,7 +147,7 @@ def test_a_server_that_stores_then_stalls_gets_the_same_message_id_again(client,
         sender="clinic@clinic.example", timeout=1,
     )  # fmt: skip
     try:
-        first: list = []
+        first: list[SendReport] = []
         thread = threading.Thread(
             target=lambda: first.append(send_outbox(client, settings, clock.now, engine=engine))
         )
@@ -144,11 +178,20 @@ def test_a_server_that_stores_then_stalls_gets_the_same_message_id_again(client,
 
 
 class RefusingInbox(Inbox):
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+    async def handle_RCPT(  # noqa: N802  (aiosmtpd's name)
+        self,
+        server: SMTP,
+        session: SmtpSession,
+        envelope: Envelope,
+        address: str,
+        options: list[str],
+    ) -> str:
         return "550 5.1.1 mailbox unavailable"
 
 
-def test_a_permanent_refusal_stops_after_a_few_tries_and_shows_on_the_desk(client, engine, clock):
+def test_a_permanent_refusal_stops_after_a_few_tries_and_shows_on_the_desk(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     token_of(book(client, THURSDAY))
     port = free_port()
     controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=port)
@@ -176,7 +219,9 @@ def test_a_permanent_refusal_stops_after_a_few_tries_and_shows_on_the_desk(clien
     assert f"booking confirmation to {PATIENT['email']}: could not be sent" in page
 
 
-def test_a_passing_fault_is_retried_without_limit(client, engine, clock):
+def test_a_passing_fault_is_retried_without_limit(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     token_of(book(client, THURSDAY, email=""))
     settings = SmtpServer(free_port()).settings  # nothing listens: a connection error
     moment = clock.now
@@ -190,7 +235,9 @@ def test_a_passing_fault_is_retried_without_limit(client, engine, clock):
 # --- Messages a person reads once and understands ------------------------------------------
 
 
-def test_sender_reply_to_and_auto_submitted(client, engine, smtp, clock):
+def test_sender_reply_to_and_auto_submitted(
+    client: TestClient, engine: Engine, smtp: SmtpServer, clock: Clock
+) -> None:
     token_of(book(client, THURSDAY))
     send_outbox(client, smtp.settings, clock.now, engine=engine)
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
@@ -202,18 +249,22 @@ def test_sender_reply_to_and_auto_submitted(client, engine, smtp, clock):
     assert "(Kyiv time)" in alert["Subject"] and "2026" in alert["Subject"]
 
 
-def test_the_plain_text_part_keeps_its_paragraphs(client, engine, smtp, clock):
+def test_the_plain_text_part_keeps_its_paragraphs(
+    client: TestClient, engine: Engine, smtp: SmtpServer, clock: Clock
+) -> None:
     token_of(book(client, THURSDAY))
     send_outbox(client, smtp.settings, clock.now, engine=engine)
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
-    text = confirmation.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    text = plain_text(confirmation).replace("\r\n", "\n")
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     assert paragraphs[0].strip() == f"Hello {PATIENT['name']},"
     assert any(p.startswith("When: Thursday 3 December 2026, 10:30") for p in paragraphs)
     assert len(paragraphs) >= 6
 
 
-def test_a_default_public_url_with_smtp_warns_at_start_up(database_url, engine, caplog):
+def test_a_default_public_url_with_smtp_warns_at_start_up(
+    database_url: str, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     smtp = SmtpServer(free_port()).settings
     with caplog.at_level(logging.WARNING):
         create_app(make_settings(database_url, smtp=smtp, public_url=DEFAULT_PUBLIC_URL))
@@ -228,7 +279,9 @@ def test_a_default_public_url_with_smtp_warns_at_start_up(database_url, engine, 
 # --- The booking request only books; the sender renders --------------------------------------
 
 
-def test_the_booking_request_writes_rows_without_text_or_link(client, engine, smtp, clock):
+def test_the_booking_request_writes_rows_without_text_or_link(
+    client: TestClient, engine: Engine, smtp: SmtpServer, clock: Clock
+) -> None:
     token = token_of(book(client, THURSDAY))
     rows = outbox(engine)
     assert sorted(row.kind for row in rows) == ["alert", "confirmation", "reminder"]
@@ -239,11 +292,13 @@ def test_the_booking_request_writes_rows_without_text_or_link(client, engine, sm
     send_outbox(client, smtp.settings, clock.now, engine=engine)
     [confirmation] = smtp.inbox.by_subject("Your online consultation")
     link = f"http://testserver/bookings/{token}"
-    assert link in confirmation.get_body(("plain",)).get_content()
+    assert link in plain_text(confirmation)
     assert client.get(link.removeprefix("http://testserver")).status_code == 200
 
 
-def test_a_message_whose_booking_is_gone_is_dropped(client, engine, smtp, clock):
+def test_a_message_whose_booking_is_gone_is_dropped(
+    client: TestClient, engine: Engine, smtp: SmtpServer, clock: Clock
+) -> None:
     token_of(book(client, THURSDAY, email=""))
     with Session(engine) as session:
         [row] = session.exec(select(OutboxMessage)).all()
@@ -253,7 +308,9 @@ def test_a_message_whose_booking_is_gone_is_dropped(client, engine, smtp, clock)
     assert report.sent == 0 and outbox(engine) == [] and smtp.inbox.messages == []
 
 
-def test_a_message_written_with_its_text_goes_as_written(client, engine, smtp, clock):
+def test_a_message_written_with_its_text_goes_as_written(
+    client: TestClient, engine: Engine, smtp: SmtpServer, clock: Clock
+) -> None:
     """Rows queued before the sender rendered messages carry their text: it is sent as is."""
     token_of(book(client, THURSDAY, email=""))
     with Session(engine) as session:
@@ -268,4 +325,4 @@ def test_a_message_written_with_its_text_goes_as_written(client, engine, smtp, c
     send_outbox(client, smtp.settings, clock.now, engine=engine)
     [message] = smtp.inbox.messages
     assert message["Subject"] == "Queued earlier"
-    assert "As written." in message.get_body(("plain",)).get_content()
+    assert "As written." in plain_text(message)

@@ -20,7 +20,8 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-import textstat
+import textstat  # type: ignore[import-untyped]  # textstat ships no type hints
+from markupsafe import Markup
 
 from tests.conftest import REAL_CLINIC
 from web.core.clinic import load_clinic
@@ -48,6 +49,13 @@ MAX_GRADE = 8.0
 
 def page(language: str) -> Condition:
     return LIBRARY[language]["hemifacial-spasm"]
+
+
+def section_html(language: str, slug: str) -> Markup:
+    """One section of the hemifacial page; a missing section fails here, by name."""
+    section = page(language).section(slug)
+    assert section is not None, slug
+    return section.html
 
 
 def text(html: object) -> str:
@@ -146,20 +154,22 @@ CORRECTIONS = {
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_wrong_phrasings_are_gone(language):
+def test_wrong_phrasings_are_gone(language: str) -> None:
     body = whole(page(language))
     assert [w for w in CORRECTIONS[language]["wrong"] if w in body] == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_corrected_phrasings_are_there(language):
+def test_corrected_phrasings_are_there(language: str) -> None:
     body = whole(page(language))
     assert [r for r in CORRECTIONS[language]["right"] if r not in body] == []
 
 
 @pytest.mark.parametrize(("language", "primary"), [("en", "primary"), ("uk", "первинн")])
-def test_97_percent_is_said_of_primary_spasm_in_the_same_sentence(language, primary):
-    causes = page(language).section("causes").html
+def test_97_percent_is_said_of_primary_spasm_in_the_same_sentence(
+    language: str, primary: str
+) -> None:
+    causes = section_html(language, "causes")
     [sentence] = [s for u in units(causes) for s in sentences(u) if "97%" in s]
     assert primary in text(sentence).replace("**", "")
     # The figure is the clinic's own experience: Lu 2014 does not give it (medical review C1).
@@ -167,8 +177,8 @@ def test_97_percent_is_said_of_primary_spasm_in_the_same_sentence(language, prim
 
 
 @pytest.mark.parametrize(("language", "bell"), [("en", "Bell's palsy"), ("uk", "параліч Белла")])
-def test_bells_palsy_is_one_item_not_two(language, bell):
-    items = [text(u) for u in units(page(language).section("causes").html)]
+def test_bells_palsy_is_one_item_not_two(language: str, bell: str) -> None:
+    items = [text(u) for u in units(section_html(language, "causes"))]
     assert len([i for i in items if bell in i]) == 1
     assert not [i for i in items if i.lower().startswith(("idiopathic", "ідіопатичн"))]
 
@@ -176,8 +186,8 @@ def test_bells_palsy_is_one_item_not_two(language, bell):
 @pytest.mark.parametrize(
     ("language", "cholesteatoma"), [("en", "cholesteatoma"), ("uk", "холестеатома")]
 )
-def test_cholesteatoma_is_not_listed_as_an_infection(language, cholesteatoma):
-    items = [text(u) for u in units(page(language).section("causes").html)]
+def test_cholesteatoma_is_not_listed_as_an_infection(language: str, cholesteatoma: str) -> None:
+    items = [text(u) for u in units(section_html(language, "causes"))]
     [item] = [i for i in items if cholesteatoma in i.lower()]
     assert "infection" not in item and "інфекц" not in item
 
@@ -211,8 +221,8 @@ BENEFITS_AND_RISKS = {
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_treatment_shows_benefits_and_risks_side_by_side(language):
-    treatment = str(page(language).section("treatment").html)
+def test_every_treatment_shows_benefits_and_risks_side_by_side(language: str) -> None:
+    treatment = str(section_html(language, "treatment"))
     rows = re.findall(r"<tr>(.*?)</tr>", treatment, flags=re.S)[1:]  # the first is the heading
     by_treatment = {
         text(re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)[0]): text(row) for row in rows
@@ -233,8 +243,8 @@ def test_every_treatment_shows_benefits_and_risks_side_by_side(language):
     ],
 )
 def test_lasting_weakness_after_many_injections_is_the_clinics_own_rare_observation(
-    language, observation
-):
+    language: str, observation: str
+) -> None:
     body = whole(page(language))
     assert observation in body
     after = body[body.index(observation) :][:400]
@@ -274,7 +284,7 @@ def grade(condition: Condition, slug: str) -> float:
     return float(textstat.flesch_kincaid_grade(plain_units(section.html)))
 
 
-def test_every_content_file_is_checked():
+def test_every_content_file_is_checked() -> None:
     """A guard for the lists below: both languages of every condition file are in them."""
     files = sorted(path.name for path in (PROJECT_ROOT / "content" / "conditions").glob("*.md"))
     assert sorted(f"{p.id}.md" for p in EVERY_PAGE) == files
@@ -282,7 +292,7 @@ def test_every_content_file_is_checked():
 
 
 @pytest.mark.parametrize("condition", EVERY_PAGE)
-def test_every_figure_is_followed_by_its_source(condition):
+def test_every_figure_is_followed_by_its_source(condition: Condition) -> None:
     assert uncited_figures(condition) == []
     # and each citation points at a source listed on the page, with a link where one exists
     ids = {source.id for source in condition.sources}
@@ -292,7 +302,7 @@ def test_every_figure_is_followed_by_its_source(condition):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_hemifacial_spasm_page_cites_at_least_five_sources(language):
+def test_the_hemifacial_spasm_page_cites_at_least_five_sources(language: str) -> None:
     cited = set(re.findall(r'href="#source-([a-z0-9-]+)"', whole_html(page(language))))
     assert len(cited) >= 5
 
@@ -308,16 +318,16 @@ def plain_units(html: object) -> str:
 
 
 @pytest.mark.parametrize(("condition", "slug"), EVERY_ENGLISH_SECTION)
-def test_english_sections_read_at_grade_8_or_below(condition, slug):
+def test_english_sections_read_at_grade_8_or_below(condition: Condition, slug: str) -> None:
     assert grade(condition, slug) <= MAX_GRADE, slug
 
 
 @pytest.mark.parametrize("condition", EVERY_PAGE)
-def test_no_sentence_is_longer_than_25_words(condition):
+def test_no_sentence_is_longer_than_25_words(condition: Condition) -> None:
     assert long_sentences(condition) == []
 
 
-def test_a_second_condition_with_an_uncited_figure_and_a_long_sentence_fails_the_checks():
+def test_a_second_condition_with_an_uncited_figure_and_a_long_sentence_fails_the_checks() -> None:
     """The fixture condition breaks the rules in both languages; the checks above find it."""
     unchecked = load_conditions(UNCHECKED, LANGUAGES)
     english = unchecked["en"]["trigeminal-neuralgia"]
@@ -329,13 +339,13 @@ def test_a_second_condition_with_an_uncited_figure_and_a_long_sentence_fails_the
 
 
 @pytest.mark.parametrize("condition", EVERY_PAGE)
-def test_every_reviewer_is_a_structured_field(condition):
+def test_every_reviewer_is_a_structured_field(condition: Condition) -> None:
     assert condition.reviewer.role and condition.reviewer.date
     if condition.reviewer.name is None:
         assert f"{condition.slug}.{condition.language}.md" in unnamed_reviewers(LIBRARY)
 
 
-def test_the_hemifacial_reviewer_is_never_invented():
+def test_the_hemifacial_reviewer_is_never_invented() -> None:
     for language in LANGUAGES:
         reviewer = page(language).reviewer
         assert reviewer.role and reviewer.date.isoformat() == "2026-11-20"
@@ -345,7 +355,7 @@ def test_the_hemifacial_reviewer_is_never_invented():
     assert {"hemifacial-spasm.en.md", "hemifacial-spasm.uk.md"} <= set(unnamed)
 
 
-def test_web_check_warns_loudly_about_a_missing_reviewer(tmp_path):
+def test_web_check_warns_loudly_about_a_missing_reviewer(tmp_path: Path) -> None:
     content = tmp_path / "conditions"
     content.mkdir()
     for language in LANGUAGES:

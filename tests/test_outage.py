@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, func, select
+from sqlmodel import Session, SQLModel, func, select
 
 from tests.booking_helpers import book, form_fields, offered_starts
 from tests.conftest import TEST_DATABASE_URL, drop_postgres_database, fresh_database, need
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.slow
 NO_KEPT_FACTS = {"AVAILABILITY_TTL": "0"}
 
 
-def count(url: str, model) -> int:
+def count(url: str, model: type[SQLModel]) -> int:
     engine = make_engine(url)
     with Session(engine) as session:
         total = session.exec(select(func.count()).select_from(model)).one()
@@ -38,7 +39,7 @@ def count(url: str, model) -> int:
     return total
 
 
-def test_database_outage_gives_503_then_recovers(tmp_path):
+def test_database_outage_gives_503_then_recovers(tmp_path: Path) -> None:
     need(TEST_DATABASE_URL, "the outage test needs PostgreSQL (TEST_DATABASE_URL)")
     url = fresh_database("postgresql", tmp_path)
     migrate(url)
@@ -85,7 +86,7 @@ def test_database_outage_gives_503_then_recovers(tmp_path):
         drop_postgres_database(url)
 
 
-def test_a_stalled_database_gives_503_within_the_bound_then_recovers(tmp_path):
+def test_a_stalled_database_gives_503_within_the_bound_then_recovers(tmp_path: Path) -> None:
     """The proxy holds connections open and forwards nothing: no driver timeout ends a read on
     such a connection, so the deadline must; every answer is a 503 well inside 12 s."""
     need(TEST_DATABASE_URL, "the stall test needs PostgreSQL (TEST_DATABASE_URL)")
@@ -132,7 +133,7 @@ def test_a_stalled_database_gives_503_within_the_bound_then_recovers(tmp_path):
         drop_postgres_database(url)
 
 
-def test_postgresql_sessions_have_a_statement_timeout():
+def test_postgresql_sessions_have_a_statement_timeout() -> None:
     need(TEST_DATABASE_URL, "needs PostgreSQL (TEST_DATABASE_URL)")
     engine = make_engine(normalise_database_url(TEST_DATABASE_URL or ""))
     try:
@@ -142,7 +143,9 @@ def test_postgresql_sessions_have_a_statement_timeout():
         engine.dispose()
 
 
-def test_a_booking_whose_commit_is_delayed_is_never_offered_again_by_the_same_worker(tmp_path):
+def test_a_booking_whose_commit_is_delayed_is_never_offered_again_by_the_same_worker(
+    tmp_path: Path,
+) -> None:
     """Issue 21.4: the COMMIT held 50 ms by the proxy while the picker is asked again and again:
     once the booking is answered, the same worker's picker never offers its slot."""
     need(TEST_DATABASE_URL, "delaying a COMMIT needs PostgreSQL (TEST_DATABASE_URL)")
@@ -162,7 +165,7 @@ def test_a_booking_whose_commit_is_delayed_is_never_offered_again_by_the_same_wo
                 fields = form_fields(client.get(f"/consultation/book?start={start}").text)
                 booking_done = threading.Event()
 
-                def poll(booking_done=booking_done):
+                def poll(booking_done: threading.Event = booking_done) -> None:
                     while not booking_done.is_set():
                         poller.get(day)
 

@@ -8,12 +8,13 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine, update
 from sqlalchemy import select as core_select
-from sqlalchemy import update
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
-from tests.conftest import csrf_from
+from tests.conftest import Clock, csrf_from
 from web.core.models import AuditEvent, Booking, BookingNote, OutboxMessage
 from web.desk.accounts import save_coordinator
 
@@ -24,7 +25,7 @@ OTHER = {"name": "Petro Bondar", "phone": "050 765 4321", "email": "petro@exampl
 
 
 @pytest.fixture
-def desk(client, engine, clock):
+def desk(client: TestClient, engine: Engine, clock: Clock) -> TestClient:
     save_coordinator(engine=engine, username="anna", password=PASSWORD, now=clock.now)
     page = client.get("/coordinator/login")
     signed_in = client.post(
@@ -35,14 +36,18 @@ def desk(client, engine, clock):
     return client
 
 
-def _ids(engine) -> dict[str, int]:
+def _ids(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
-        rows = session.exec(select(Booking).order_by(Booking.id)).all()
-        return {f"{b.patient_name}:{b.starts_at:%d}": b.id for b in rows}
+        rows = session.exec(select(Booking).order_by(col(Booking.id))).all()
+        ids = {}
+        for b in rows:
+            assert b.id is not None  # a stored row has its id
+            ids[f"{b.patient_name}:{b.starts_at:%d}"] = b.id
+        return ids
 
 
 @pytest.fixture
-def olena(desk, engine, clock):
+def olena(desk: TestClient, engine: Engine, clock: Clock) -> dict[str, int]:
     """Olena booked twice online (one consultation is over), Petro once; the desk wrote a note
     and a cancellation reason naming her; her first confirmation went out."""
     assert book(desk, "2026-12-01T08:30:00Z", **OLENA).status_code == 303
@@ -68,14 +73,18 @@ def olena(desk, engine, clock):
     with Session(engine) as session:
         session.exec(
             update(OutboxMessage)
-            .where(OutboxMessage.booking_id == first, OutboxMessage.kind == "confirmation")
+            .where(
+                col(OutboxMessage.booking_id) == first, col(OutboxMessage.kind) == "confirmation"
+            )
             .values(sent_at=clock.now, body_text="Dear Olena Kovalenko, ...")
         )
         session.commit()
     return {"first": first, "second": second, "other": ids["Petro Bondar:01"]}
 
 
-def test_the_person_page_shows_everything_held_about_her_and_nobody_else(desk, olena, engine):
+def test_the_person_page_shows_everything_held_about_her_and_nobody_else(
+    desk: TestClient, olena: dict[str, int], engine: Engine
+) -> None:
     page = desk.get(f"/coordinator/bookings/{olena['first']}/person")
     assert page.status_code == 200
     html = page.text
@@ -90,7 +99,9 @@ def test_the_person_page_shows_everything_held_about_her_and_nobody_else(desk, o
     ]
 
 
-def test_the_export_is_a_file_she_can_read_and_a_json_file(desk, olena, engine):
+def test_the_export_is_a_file_she_can_read_and_a_json_file(
+    desk: TestClient, olena: dict[str, int], engine: Engine
+) -> None:
     page = desk.get(f"/coordinator/bookings/{olena['first']}/person").text
     text = desk.post(
         f"/coordinator/bookings/{olena['first']}/person/export",
@@ -128,8 +139,8 @@ def test_the_export_is_a_file_she_can_read_and_a_json_file(desk, olena, engine):
 
 
 def test_a_correction_changes_every_booking_and_waiting_mail_and_logs_no_values(
-    desk, olena, engine
-):
+    desk: TestClient, olena: dict[str, int], engine: Engine
+) -> None:
     page = desk.get(f"/coordinator/bookings/{olena['first']}/person").text
     wrong = desk.post(
         f"/coordinator/bookings/{olena['first']}/person/correct",
@@ -150,15 +161,18 @@ def test_a_correction_changes_every_booking_and_waiting_mail_and_logs_no_values(
     with Session(engine) as session:
         for number in (olena["first"], olena["second"]):
             booking = session.get(Booking, number)
+            assert booking is not None
             assert (booking.patient_name, booking.name_folded, booking.email) == (
                 "Olena Kovalenko-Shevchuk",
                 "olena kovalenko-shevchuk",
                 "olena.k@example.com",
             )
-        assert session.get(Booking, olena["other"]).patient_name == "Petro Bondar"
+        other = session.get(Booking, olena["other"])
+        assert other is not None
+        assert other.patient_name == "Petro Bondar"
         waiting = session.exec(
             select(OutboxMessage.recipient).where(
-                OutboxMessage.booking_id == olena["first"], OutboxMessage.sent_at.is_(None)
+                OutboxMessage.booking_id == olena["first"], col(OutboxMessage.sent_at).is_(None)
             )
         ).all()
         assert "olena@example.com" not in waiting and "olena.k@example.com" in waiting
@@ -169,7 +183,7 @@ def test_a_correction_changes_every_booking_and_waiting_mail_and_logs_no_values(
     ]
 
 
-def _everything_in_the_database(engine) -> str:
+def _everything_in_the_database(engine: Engine) -> str:
     """Every value of every table, as one text to search."""
     values = []
     with engine.connect() as connection:
@@ -179,7 +193,9 @@ def _everything_in_the_database(engine) -> str:
     return "\n".join(values)
 
 
-def test_erasure_leaves_her_in_no_table_and_the_audit_log_complete(desk, olena, engine, clock):
+def test_erasure_leaves_her_in_no_table_and_the_audit_log_complete(
+    desk: TestClient, olena: dict[str, int], engine: Engine, clock: Clock
+) -> None:
     page = desk.get(f"/coordinator/bookings/{olena['first']}/person").text
     unconfirmed = desk.post(
         f"/coordinator/bookings/{olena['first']}/person/erase",
@@ -189,7 +205,9 @@ def test_erasure_leaves_her_in_no_table_and_the_audit_log_complete(desk, olena, 
     assert "Please confirm the request and the bookings first." in unconfirmed.text
     with Session(engine) as session:
         lines_before = len(session.exec(select(AuditEvent)).all())
-        manage_hash = session.get(Booking, olena["first"]).token_hash
+        booking = session.get(Booking, olena["first"])
+        assert booking is not None
+        manage_hash = booking.token_hash
 
     erased = desk.post(
         f"/coordinator/bookings/{olena['first']}/person/erase",
@@ -202,8 +220,9 @@ def test_erasure_leaves_her_in_no_table_and_the_audit_log_complete(desk, olena, 
         assert trace not in everything, trace
     assert "Petro Bondar" in everything and "+380507654321" in everything  # nobody else's
     with Session(engine) as session:
-        events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
         first = session.get(Booking, olena["first"])
+        assert first is not None
         notes = session.exec(select(BookingNote)).all()
         mail = session.exec(
             select(OutboxMessage).where(OutboxMessage.booking_id == olena["first"])
@@ -212,7 +231,11 @@ def test_erasure_leaves_her_in_no_table_and_the_audit_log_complete(desk, olena, 
     # that holds nothing of her.
     assert len(events) == lines_before + 2
     erase_lines = [e for e in events if e.action == "erase"]
-    assert sorted(e.booking_id for e in erase_lines) == [olena["first"], olena["second"]]
+    # An erase line always names its booking; a None among them would fail the sort just the same.
+    assert sorted(e.booking_id for e in erase_lines) == [  # type: ignore[type-var]
+        olena["first"],
+        olena["second"],
+    ]
     assert all(e.detail == "" and e.coordinator == "anna" for e in erase_lines)
     assert {e.action for e in events} >= {"note", "mark cancelled"}
     # Her future consultation gave its seat back; the sent e-mail's line stays, empty; the
@@ -230,7 +253,9 @@ def test_erasure_leaves_her_in_no_table_and_the_audit_log_complete(desk, olena, 
     assert person.status_code == 200 and "Petro" not in person.text
 
 
-def test_erasure_frees_her_future_seat(desk, olena, engine, clock):
+def test_erasure_frees_her_future_seat(
+    desk: TestClient, olena: dict[str, int], engine: Engine, clock: Clock
+) -> None:
     clock.now += timedelta(minutes=1)
     page = desk.get(f"/coordinator/bookings/{olena['first']}/person").text
     desk.post(

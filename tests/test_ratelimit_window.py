@@ -20,7 +20,7 @@ class Ticking:
         return self.now
 
 
-def test_the_window_moves_with_each_hit():
+def test_the_window_moves_with_each_hit() -> None:
     clock = Ticking()
     window = InProcessWindow(clock)
     three = parse("3 per 10 seconds")
@@ -43,7 +43,7 @@ def test_the_window_moves_with_each_hit():
     ]
 
 
-def test_idle_keys_are_forgotten_once_their_hits_leave_the_window():
+def test_idle_keys_are_forgotten_once_their_hits_leave_the_window() -> None:
     clock = Ticking()
     window = InProcessWindow(clock)
     one = parse("1 per 10 seconds")
@@ -60,10 +60,11 @@ def test_idle_keys_are_forgotten_once_their_hits_leave_the_window():
 # --- Issue 21.5 and 21.8: bounded memory; addresses as the limits count them -------------------
 
 
-def test_fifty_thousand_addresses_stay_under_the_stated_cap():
+def test_fifty_thousand_addresses_stay_under_the_stated_cap() -> None:
     """README: at most 10,000 counted callers per worker, under 5 MB."""
     limits = make_rate_limits(redis_url=None, overrides={})
     window = limits.limiter
+    assert isinstance(window, InProcessWindow)  # no Redis: the in-process window
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
@@ -76,7 +77,7 @@ def test_fifty_thousand_addresses_stay_under_the_stated_cap():
     assert grown < 5_000_000, grown
 
 
-def test_the_oldest_caller_is_forgotten_first():
+def test_the_oldest_caller_is_forgotten_first() -> None:
     clock = Ticking()
     window = InProcessWindow(clock, max_keys=3)
     one = parse("1 per minute")
@@ -100,5 +101,5 @@ def test_the_oldest_caller_is_forgotten_first():
         ("", "unknown"),
     ],
 )
-def test_addresses_are_counted_by_what_one_caller_holds(host, counted):
+def test_addresses_are_counted_by_what_one_caller_holds(host: str, counted: str) -> None:
     assert counted_address(host) == counted

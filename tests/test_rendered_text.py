@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, offered_starts
-from tests.conftest import DEFAULT_NOW, csrf_from
+from tests.conftest import DEFAULT_NOW, Clock, app_of, csrf_from
 from tests.crawl import every_page
 from tests.rendered_text import faults, visible_text
 from tests.test_languages import english_phrases
@@ -28,7 +31,8 @@ def every_weekday_of_every_month(year: int = 2027) -> list[date]:
 
 def a_booking(day: date, language: str, **changes: object) -> Booking:
     start = datetime(day.year, day.month, day.day, tzinfo=UTC) + KYIV_MORNING
-    values: dict[str, object] = {
+    # Any: each column has its own type, which Booking(**values) takes field by field.
+    values: dict[str, Any] = {
         "id": 7,
         "starts_at": start,
         "ends_at": start + timedelta(minutes=30),
@@ -54,7 +58,7 @@ def messages_for(
 ) -> list[tuple[str, dict[str, object], dict[str, object]]]:
     """(kind, outbox context, booking changes) for every e-mail a booking on `day` can send."""
     earlier = (datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=3)).isoformat()
-    cancelled = {"status": BookingStatus.CANCELLED}
+    cancelled: dict[str, object] = {"status": BookingStatus.CANCELLED}
     uk = language == "uk"
     message, reason = ("Лікар хворіє.", "хвороба лікаря") if uk else ("Sorry.", "illness")
     return [
@@ -81,16 +85,21 @@ def invite_text(ics: bytes) -> str:
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])
-def test_every_email_and_invite_reads_right_on_every_weekday_and_month(uk_site, language):
-    notifier = uk_site.app.state.notifier
-    clinic = uk_site.app.state.clinic
+def test_every_email_and_invite_reads_right_on_every_weekday_and_month(
+    uk_site: TestClient, language: str
+) -> None:
+    notifier = app_of(uk_site).state.notifier
+    clinic = app_of(uk_site).state.clinic
     phrases = english_phrases()
     problems: dict[str, str] = {}  # each fault once, with the first place it was seen
     rendered = 0
     for day in every_weekday_of_every_month():
         for kind, context, changes in messages_for(day, language):
             booking = a_booking(day, language, **changes)
-            message = OutboxMessage(kind=kind, context=json.dumps(context), recipient="x@y.z")
+            # Only what the renderer reads: the rest of the row is what it writes.
+            message = OutboxMessage(  # type: ignore[call-arg]
+                kind=kind, context=json.dumps(context), recipient="x@y.z"
+            )
             mail = notifier.render(message, booking)
             # Alerts go in the clinic's first language (Ukrainian) whatever the booking's.
             said_in = clinic.default_language if kind == "alert" else language
@@ -111,7 +120,7 @@ def test_every_email_and_invite_reads_right_on_every_weekday_and_month(uk_site, 
     assert problems == {}
 
 
-def sign_in_to_desk(client) -> None:
+def sign_in_to_desk(client: TestClient) -> None:
     """As the account every_page made."""
     login = client.get("/coordinator/login").text
     client.post(
@@ -120,7 +129,7 @@ def sign_in_to_desk(client) -> None:
     )
 
 
-def pages_over_a_year(client, clock) -> dict[str, str]:
+def pages_over_a_year(client: TestClient, clock: Clock) -> dict[str, str]:
     """A booking in each month of 2027 (so on several weekdays): its pages from booking to
     cancellation, the picker's days with no free time and the desk's day list. The client is
     signed in to the desk (every_page does it)."""
@@ -159,7 +168,9 @@ def pages_over_a_year(client, clock) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])
-def test_every_page_reads_right_on_every_weekday_and_month(request, engine, clock, language):
+def test_every_page_reads_right_on_every_weekday_and_month(
+    request: pytest.FixtureRequest, engine: Engine, clock: Clock, language: str
+) -> None:
     """uk_client serves Ukrainian at the plain addresses, client (English first) English."""
     client = request.getfixturevalue("uk_client" if language == "uk" else "client")
     pages = every_page(client) | pages_over_a_year(client, clock)
@@ -179,9 +190,9 @@ def test_every_page_reads_right_on_every_weekday_and_month(request, engine, cloc
     ],
 )
 def test_a_cancelled_invite_does_not_say_the_clinic_will_contact_you(
-    uk_site, language, contact, cancelled
-):
-    clinic = uk_site.app.state.clinic
+    uk_site: TestClient, language: str, contact: str, cancelled: str
+) -> None:
+    clinic = app_of(uk_site).state.clinic
     day = date(2027, 3, 3)
     confirmed = invite_text(build_invite(clinic, a_booking(day, language), manage_url="https://x/"))
     assert contact in confirmed
@@ -209,7 +220,7 @@ def test_a_cancelled_invite_does_not_say_the_clinic_will_contact_you(
         ("Your consultation is booked. Коли", "en", "Ukrainian on an English page"),
     ],
 )
-def test_the_checker_finds_each_kind_of_fault(text, language, fault):
+def test_the_checker_finds_each_kind_of_fault(text: str, language: str, fault: str) -> None:
     assert any(fault in found for found in faults(text, language)), faults(text, language)
 
 
@@ -222,5 +233,5 @@ def test_the_checker_finds_each_kind_of_fault(text, language, fault):
         ("Bell’s palsy, 5,685 patients, 0.5 mm.", "en"),
     ],
 )
-def test_the_checker_leaves_right_text_alone(text, language):
+def test_the_checker_leaves_right_text_alone(text: str, language: str) -> None:
     assert faults(text, language) == []

@@ -29,7 +29,7 @@ def copy_with_reviewer(tmp_path: Path, language: str, name: str | None) -> Path:
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])
-def test_no_review_is_claimed_while_the_reviewer_is_unnamed(tmp_path, language):
+def test_no_review_is_claimed_while_the_reviewer_is_unnamed(tmp_path: Path, language: str) -> None:
     condition = parse_condition(copy_with_reviewer(tmp_path, language, None))
     data = structured_data(condition, CLINIC.localized(language))
     assert "lastReviewed" not in data and "reviewedBy" not in data
@@ -37,7 +37,9 @@ def test_no_review_is_claimed_while_the_reviewer_is_unnamed(tmp_path, language):
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])
-def test_a_named_reviewer_with_a_date_is_claimed_with_that_date(tmp_path, language):
+def test_a_named_reviewer_with_a_date_is_claimed_with_that_date(
+    tmp_path: Path, language: str
+) -> None:
     condition = parse_condition(copy_with_reviewer(tmp_path, language, "Dr Test Person"))
     data = structured_data(condition, CLINIC.localized(language))
     assert data["lastReviewed"] == "2026-11-20"

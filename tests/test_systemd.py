@@ -16,9 +16,10 @@ UNITS = PROJECT_ROOT / "deploy" / "systemd"
 INSTALLED = "/srv/clinic"
 
 
-def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
+def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     need(analyze, "the unit check needs systemd-analyze (apt-get install systemd)")
+    assert analyze is not None  # need() has skipped (or failed) the test without it
     venv = Path(sys.executable).parent.parent
     need((venv / "bin" / "uvicorn").exists(), "the unit check needs the project's virtualenv")
     names = sorted(path.name for path in UNITS.iterdir())
@@ -39,7 +40,7 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
     assert checked.stderr.strip() == "", checked.stderr
 
 
-def test_the_target_groups_the_long_running_processes():
+def test_the_target_groups_the_long_running_processes() -> None:
     target = (UNITS / "clinic.target").read_text(encoding="utf-8")
     for unit in ("clinic-web.service", "clinic-worker.service", "clinic-purge.service"):
         assert unit in target

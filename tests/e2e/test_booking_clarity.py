@@ -8,15 +8,29 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pytest
 
 from tests.conftest import TEST_DATABASE_URL, drop_postgres_database, fresh_database, need
-from tests.e2e.conftest import PHONE, PageProblems, axe_violations
+from tests.e2e.conftest import PHONE, axe_violations, watched
 from tests.live_server import running_server
 from tests.tcp_proxy import proxy_for
 from web.cli import migrate
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page
+
+    from tests.e2e.conftest import WatchedPage
+
+    class PhoneIn(Protocol):
+        """The `phone_in` fixture: a new phone page, its clock in the given time zone."""
+
+        def __call__(self, zone: str | None = None, *, javascript: bool = True) -> WatchedPage: ...
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TUESDAY = "/consultation/slots?day=2026-12-01"  # first slot 09:30 Kyiv = 23:30 Monday in LA
@@ -24,17 +38,16 @@ FAR_DAY = "/consultation/slots?day=2026-12-18"  # a Friday near the end of the 2
 
 
 @pytest.fixture
-def phone_in(browser):
+def phone_in(browser: Browser) -> Iterator[PhoneIn]:
     """A phone whose clock is set to a time zone of the test's choosing."""
-    contexts = []
+    contexts: list[BrowserContext] = []
 
-    def open_page(zone: str | None = None, *, javascript: bool = True):
+    def open_page(zone: str | None = None, *, javascript: bool = True) -> WatchedPage:
         context = browser.new_context(
             viewport=PHONE, timezone_id=zone, java_script_enabled=javascript
         )
         contexts.append(context)
-        page = context.new_page()
-        page.problems = PageProblems(page)
+        page = watched(context.new_page())
         return page
 
     yield open_page
@@ -43,7 +56,7 @@ def phone_in(browser):
 
 
 @pytest.mark.parametrize("zone", ["Europe/Kyiv", "Europe/Kiev"])
-def test_a_patient_in_kyiv_sees_each_time_once(phone_in, live_url, zone):
+def test_a_patient_in_kyiv_sees_each_time_once(phone_in: PhoneIn, live_url: str, zone: str) -> None:
     page = phone_in(zone)
     page.goto(live_url + TUESDAY)
     # Chromium reports either name as Europe/Kiev: a name test would differ from the clinic's.
@@ -55,7 +68,7 @@ def test_a_patient_in_kyiv_sees_each_time_once(phone_in, live_url, zone):
     assert page.locator(".local-time").count() == 0
 
 
-def test_a_patient_in_warsaw_sees_own_time_without_a_day(phone_in, live_url):
+def test_a_patient_in_warsaw_sees_own_time_without_a_day(phone_in: PhoneIn, live_url: str) -> None:
     page = phone_in("Europe/Warsaw")
     page.goto(live_url + TUESDAY)
     first = page.locator("button.slot").first
@@ -63,7 +76,7 @@ def test_a_patient_in_warsaw_sees_own_time_without_a_day(phone_in, live_url):
     assert first.locator(".local-time").inner_text() == "your time 08:30"
 
 
-def test_a_patient_in_los_angeles_sees_own_day_and_time(phone_in, live_url):
+def test_a_patient_in_los_angeles_sees_own_day_and_time(phone_in: PhoneIn, live_url: str) -> None:
     page = phone_in("America/Los_Angeles")
     page.goto(live_url + TUESDAY)
     own = page.locator("button.slot").first.locator(".local-time").inner_text()
@@ -71,13 +84,15 @@ def test_a_patient_in_los_angeles_sees_own_day_and_time(phone_in, live_url):
     assert axe_violations(page) == []
 
 
-def in_view(locator) -> bool:
+def in_view(locator: Locator) -> bool:
     box = locator.bounding_box()
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_the_chosen_far_day_stays_in_view(phone_in, live_url, javascript):
+def test_the_chosen_far_day_stays_in_view(
+    phone_in: PhoneIn, live_url: str, javascript: bool
+) -> None:
     page = phone_in(javascript=javascript)
     page.goto(live_url + "/consultation")
     page.locator(".days a.day", has_text="Friday 18 December").click()
@@ -88,7 +103,9 @@ def test_the_chosen_far_day_stays_in_view(phone_in, live_url, javascript):
         assert in_view(page.locator(".days .day-current"))
 
 
-def test_closed_days_say_closed_and_a_day_link_reads_its_date_once(phone_in, live_url):
+def test_closed_days_say_closed_and_a_day_link_reads_its_date_once(
+    phone_in: PhoneIn, live_url: str
+) -> None:
     page = phone_in()
     page.goto(live_url + "/consultation")
     saturday = page.locator(".days a.day", has_text="Saturday 5 December")
@@ -99,7 +116,7 @@ def test_closed_days_say_closed_and_a_day_link_reads_its_date_once(phone_in, liv
     assert strip.get_by_role("link", name="Tuesday 1 December, 11 free", exact=True).count() == 1
 
 
-def test_one_tab_from_the_strip_reaches_the_times(phone_in, live_url):
+def test_one_tab_from_the_strip_reaches_the_times(phone_in: PhoneIn, live_url: str) -> None:
     page = phone_in()
     page.goto(live_url + TUESDAY)
     page.locator(".days").get_by_role("link", name="Skip to the times").focus()
@@ -108,7 +125,7 @@ def test_one_tab_from_the_strip_reaches_the_times(phone_in, live_url):
     assert page.evaluate("document.activeElement.classList.contains('slot')")
 
 
-def test_a_section_address_lands_on_its_section(phone_in, live_url):
+def test_a_section_address_lands_on_its_section(phone_in: PhoneIn, live_url: str) -> None:
     page = phone_in()
     page.goto(live_url + "/conditions/hemifacial-spasm/treatment")
     heading = page.locator("details#treatment summary")
@@ -121,7 +138,9 @@ def test_a_section_address_lands_on_its_section(phone_in, live_url):
     assert name.endswith('/ ""'), name
 
 
-def test_without_javascript_a_section_link_lands_on_its_section(phone_in, live_url):
+def test_without_javascript_a_section_link_lands_on_its_section(
+    phone_in: PhoneIn, live_url: str
+) -> None:
     page = phone_in(javascript=False)
     page.goto(live_url + "/conditions/hemifacial-spasm")
     page.locator("details#diagnosis summary").click()
@@ -131,7 +150,7 @@ def test_without_javascript_a_section_link_lands_on_its_section(phone_in, live_u
     assert box is not None and -2 <= box["y"] < PHONE["height"] / 2
 
 
-def test_a_missing_section_shows_a_notice_not_a_page(phone_in, live_url):
+def test_a_missing_section_shows_a_notice_not_a_page(phone_in: PhoneIn, live_url: str) -> None:
     page = phone_in()
     # The section's request is answered by the app's answer for a section that does not exist.
     page.route(
@@ -148,7 +167,7 @@ def test_a_missing_section_shows_a_notice_not_a_page(phone_in, live_url):
     assert page.locator("h1").count() == 1 and page.locator("header.site-header").count() == 1
 
 
-def test_a_bad_day_link_is_not_pushed_into_history(phone_in, live_url):
+def test_a_bad_day_link_is_not_pushed_into_history(phone_in: PhoneIn, live_url: str) -> None:
     page = phone_in()
     page.goto(live_url + "/consultation")
     link = page.locator(".days a.day").nth(2)
@@ -164,7 +183,9 @@ def test_a_bad_day_link_is_not_pushed_into_history(phone_in, live_url):
     assert axe_violations(page) == []
 
 
-def test_the_picker_survives_a_database_outage_and_recovers_by_itself(phone_in, tmp_path):
+def test_the_picker_survives_a_database_outage_and_recovers_by_itself(
+    phone_in: PhoneIn, tmp_path: Path
+) -> None:
     need(TEST_DATABASE_URL, "the outage test needs PostgreSQL (TEST_DATABASE_URL)")
     url = fresh_database("postgresql", tmp_path)
     migrate(url)
@@ -205,14 +226,14 @@ def test_the_picker_survives_a_database_outage_and_recovers_by_itself(phone_in, 
 # --- The form: Back, a lost time, too many tries, errors ------------------------------------
 
 
-def open_form(page, base: str, day: str = TUESDAY) -> str:
+def open_form(page: Page, base: str, day: str = TUESDAY) -> str:
     page.goto(base + day)
     page.locator("button.slot").nth(2).click()
     page.wait_for_url("**/consultation/book?start=*")
     return page.url
 
 
-def fill(page, *, name: str = "Olena Kovalenko", phone: str = "067 123 4567") -> None:
+def fill(page: Page, *, name: str = "Olena Kovalenko", phone: str = "067 123 4567") -> None:
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Phone number").fill(phone)
     page.get_by_label("Email (optional)").fill("olena@example.com")
@@ -221,11 +242,13 @@ def fill(page, *, name: str = "Olena Kovalenko", phone: str = "067 123 4567") ->
     page.get_by_label("I agree").check()
 
 
-def submit(page) -> None:
+def submit(page: Page) -> None:
     page.get_by_role("button", name="Book this consultation").click()
 
 
-def test_back_after_booking_says_you_have_booked_this_time(phone_in, live_url):
+def test_back_after_booking_says_you_have_booked_this_time(
+    phone_in: PhoneIn, live_url: str
+) -> None:
     page = phone_in()
     open_form(page, live_url)
     fill(page)
@@ -240,7 +263,9 @@ def test_back_after_booking_says_you_have_booked_this_time(phone_in, live_url):
     page.wait_for_url(booking_url)
 
 
-def test_a_form_with_errors_leaves_no_post_for_back_to_resend(phone_in, live_url):
+def test_a_form_with_errors_leaves_no_post_for_back_to_resend(
+    phone_in: PhoneIn, live_url: str
+) -> None:
     page = phone_in()
     form_url = open_form(page, live_url)
     fill(page, name="")
@@ -262,7 +287,7 @@ def test_a_form_with_errors_leaves_no_post_for_back_to_resend(phone_in, live_url
     assert page.locator("button.slot").count() > 0
 
 
-def test_an_error_link_shows_the_field_with_its_label(phone_in, live_url):
+def test_an_error_link_shows_the_field_with_its_label(phone_in: PhoneIn, live_url: str) -> None:
     page = phone_in()
     open_form(page, live_url)
     fill(page, name="", phone="067 123 4567")
@@ -276,7 +301,9 @@ def test_an_error_link_shows_the_field_with_its_label(phone_in, live_url):
     assert page.get_by_label("Phone number").input_value() == "067 123 4567"
 
 
-def test_a_number_without_country_code_that_is_not_ukrainian_asks_for_it(phone_in, live_url):
+def test_a_number_without_country_code_that_is_not_ukrainian_asks_for_it(
+    phone_in: PhoneIn, live_url: str
+) -> None:
     page = phone_in()
     open_form(page, live_url)
     fill(page, phone="512 345 678")
@@ -286,7 +313,7 @@ def test_a_number_without_country_code_that_is_not_ukrainian_asks_for_it(phone_i
     assert page.get_by_label("Phone number").input_value() == "512 345 678"
 
 
-def test_a_time_taken_meanwhile_keeps_what_was_typed(phone_in, live_url):
+def test_a_time_taken_meanwhile_keeps_what_was_typed(phone_in: PhoneIn, live_url: str) -> None:
     page, rival = phone_in(), phone_in()
     open_form(page, live_url)
     fill(page)
@@ -317,7 +344,7 @@ def test_a_time_taken_meanwhile_keeps_what_was_typed(phone_in, live_url):
     page.wait_for_url("**/bookings/*")
 
 
-def test_too_many_tries_keeps_what_was_typed(phone_in, tmp_path):
+def test_too_many_tries_keeps_what_was_typed(phone_in: PhoneIn, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'limited.db'}"
     migrate(url)
     with running_server(url, env={"RATE_LIMIT_BOOKING": "1 per minute"}) as base:
@@ -337,7 +364,7 @@ def test_too_many_tries_keeps_what_was_typed(phone_in, tmp_path):
 # --- After booking: what happens next, the link, moving the time ----------------------------
 
 
-def book_one(page, base: str) -> str:
+def book_one(page: Page, base: str) -> str:
     open_form(page, base)
     fill(page)
     submit(page)
@@ -345,7 +372,9 @@ def book_one(page, base: str) -> str:
     return page.url
 
 
-def test_the_booking_page_says_what_happens_next_and_copies_the_link(browser, live_url):
+def test_the_booking_page_says_what_happens_next_and_copies_the_link(
+    browser: Browser, live_url: str
+) -> None:
     context = browser.new_context(viewport=PHONE, permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     try:
@@ -362,7 +391,7 @@ def test_the_booking_page_says_what_happens_next_and_copies_the_link(browser, li
         context.close()
 
 
-def test_rescheduling_asks_first_then_says_from_and_to(phone_in, live_url):
+def test_rescheduling_asks_first_then_says_from_and_to(phone_in: PhoneIn, live_url: str) -> None:
     page = phone_in()
     booking_url = book_one(page, live_url)
     page.get_by_role("link", name="Change the time").click()
@@ -382,7 +411,9 @@ def test_rescheduling_asks_first_then_says_from_and_to(phone_in, live_url):
     assert axe_violations(page) == []
 
 
-def test_a_cancelled_bookings_reschedule_page_says_it_is_cancelled(phone_in, live_url):
+def test_a_cancelled_bookings_reschedule_page_says_it_is_cancelled(
+    phone_in: PhoneIn, live_url: str
+) -> None:
     page = phone_in()
     booking_url = book_one(page, live_url)
     page.get_by_role("link", name="Cancel the consultation").click()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -28,6 +29,9 @@ from web.core.db import make_engine
 from web.core.models import Role
 from web.desk.accounts import save_coordinator
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "a long password for the desk"
@@ -37,7 +41,7 @@ DEVICES = {"desktop": DESKTOP, "phone": PHONE}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def desk(request, tmp_path_factory) -> Iterator[str]:
+def desk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = fresh_database(request.param, tmp_path_factory.mktemp("accounts"))
     migrate(url)
     engine = make_engine(url)
@@ -55,7 +59,7 @@ def desk(request, tmp_path_factory) -> Iterator[str]:
             drop_postgres_database(url)
 
 
-def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+def sign_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
     page.goto(base + "/coordinator/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
@@ -64,7 +68,7 @@ def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_accounts_in_the_browser(browser, desk, device):
+def test_accounts_in_the_browser(browser: Browser, desk: str, device: str) -> None:
     newcomer = f"bohdan-{device}"
     context, page = new_page(browser, DEVICES[device])
     sign_in(page, desk, "olha")
@@ -142,7 +146,7 @@ def test_accounts_in_the_browser(browser, desk, device):
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_a_bookings_timeline_and_the_blocks_form(browser, desk, device):
+def test_a_bookings_timeline_and_the_blocks_form(browser: Browser, desk: str, device: str) -> None:
     context, page = new_page(browser, DEVICES[device])
     sign_in(page, desk, "anna")
     day = {"desktop": ("2026-12-08", "8 December"), "phone": ("2026-12-15", "15 December")}

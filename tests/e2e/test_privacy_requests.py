@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
+from tests.desk_helpers import PASSWORD
 from tests.e2e.test_front_office import (
     AFTERNOON,
-    PASSWORD,
     PHONE,
     book_in_browser,
     check_page,
@@ -25,11 +26,16 @@ from web.core.db import make_engine
 from web.core.models import utc_now
 from web.desk.accounts import save_coordinator
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def desk_server(request, tmp_path_factory) -> Iterator[str]:
+def desk_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     url = fresh_database(request.param, tmp_path_factory.mktemp("privacy"))
     migrate(url)
     engine = make_engine(url)
@@ -43,7 +49,7 @@ def desk_server(request, tmp_path_factory) -> Iterator[str]:
             drop_postgres_database(url)
 
 
-def test_see_correct_and_erase_a_patients_data(browser, desk_server):
+def test_see_correct_and_erase_a_patients_data(browser: Browser, desk_server: str) -> None:
     base = desk_server
     context, page = new_page(browser, PHONE)
     try:

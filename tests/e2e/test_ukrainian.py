@@ -6,15 +6,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-import vobject
+import vobject  # type: ignore[import-untyped]  # vobject ships no type hints
 from icalendar import Calendar
 
 from tests.conftest import REAL_CLINIC
 from tests.e2e.conftest import axe_violations
 from tests.e2e.test_booking_flow import fill_and_book
 from tests.live_server import running_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from tests.e2e.conftest import WatchedPage
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,13 +35,13 @@ UKRAINIAN = {
 
 
 @pytest.fixture(scope="module")
-def uk_live_url(live_database_url) -> Iterator[str]:
+def uk_live_url(live_database_url: str) -> Iterator[str]:
     """A real server with the real clinic profile: Ukrainian at the plain URLs."""
     with running_server(live_database_url, env={"CLINIC_FILE": str(REAL_CLINIC)}) as base:
         yield base
 
 
-def test_read_a_section_and_switch_language(phone, uk_live_url):
+def test_read_a_section_and_switch_language(phone: WatchedPage, uk_live_url: str) -> None:
     phone.goto(uk_live_url + "/conditions/hemifacial-spasm")
     assert phone.locator("html").get_attribute("lang") == "uk"
     assert phone.locator("h1").inner_text() == "Геміфаціальний спазм"
@@ -54,7 +60,9 @@ def test_read_a_section_and_switch_language(phone, uk_live_url):
     assert phone.locator("h1").inner_text() == "Геміфаціальний спазм"
 
 
-def test_book_in_ukrainian_and_download_a_ukrainian_invite(phone, uk_live_url):
+def test_book_in_ukrainian_and_download_a_ukrainian_invite(
+    phone: WatchedPage, uk_live_url: str
+) -> None:
     phone.goto(uk_live_url + "/consultation")
     assert axe_violations(phone) == []
     day = phone.locator(".days a.day:not(.day-current):not(.day-full)").nth(1)
@@ -66,6 +74,7 @@ def test_book_in_ukrainian_and_download_a_ukrainian_invite(phone, uk_live_url):
     phone.wait_for_url(re.compile(r"/consultation/book\?start="))
     # The language switch keeps the chosen slot.
     switch = phone.get_by_role("link", name="English").get_attribute("href")
+    assert switch is not None
     assert re.fullmatch(r"/en/consultation/book\?start=[0-9TZ:%A-]+", switch)
 
     fill_and_book(phone, UKRAINIAN)
@@ -84,7 +93,7 @@ def test_book_in_ukrainian_and_download_a_ukrainian_invite(phone, uk_live_url):
 
 
 @pytest.mark.parametrize("path", ["/", "/conditions/hemifacial-spasm", "/consultation"])
-def test_ukrainian_pages_fit_a_320px_screen(browser, uk_live_url, path):
+def test_ukrainian_pages_fit_a_320px_screen(browser: Browser, uk_live_url: str, path: str) -> None:
     """Ukrainian words run longer than English ones: the header must wrap, not overflow."""
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
