@@ -293,7 +293,9 @@ def test_ipv6_guessers_are_counted_by_their_64(app: Starlette, coordinator: Test
     assert sign_in(coordinator).status_code == 303
 
 
-def test_desk_redirects_never_follow_a_forged_host(client, engine, clock):
+def test_desk_redirects_never_follow_a_forged_host(
+    client: TestClient, engine: Engine, clock: Clock
+) -> None:
     """After an action the desk sends the browser to a path on this site, never to an absolute
     URL made from the Host header a client chose."""
     desk = open_desk(client, engine, clock.now)

@@ -13,6 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.booking_helpers import book, offered_starts
+from tests.conftest import app_of
 
 ORIGIN = "http://testserver"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -68,7 +69,7 @@ def test_the_sitemap_lists_every_public_page_in_every_language_with_alternates(
     entries = sitemap_entries(site)
     paths = {loc.removeprefix(ORIGIN) for loc in entries}
     # Every condition of the content folder, with each of its sections (the first is the page).
-    library = site.app.state.conditions["uk"]
+    library = app_of(site).state.conditions["uk"]
     conditions = [
         f"/conditions/{slug}{'/' + section.slug if index else ''}"
         for slug, condition in library.items()

@@ -6,6 +6,9 @@ import ast
 import re
 from pathlib import Path
 
+from starlette.testclient import TestClient
+
+from tests.conftest import app_of
 from web.http.state import AppState
 from web.settings import PROJECT_ROOT
 
@@ -57,7 +60,7 @@ def test_tests_and_benchmarks_do_not_import_each_other() -> None:
             assert not any(m == other or m.startswith(other + ".") for m in modules), path
 
 
-def test_only_the_typed_accessor_reads_the_app_state():
+def test_only_the_typed_accessor_reads_the_app_state() -> None:
     """Handlers and middleware reach `app.state` through web/http/state.py's `state_of(request)`,
     which mypy checks; a bare `request.app.state.x` is `Any` and hides a misspelled name.
     web/app.py, which fills the state, is the one other module allowed to touch it."""
@@ -72,7 +75,7 @@ def test_only_the_typed_accessor_reads_the_app_state():
     assert untyped == []
 
 
-def test_the_typed_state_lists_what_the_app_keeps(site_client):
+def test_the_typed_state_lists_what_the_app_keeps(site_client: TestClient) -> None:
     """`AppState` names exactly the attributes app.py sets, so `state_of()` types them all."""
-    kept = set(vars(site_client.app.state)["_state"])
+    kept = set(vars(app_of(site_client).state)["_state"])
     assert kept == set(AppState.__annotations__)

@@ -33,7 +33,7 @@ def _weights(*args: str) -> dict[str, dict[str, int]]:
 
 
 @pytest.mark.parametrize("path", [CONDITION, f"/en{CONDITION}"])
-def test_condition_page_first_load_is_within_budget(path):
+def test_condition_page_first_load_is_within_budget(path: str) -> None:
     """In Ukrainian (the default) and in English: the page, the stylesheet, htmx and site.js."""
     sizes = _weights(path)[path]
     assert len(sizes) == 4, sizes
@@ -43,7 +43,7 @@ def test_condition_page_first_load_is_within_budget(path):
 
 
 @pytest.mark.parametrize("second", [f"{CONDITION}/treatment", f"/en{CONDITION}"])
-def test_a_second_page_after_it_costs_its_html_only(second):
+def test_a_second_page_after_it_costs_its_html_only(second: str) -> None:
     """htmx, site.js and the stylesheet are cached by their hashed names (immutable)."""
     sizes = _weights("--visit", CONDITION, second)[second]
     assert list(sizes) == [second]

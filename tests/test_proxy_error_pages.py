@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REAL_CLINIC
 from web.core.clinic import load_clinic
@@ -12,7 +13,7 @@ from web.http.proxy_errors import render_error_pages
 from web.settings import PROJECT_ROOT
 
 
-def test_each_page_and_fragment_speaks_both_languages_and_gives_the_phone():
+def test_each_page_and_fragment_speaks_both_languages_and_gives_the_phone() -> None:
     files = render_error_pages(load_clinic(REAL_CLINIC), PROJECT_ROOT / "templates")
     assert sorted(files) == [
         "too-large.fragment.html",
@@ -31,7 +32,7 @@ def test_each_page_and_fragment_speaks_both_languages_and_gives_the_phone():
     assert "Надіслано забагато даних" in files["too-large.html"]
 
 
-def test_the_command_writes_them(tmp_path):
+def test_the_command_writes_them(tmp_path: Path) -> None:
     run = [sys.executable, "-m", "web", "error-pages", str(tmp_path / "errors")]
     subprocess.run(run, cwd=PROJECT_ROOT, check=True, capture_output=True)
     assert len(list((tmp_path / "errors").glob("*.html"))) == 4

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.testclient import TestClient
@@ -82,7 +83,7 @@ def message(booking: Booking, kind: str, context: dict[str, Any] | None) -> Outb
     )
 
 
-def test_every_link_in_every_email_leads_to_a_route(uk_client: TestClient, engine):
+def test_every_link_in_every_email_leads_to_a_route(uk_client: TestClient, engine: Engine) -> None:
     """Each kind of message, in each language, with and without a manage link: every link to the
     site is a path the router answers (so a route renamed by hand, or a path typed by hand in
     the mail layer, fails here)."""
@@ -122,16 +123,17 @@ def test_every_link_in_every_email_leads_to_a_route(uk_client: TestClient, engin
     assert {"privacy", "bookings", "consultation", "coordinator"} <= seen
 
 
-def test_the_send_outbox_worker_builds_the_apps_paths(client: TestClient):
+def test_the_send_outbox_worker_builds_the_apps_paths(client: TestClient) -> None:
     """`python -m web send-outbox` has no app: its router over the pages gives the same paths."""
     app: Any = client.app
     worker, web = route_paths(page_routes()), route_paths(app)
-    for name, params in [
+    cases: list[tuple[str, dict[str, Any]]] = [
         ("privacy", {}),
         ("consultation", {}),
         ("booking_page", {"token": "abc"}),
         ("desk_booking", {"booking_id": 7}),
-    ]:
+    ]
+    for name, params in cases:
         assert worker(name, params) == web(name, params)
 
 
@@ -145,12 +147,14 @@ def test_the_send_outbox_worker_builds_the_apps_paths(client: TestClient):
         ("desk_set_password", {"token": "s3cr3t"}),
     ],
 )
-def test_the_access_log_masks_the_secret_of_each_route_that_carries_one(name, params):
+def test_the_access_log_masks_the_secret_of_each_route_that_carries_one(
+    name: str, params: dict[str, Any]
+) -> None:
     path = route_paths(page_routes())(name, params)
     assert "s3cr3t" not in mask_path(path) and "s3cr3t" not in mask_path("/en" + path)
 
 
-def test_path_constants_agree_with_the_route_table(client: TestClient):
+def test_path_constants_agree_with_the_route_table(client: TestClient) -> None:
     app: Any = client.app
     paths = route_paths(app)
     # The desk lives under one Mount; http/i18n.py and the desk's sign-in redirects know it.

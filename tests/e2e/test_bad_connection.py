@@ -9,6 +9,7 @@ connection would, held as a slow server would, or answered as a plain proxy woul
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlmodel import Session, col, func, select
@@ -17,6 +18,11 @@ from tests.e2e.conftest import axe_violations
 from tests.e2e.test_booking_clarity import TUESDAY, fill, open_form, phone_in, submit
 from web.core.db import make_engine
 from web.core.models import Booking
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Request, Route
+
+    from tests.e2e.test_booking_clarity import PhoneIn
 
 __all__ = ["phone_in"]  # the fixture, shared with the booking tests
 
@@ -31,8 +37,8 @@ PROXY_503 = (
 )
 
 
-def is_booking_post(request) -> bool:
-    return request.method == "POST" and request.url.endswith("/consultation/book")
+def is_booking_post(request: Request) -> bool:
+    return bool(request.method == "POST" and request.url.endswith("/consultation/book"))
 
 
 def bookings_named(database_url: str, name: str) -> int:
@@ -45,7 +51,7 @@ def bookings_named(database_url: str, name: str) -> int:
         engine.dispose()
 
 
-def assert_typed_details_kept(page, name: str = "Olena Kovalenko") -> None:
+def assert_typed_details_kept(page: Page, name: str = "Olena Kovalenko") -> None:
     assert page.get_by_label("Your name").input_value() == name
     assert page.get_by_label("Phone number").input_value() == "067 123 4567"
     assert page.get_by_label("Email (optional)").input_value() == "olena@example.com"
@@ -55,8 +61,8 @@ def assert_typed_details_kept(page, name: str = "Olena Kovalenko") -> None:
 
 
 def test_booking_with_the_connection_lost_says_so_and_keeps_what_was_typed(
-    phone_in, live_url, live_database_url
-):
+    phone_in: PhoneIn, live_url: str, live_database_url: str
+) -> None:
     page = phone_in()
     open_form(page, live_url)
     fill(page)
@@ -85,13 +91,13 @@ def test_booking_with_the_connection_lost_says_so_and_keeps_what_was_typed(
     assert bookings_named(live_database_url, "Olena Kovalenko") >= 1
 
 
-def test_the_booking_button_is_busy_and_sends_one_request(phone_in, live_url):
+def test_the_booking_button_is_busy_and_sends_one_request(phone_in: PhoneIn, live_url: str) -> None:
     page = phone_in()
     open_form(page, live_url)
     fill(page, name="Busy Button")
     held, posts = [], []
 
-    def hold(route):
+    def hold(route: Route) -> None:
         if is_booking_post(route.request):
             posts.append(route.request)
             held.append(route)
@@ -114,8 +120,8 @@ def test_the_booking_button_is_busy_and_sends_one_request(phone_in, live_url):
 
 
 def test_an_answer_slower_than_the_timeout_says_pressing_again_will_not_book_twice(
-    phone_in, live_url, live_database_url
-):
+    phone_in: PhoneIn, live_url: str, live_database_url: str
+) -> None:
     """The server books, but its answer comes after 17 s: htmx gives up at 15 s. Pressing the
     button again sends the same form (the same key), which shows the booking made."""
     page = phone_in()
@@ -124,7 +130,7 @@ def test_an_answer_slower_than_the_timeout_says_pressing_again_will_not_book_twi
     fill(page, name="Slow Answer")
     answered = []
 
-    def slow(route):
+    def slow(route: Route) -> None:
         if not is_booking_post(route.request):
             route.fallback()
             return
@@ -150,7 +156,7 @@ def test_an_answer_slower_than_the_timeout_says_pressing_again_will_not_book_twi
     assert bookings_named(live_database_url, "Slow Answer") == 1
 
 
-def test_a_day_shows_it_is_loading_and_a_lost_day_says_so(phone_in, live_url):
+def test_a_day_shows_it_is_loading_and_a_lost_day_says_so(phone_in: PhoneIn, live_url: str) -> None:
     page = phone_in()
     page.goto(live_url + TUESDAY)
     held = []
@@ -174,7 +180,9 @@ def test_a_day_shows_it_is_loading_and_a_lost_day_says_so(phone_in, live_url):
     assert page.locator(".request-failed").count() == 0
 
 
-def test_a_section_answered_by_a_plain_proxy_says_so_in_the_pages_language(phone_in, live_url):
+def test_a_section_answered_by_a_plain_proxy_says_so_in_the_pages_language(
+    phone_in: PhoneIn, live_url: str
+) -> None:
     page = phone_in()
     section_url = f"**/uk{CONDITION}/treatment"
     page.route(
@@ -199,7 +207,9 @@ def test_a_section_answered_by_a_plain_proxy_says_so_in_the_pages_language(phone
 # --- The language switch follows what htmx changed -------------------------------------------
 
 
-def test_the_language_switch_follows_the_day_chosen_through_htmx(phone_in, live_url):
+def test_the_language_switch_follows_the_day_chosen_through_htmx(
+    phone_in: PhoneIn, live_url: str
+) -> None:
     page = phone_in()
     page.goto(live_url + TUESDAY)
     switch = page.locator("a.language-switch[hreflang=uk]")
@@ -216,7 +226,9 @@ def test_the_language_switch_follows_the_day_chosen_through_htmx(phone_in, live_
     assert "2 грудня" in page.locator("#slots-title").inner_text()
 
 
-def test_the_language_switch_follows_the_time_chosen_on_the_form(phone_in, live_url):
+def test_the_language_switch_follows_the_time_chosen_on_the_form(
+    phone_in: PhoneIn, live_url: str
+) -> None:
     page, rival = phone_in(), phone_in()
     open_form(page, live_url)
     fill(page)
@@ -235,12 +247,14 @@ def test_the_language_switch_follows_the_time_chosen_on_the_form(phone_in, live_
         arg=expected,
     )
     other = page.locator(".alternatives input[name=start]:not(:checked)").first
-    value = other.get_attribute("value").replace(":", "%3A")
+    value = (other.get_attribute("value") or "").replace(":", "%3A")
     page.locator(f".alternatives input[value='{other.get_attribute('value')}']").check()
     assert switch.get_attribute("href") == f"/uk/consultation/book?start={value}"
 
 
-def test_a_background_refresh_that_fails_says_nothing_and_takes_no_focus(phone_in, live_url):
+def test_a_background_refresh_that_fails_says_nothing_and_takes_no_focus(
+    phone_in: PhoneIn, live_url: str
+) -> None:
     page = phone_in()
     page.goto(live_url + TUESDAY)
     page.route(

@@ -334,7 +334,7 @@ def test_a_time_taken_meanwhile_keeps_what_was_typed(phone_in: PhoneIn, live_url
     # The nearest free time to the lost one is chosen (issue 25), not merely the earliest.
     lost = page.url.split("start=")[1].replace("%3A", ":")
     chosen = page.locator(".alternatives input[type=radio]:checked").get_attribute("value")
-    values = [radio.get_attribute("value") for radio in nearest.all()]
+    values = [radio.get_attribute("value") or "" for radio in nearest.all()]
     assert nearest.count() == 4 and chosen in values
     distance = {v: abs(datetime.fromisoformat(v) - datetime.fromisoformat(lost)) for v in values}
     assert distance[chosen] == min(distance.values())

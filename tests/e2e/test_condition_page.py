@@ -157,7 +157,9 @@ def test_printing_prints_every_section(phone: Page, live_url: str) -> None:
     assert not phone.locator("details#causes").evaluate("el => el.open")
 
 
-def test_printing_without_javascript_says_which_sections_are_left_out(phone_without_js, live_url):
+def test_printing_without_javascript_says_which_sections_are_left_out(
+    phone_without_js: Page, live_url: str
+) -> None:
     page = phone_without_js
     page.goto(live_url + CONDITION)
     page.emulate_media(media="print")
@@ -171,7 +173,7 @@ def test_printing_without_javascript_says_which_sections_are_left_out(phone_with
     assert not page.locator(".print-hint").count()
 
 
-def test_open_all_becomes_close_all(phone, live_url):
+def test_open_all_becomes_close_all(phone: Page, live_url: str) -> None:
     phone.goto(live_url + CONDITION)
     phone.get_by_role("link", name="Open all sections").click()
     close = phone.get_by_role("link", name="Close all sections")

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Protocol
+
 import pytest
 
-from tests.e2e.conftest import PHONE, PageProblems, axe_violations
+from tests.e2e.conftest import PHONE, axe_violations, watched
 from tests.e2e.test_booking_clarity import fill, open_form, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -33,23 +36,32 @@ BROKEN_WORDS = """() => {
 }"""
 
 
-@pytest.fixture
-def page_with(browser):
-    contexts = []
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext
 
-    def open_page(**options):
+    from tests.e2e.conftest import WatchedPage
+
+    class PageWith(Protocol):
+        """The `page_with` fixture: a new page with the browser context's options given."""
+
+        def __call__(self, **options: Any) -> WatchedPage: ...
+
+
+@pytest.fixture
+def page_with(browser: Browser) -> Iterator[PageWith]:
+    contexts: list[BrowserContext] = []
+
+    def open_page(**options: Any) -> WatchedPage:
         context = browser.new_context(**options)
         contexts.append(context)
-        page = context.new_page()
-        page.problems = PageProblems(page)
-        return page
+        return watched(context.new_page())
 
     yield open_page
     for context in contexts:
         context.close()
 
 
-def _pages_to_check(page, live_url, prefix):
+def _pages_to_check(page: WatchedPage, live_url: str, prefix: str) -> Iterator[str]:
     for path in READING:
         page.goto(live_url + prefix + path)
         yield path
@@ -65,7 +77,7 @@ def _pages_to_check(page, live_url, prefix):
         yield "the booking"
 
 
-def test_dark_mode_passes_axe_contrast_included(page_with, live_url):
+def test_dark_mode_passes_axe_contrast_included(page_with: PageWith, live_url: str) -> None:
     page = page_with(viewport=PHONE, color_scheme="dark")
     for shown in _pages_to_check(page, live_url, ""):
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
@@ -76,8 +88,8 @@ def test_dark_mode_passes_axe_contrast_included(page_with, live_url):
 
 @pytest.mark.parametrize("prefix", ["", "/uk"])
 def test_at_200_percent_zoom_nothing_scrolls_sideways_and_headings_keep_their_words(
-    page_with, live_url, prefix
-):
+    page_with: PageWith, live_url: str, prefix: str
+) -> None:
     page = page_with(viewport={"width": 320, "height": 640})
     for shown in _pages_to_check(page, live_url, prefix):
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, shown
@@ -100,7 +112,9 @@ BLOCKING = """() => [
 
 
 @pytest.mark.parametrize("path", [CONDITION, "/consultation"])
-def test_no_layout_shift_and_one_stylesheet_the_only_blocking_resource(page_with, live_url, path):
+def test_no_layout_shift_and_one_stylesheet_the_only_blocking_resource(
+    page_with: PageWith, live_url: str, path: str
+) -> None:
     """For a patient in Kyiv (elsewhere site.js adds "your time" under each time, which moves
     the times below it once: known, and left as it was)."""
     page = page_with(viewport=PHONE, timezone_id="Europe/Kyiv")

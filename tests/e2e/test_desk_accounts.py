@@ -22,6 +22,7 @@ from tests.e2e.test_front_office import (
     book_in_browser,
     check_page,
     new_page,
+    problems_of,
 )
 from tests.live_server import running_server
 from web.cli import migrate
@@ -140,7 +141,7 @@ def test_accounts_in_the_browser(browser: Browser, desk: str, device: str) -> No
     log = page.locator("main").inner_text()
     assert "added an account" in log and "removed an account" in log
     assert "was refused an administrator’s action" in log
-    problems = page.problems.messages + other.problems.messages
+    problems = problems_of(page).messages + problems_of(other).messages
     context.close()
     assert problems == []
 
@@ -211,6 +212,6 @@ def test_a_bookings_timeline_and_the_blocks_form(browser: Browser, desk: str, de
     page.get_by_role("button", name="Mark these as seen").click()
     page.wait_for_url(re.compile(r"/coordinator/$"))
     assert page.locator(".patient-changes").count() == 0
-    problems = page.problems.messages
+    problems = problems_of(page).messages
     context.close()
     assert problems == []

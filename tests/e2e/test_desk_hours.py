@@ -12,6 +12,7 @@ from datetime import datetime
 
 import httpx2 as httpx
 import pytest
+from playwright.sync_api import Browser
 
 from tests.booking_helpers import book
 from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
@@ -31,7 +32,7 @@ TUESDAY_LATE = "2026-12-15T12:30:00Z"  # 14:30 in Kyiv: after the new hours clos
 
 
 @pytest.fixture(params=BACKENDS)
-def desk(request, tmp_path_factory) -> Iterator[str]:
+def desk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = fresh_database(request.param, tmp_path_factory.mktemp("hours"))
     migrate(url)
     engine = make_engine(url)
@@ -52,7 +53,9 @@ def desk(request, tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_an_administrator_changes_the_hours_over_a_booking(browser, desk, device):
+def test_an_administrator_changes_the_hours_over_a_booking(
+    browser: Browser, desk: str, device: str
+) -> None:
     context, page = new_page(browser, DEVICES[device])
     sign_in(page, desk, "olha")
     page.get_by_role("link", name="Hours").click()
@@ -81,7 +84,9 @@ def test_an_administrator_changes_the_hours_over_a_booking(browser, desk, device
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_a_coordinator_sees_the_hours_without_the_form(browser, desk, device):
+def test_a_coordinator_sees_the_hours_without_the_form(
+    browser: Browser, desk: str, device: str
+) -> None:
     context, page = new_page(browser, DEVICES[device])
     sign_in(page, desk, "anna")
     page.get_by_role("link", name="Hours").click()

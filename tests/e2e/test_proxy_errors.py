@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx2 as httpx
 import pytest
@@ -21,6 +22,9 @@ from tests.e2e.test_bad_connection import CLINIC_PHONE, assert_typed_details_kep
 from tests.e2e.test_booking_clarity import fill, open_form, phone_in, submit
 from tests.live_server import free_port, running_server
 from tests.test_deploy import NGINX, nginx_serving
+
+if TYPE_CHECKING:
+    from tests.e2e.test_booking_clarity import PhoneIn
 
 __all__ = ["phone_in"]  # the fixture, shared with the booking tests
 
@@ -37,18 +41,20 @@ class Proxied:
 
 
 @pytest.fixture
-def proxied(live_database_url, tmp_path) -> Iterator[Proxied]:
+def proxied(live_database_url: str, tmp_path: Path) -> Iterator[Proxied]:
     need(Path(NGINX).exists(), "the proxy error tests need nginx (apt-get install nginx)")
     port = free_port()
     env = {"PUBLIC_URL": f"http://127.0.0.1:{port}", "SECRET_KEY": "one secret for both"}
     with ExitStack() as outer:
         hosts = outer.enter_context(ExitStack())
         bases = [hosts.enter_context(running_server(live_database_url, env=env)) for _ in "ab"]
-        outer.enter_context(nginx_serving(tmp_path, port, bases))
+        outer.enter_context(nginx_serving(tmp_path, port, bases, tls_port=free_port()))
         yield Proxied(f"http://127.0.0.1:{port}", hosts)
 
 
-def test_both_hosts_down_the_form_keeps_what_was_typed_and_shows_the_phone(phone_in, proxied):
+def test_both_hosts_down_the_form_keeps_what_was_typed_and_shows_the_phone(
+    phone_in: PhoneIn, proxied: Proxied
+) -> None:
     page = phone_in()
     open_form(page, proxied.nginx)
     fill(page)
@@ -64,7 +70,7 @@ def test_both_hosts_down_the_form_keeps_what_was_typed_and_shows_the_phone(phone
     assert page.get_by_role("button", name="Book this consultation").is_enabled()
 
 
-def test_both_hosts_down_a_visit_gets_a_page_in_both_languages(proxied):
+def test_both_hosts_down_a_visit_gets_a_page_in_both_languages(proxied: Proxied) -> None:
     proxied.stop_hosts()
     with httpx.Client(base_url=proxied.nginx, timeout=30) as client:
         page = client.get("/consultation")
@@ -85,7 +91,7 @@ def test_both_hosts_down_a_visit_gets_a_page_in_both_languages(proxied):
         assert posted.status_code == 502 and CLINIC_PHONE in posted.text
 
 
-def test_too_large_requests_get_the_page_too(proxied):
+def test_too_large_requests_get_the_page_too(proxied: Proxied) -> None:
     with httpx.Client(base_url=proxied.nginx, timeout=30) as client:
         body = client.post("/consultation/book", data={"note": "x" * 40_000})
         assert body.status_code == 413
