@@ -1,10 +1,11 @@
 """Reception hours changed from a day on, kept in the database so that every host and worker
 books by the same rules; clinic.toml gives the first ones.
 
-`CurrentRules` reads them for a process: at most once per `ttl` seconds, and again at once after
-a commit on this process's engine (the availability's generation moves on), so that the host
-where an administrator saved a change applies it at the next request and every other host
-within `ttl`, as for bookings (see core/availability.py).
+`CurrentRules` keeps them for a process: read again at once after a commit on this process's
+engine (the availability's generation moves on), so that the host where an administrator saved a
+change applies it at the next request, and otherwise in a thread once they are older than
+AVAILABILITY_TTL, so that every other host follows within about that time (as for bookings, see
+core/availability.py) and no request waits for them.
 """
 
 from __future__ import annotations
