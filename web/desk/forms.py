@@ -182,7 +182,9 @@ class HoursForm(SecureForm):
         coerce=int,
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
-        validators=[InputRequired(N_("Please choose at least one working day."))],
+        # Not InputRequired: WTForms would mark every checkbox required, and a browser would then
+        # refuse the form until each one is ticked. At least one is checked in validate().
+        validators=[Optional()],
     )
     slot_minutes = IntegerField(
         N_("A consultation lasts (minutes)"),
@@ -206,6 +208,9 @@ class HoursForm(SecureForm):
 
     def validate(self, extra_validators: object = None) -> bool:
         valid: bool = super().validate(extra_validators)
+        if not self.weekdays.data:
+            self.weekdays.errors = [N_("Please choose at least one working day.")]
+            return False
         opens, closes, minutes = self.opens.data, self.closes.data, self.slot_minutes.data
         if opens and closes and not self.closes.errors:
             if closes <= opens:
