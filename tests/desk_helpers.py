@@ -9,16 +9,22 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
 import httpx2 as httpx
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from tests.conftest import app_of, csrf_from
+from tests.conftest import app_of, csrf_from, drop_postgres_database, fresh_database
+from tests.live_server import running_server
+from web.cli import migrate
+from web.core.db import make_engine
+from web.core.models import Role
 from web.desk.accounts import save_coordinator
 from web.mail.outbox import SendReport, send_due
 from web.mail.smtp import SmtpSettings
@@ -127,3 +133,23 @@ def race_one_slot(
     finally:
         for client in clients:
             client.close()
+
+
+@contextmanager
+def served_desk(
+    backend: str, directory: Path, accounts: Mapping[str, Role | None], *, now: datetime
+) -> Iterator[str]:
+    """A real server (its clock fixed at `now`) on a fresh, migrated database of that kind,
+    with these desk accounts (PASSWORD each, made at `now`); the database goes afterwards."""
+    url = fresh_database(backend, directory)
+    migrate(url)
+    engine = make_engine(url)
+    for username, role in accounts.items():
+        save_coordinator(engine=engine, username=username, password=PASSWORD, now=now, role=role)
+    engine.dispose()
+    try:
+        with running_server(url, env={"FIXED_NOW": now.isoformat()}) as base:
+            yield base
+    finally:
+        if backend == "postgresql":
+            drop_postgres_database(url)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
+from tests.conftest import BACKENDS
+from tests.desk_helpers import PASSWORD, served_desk
 from tests.e2e.test_front_office import (
     AFTERNOON,
     DESKTOP,
@@ -24,18 +25,13 @@ from tests.e2e.test_front_office import (
     new_page,
     problems_of,
 )
-from tests.live_server import running_server
-from web.cli import migrate
-from web.core.db import make_engine
 from web.core.models import Role
-from web.desk.accounts import save_coordinator
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "a long password for the desk"
 CHOSEN = "the password the new coordinator chose"
 LATER = "and later another one, just as long"
 DEVICES = {"desktop": DESKTOP, "phone": PHONE}
@@ -43,21 +39,12 @@ DEVICES = {"desktop": DESKTOP, "phone": PHONE}
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def desk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = fresh_database(request.param, tmp_path_factory.mktemp("accounts"))
-    migrate(url)
-    engine = make_engine(url)
     made = datetime.fromisoformat(AFTERNOON)  # the server's clock: the accounts are older
-    save_coordinator(
-        engine=engine, username="olha", password=PASSWORD, now=made, role=Role.ADMINISTRATOR
-    )
-    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=made)
-    engine.dispose()
-    try:
-        with running_server(url, env={"FIXED_NOW": AFTERNOON}) as base:
-            yield base
-    finally:
-        if request.param == "postgresql":
-            drop_postgres_database(url)
+    accounts = {"olha": Role.ADMINISTRATOR, "anna": None}
+    with served_desk(
+        request.param, tmp_path_factory.mktemp("accounts"), accounts, now=made
+    ) as base:
+        yield base
 
 
 def sign_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:

@@ -15,41 +15,26 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.booking_helpers import book
-from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
+from tests.conftest import BACKENDS
+from tests.desk_helpers import served_desk
 from tests.e2e.test_desk_accounts import sign_in
 from tests.e2e.test_front_office import AFTERNOON, DESKTOP, PHONE, check_page, new_page
-from tests.live_server import running_server
-from web.cli import migrate
-from web.core.db import make_engine
 from web.core.models import Role
-from web.desk.accounts import save_coordinator
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "a long password for the desk"
 DEVICES = {"desktop": DESKTOP, "phone": PHONE}
 TUESDAY_LATE = "2026-12-15T12:30:00Z"  # 14:30 in Kyiv: after the new hours close
 
 
 @pytest.fixture(params=BACKENDS)
 def desk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = fresh_database(request.param, tmp_path_factory.mktemp("hours"))
-    migrate(url)
-    engine = make_engine(url)
-    made = datetime.fromisoformat(AFTERNOON)
-    save_coordinator(
-        engine=engine, username="olha", password=PASSWORD, now=made, role=Role.ADMINISTRATOR
-    )
-    save_coordinator(engine=engine, username="anna", password=PASSWORD, now=made)
-    engine.dispose()
-    try:
-        with running_server(url, env={"FIXED_NOW": AFTERNOON}) as base:
-            with httpx.Client(base_url=base, timeout=30) as patient:
-                assert book(patient, TUESDAY_LATE, name="Iryna Bondar").status_code == 303
-            yield base
-    finally:
-        if request.param == "postgresql":
-            drop_postgres_database(url)
+    accounts = {"olha": Role.ADMINISTRATOR, "anna": None}
+    now = datetime.fromisoformat(AFTERNOON)
+    with served_desk(request.param, tmp_path_factory.mktemp("hours"), accounts, now=now) as base:
+        with httpx.Client(base_url=base, timeout=30) as patient:
+            assert book(patient, TUESDAY_LATE, name="Iryna Bondar").status_code == 303
+        yield base
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import BACKENDS, drop_postgres_database, fresh_database
-from tests.desk_helpers import PASSWORD
+from tests.conftest import BACKENDS
+from tests.desk_helpers import served_desk
 from tests.e2e.test_front_office import (
     AFTERNOON,
     PHONE,
@@ -20,11 +21,6 @@ from tests.e2e.test_front_office import (
     new_page,
     sign_in,
 )
-from tests.live_server import running_server
-from web.cli import migrate
-from web.core.db import make_engine
-from web.core.models import utc_now
-from web.desk.accounts import save_coordinator
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -36,17 +32,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def desk_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    url = fresh_database(request.param, tmp_path_factory.mktemp("privacy"))
-    migrate(url)
-    engine = make_engine(url)
-    save_coordinator(engine=engine, username="olha", password=PASSWORD, now=utc_now())
-    engine.dispose()
-    try:
-        with running_server(url, env={"FIXED_NOW": AFTERNOON}) as base:
-            yield base
-    finally:
-        if request.param == "postgresql":
-            drop_postgres_database(url)
+    now = datetime.fromisoformat(AFTERNOON)
+    with served_desk(
+        request.param, tmp_path_factory.mktemp("privacy"), {"olha": None}, now=now
+    ) as base:
+        yield base
 
 
 def test_see_correct_and_erase_a_patients_data(browser: Browser, desk_server: str) -> None:
