@@ -19,6 +19,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
+from web.core.intake import QuestionError, QuestionSet, check_same_questions, parse_question_set
+
 
 def _label_table_cells(state: StateCore) -> None:
     """Each table cell carries its column's heading (data-label), so that on a phone the table
@@ -86,6 +88,8 @@ class Condition:
     sources: tuple[Source, ...]
     intro_html: Markup
     sections: tuple[Section, ...]
+    # What the specialist would like to know before the consultation (core/intake.py).
+    questions: QuestionSet | None = None
 
     def section(self, slug: str) -> Section | None:
         return next((s for s in self.sections if s.slug == slug), None)
@@ -202,7 +206,15 @@ def parse_condition(path: Path) -> Condition:
         sources=tuple(sources.values()),
         intro_html=html(intro),
         sections=tuple(Section(slug, title, html(text)) for slug, title, text in sections),
+        questions=_questions(post.metadata.get("intake"), where),
     )
+
+
+def _questions(value: object, where: str) -> QuestionSet | None:
+    try:
+        return parse_question_set(value, where)
+    except QuestionError as error:
+        raise ContentError(str(error)) from None
 
 
 Library = dict[str, dict[str, Condition]]  # language -> slug -> condition
@@ -212,7 +224,8 @@ def load_conditions(directory: Path, languages: tuple[str, ...]) -> Library:
     """Every condition in every language, by slug in the order of their titles.
 
     Each condition must exist in every language with the same sections (the same slugs, in the
-    same order), so that every page and section URL has its equivalent in the other languages.
+    same order), so that every page and section URL has its equivalent in the other languages,
+    and with the same intake questions, translated.
     """
     found = [parse_condition(path) for path in sorted(directory.glob("*.md"))]
     library: Library = {language: {} for language in languages}
@@ -235,6 +248,16 @@ def load_conditions(directory: Path, languages: tuple[str, ...]) -> Library:
                 raise ContentError(
                     f"{slug}.{language}.md: sections {other} differ from {languages[0]}'s {outline}"
                 )
+            first = library[languages[0]][slug]
+            try:
+                check_same_questions(
+                    first.questions,
+                    f"{slug}.{languages[0]}.md",
+                    library[language][slug].questions,
+                    f"{slug}.{language}.md",
+                )
+            except QuestionError as error:
+                raise ContentError(str(error)) from None
     return library
 
 

@@ -92,6 +92,11 @@ def calendar_date(day: date, language: str) -> str:
     return one_apostrophe(format_date(day, CALENDAR_DATE.get(language, "long"), locale=language))
 
 
+def month_of_year(year: int, month: int, language: str) -> str:
+    """May 2019 / травень 2019: a month on its own, as a calendar names it."""
+    return one_apostrophe(format_date(date(year, month, 1), "LLLL y", locale=language))
+
+
 @lru_cache(maxsize=8192)
 def long_date(day: date, language: str) -> str:
     """Tuesday 1 December / вівторок, 1 грудня."""
