@@ -66,6 +66,7 @@ class PatientDetails:
     channel: str
     note: str | None
     language: str  # the page's language: the booking's pages and e-mails speak it
+    about: str | None = None  # the condition page it was booked from: its questions are asked
 
 
 def new_token() -> str:
@@ -226,6 +227,7 @@ def book(
             "channel": patient.channel,
             "note": patient.note,
             "language": patient.language,
+            "condition": patient.about,
             "consent_at": now,
             "consent_given": consent.value,
             "consent_notice": PRIVACY_NOTICE_VERSION,

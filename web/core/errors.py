@@ -79,3 +79,8 @@ class OutcomeTooEarly(StatusChangeNotAllowed):
 
 class ConditionNotFound(NotFound):
     """No condition page with that slug, or no such section on it."""
+
+
+class AnswersClosed(DomainError):
+    """The consultation has begun (or the booking is no longer confirmed): the answers to its
+    questions can no longer be given or changed online."""

@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Index, Text, text
+from sqlalchemy import JSON, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 
@@ -79,6 +79,8 @@ class Booking(SQLModel, table=True):
     # Set when the patient's personal data was erased on their request (core/personal_data.py):
     # the row stays (the slot was held, the audit log points at it), anonymised.
     erased_at: datetime | None = None
+    # The condition page the patient booked from (its slug): its intake questions are asked.
+    condition: str | None = Field(default=None, max_length=80)
     # Who made the booking: None for the patient online, else the desk account.
     booked_by: str | None = Field(default=None, max_length=80)
     # The name folded for search (str.casefold: Cyrillic too, which SQL's lower() is not on
@@ -122,6 +124,22 @@ class BookingNote(SQLModel, table=True):
     author: str = Field(max_length=80)
     created_at: datetime
     text: str = Field(max_length=NOTE_MAX)
+
+
+class IntakeAnswers(SQLModel, table=True):
+    """The patient's answers to a condition's questions before the consultation (core/intake.py):
+    shown on the desk and in the coordinator's alert, never in the patient's e-mails, the
+    invite or the calendar feed. Purged and erased with the booking."""
+
+    __tablename__ = "intake_answers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", unique=True)
+    condition: str = Field(max_length=80)
+    version: int  # of the condition's question set they answer
+    answers: dict[str, str | list[str]] = Field(sa_type=JSON)
+    answered_at: datetime
+    updated_at: datetime
 
 
 class BlockedPeriod(SQLModel, table=True):

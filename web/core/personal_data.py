@@ -22,7 +22,14 @@ from web.core import audit
 from web.core.audit import record
 from web.core.db import session_scope
 from web.core.errors import BookingNotFound
-from web.core.models import AuditEvent, Booking, BookingNote, BookingStatus, OutboxMessage
+from web.core.models import (
+    AuditEvent,
+    Booking,
+    BookingNote,
+    BookingStatus,
+    IntakeAnswers,
+    OutboxMessage,
+)
 from web.core.retention import identifiers_of
 
 # What an erased booking shows where the name was: a dash, in every language and list.
@@ -37,6 +44,7 @@ class Holdings:
     notes: list[BookingNote]
     messages: list[OutboxMessage]
     events: list[AuditEvent]
+    answers: list[IntakeAnswers]  # to the questions before the consultation
 
     @property
     def booking_ids(self) -> list[int]:
@@ -90,13 +98,18 @@ def find_holdings(session: Session, booking_id: int) -> Holdings:
         .where(col(OutboxMessage.booking_id).in_(ids))
         .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
     ).all()
-    identifiers = Holdings(found, [], [], []).identifiers
+    answers = session.exec(
+        select(IntakeAnswers)
+        .where(col(IntakeAnswers.booking_id).in_(ids))
+        .order_by(col(IntakeAnswers.answered_at), col(IntakeAnswers.id))
+    ).all()
+    identifiers = Holdings(found, [], [], [], []).identifiers
     events = session.exec(
         select(AuditEvent)
         .where(or_(col(AuditEvent.booking_id).in_(ids), *audit.naming(identifiers)))
         .order_by(col(AuditEvent.at), col(AuditEvent.id))
     ).all()
-    return Holdings(list(found), list(notes), list(messages), list(events))
+    return Holdings(list(found), list(notes), list(messages), list(events), list(answers))
 
 
 # --- Correcting -------------------------------------------------------------------------------
@@ -192,8 +205,9 @@ def _dead_token_hash() -> str:
 def erase(*, engine: Engine, booking_id: int, who: str, now: datetime) -> Erasure:
     """Erase the person named by booking `booking_id`: their bookings anonymised (a future one
     cancelled, so that its seat is free again), e-mails still waiting dropped and sent ones
-    emptied, clinic-only notes deleted, and the audit lines that name them anonymised. Each
-    booking gets an "erase" line in the audit log that holds nothing of what was erased."""
+    emptied, clinic-only notes and answers to the questions deleted, and the audit lines that
+    name them anonymised. Each booking gets an "erase" line in the audit log that holds nothing
+    of what was erased."""
     with session_scope(engine) as session:
         held = find_holdings(session, booking_id)
         ids = held.booking_ids
@@ -210,6 +224,8 @@ def erase(*, engine: Engine, booking_id: int, who: str, now: datetime) -> Erasur
                 session.add(message)
         for note in held.notes:
             session.delete(note)
+        for answers in held.answers:
+            session.delete(answers)
         lines = audit.anonymise(session, ids, held.identifiers)
         for booking in held.bookings:
             if booking.status == BookingStatus.CONFIRMED and booking.starts_at > now:
@@ -217,7 +233,7 @@ def erase(*, engine: Engine, booking_id: int, who: str, now: datetime) -> Erasur
                 booking.sequence += 1
             booking.patient_name, booking.name_folded = ERASED_NAME, ""
             booking.phone, booking.email, booking.note = "", None, None
-            booking.cancel_reason = None
+            booking.cancel_reason = booking.condition = None
             booking.call_patient = booking.call_patient_since = None
             booking.token_hash = _dead_token_hash()
             booking.erased_at = booking.updated_at = now

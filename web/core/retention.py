@@ -10,7 +10,14 @@ from sqlmodel import col, select
 
 from web.core import audit
 from web.core.db import session_scope
-from web.core.models import Booking, BookingNote, BookingStatus, LoginAttempt, OutboxMessage
+from web.core.models import (
+    Booking,
+    BookingNote,
+    BookingStatus,
+    IntakeAnswers,
+    LoginAttempt,
+    OutboxMessage,
+)
 
 
 @dataclass(frozen=True)
@@ -28,7 +35,7 @@ def identifiers_of(bookings: list[Booking]) -> list[str]:
 
 def purge_old_bookings(*, engine: Engine, now: datetime, older_than_days: int) -> PurgeReport:
     """Delete bookings that ended, or were cancelled, more than `older_than_days` ago, with
-    their e-mails and notes.
+    their e-mails, notes and answers to the questions before the consultation.
 
     The audit log keeps its lines (who did what, when, to booking number N) but holds no name,
     phone, address, note or typed reason of theirs; login attempts older than the cut-off go too.
@@ -61,6 +68,7 @@ def purge_old_bookings(*, engine: Engine, now: datetime, older_than_days: int) -
             # but not the patient in them: typed text about these bookings (a note, a reason)
             # and their name, phone or address anywhere in a line (a block's reason).
             session.exec(delete(BookingNote).where(col(BookingNote.booking_id).in_(ids)))
+            session.exec(delete(IntakeAnswers).where(col(IntakeAnswers.booking_id).in_(ids)))
             audit.anonymise(session, ids, identifiers_of(old))
         bookings = (
             session.exec(delete(Booking).where(col(Booking.id).in_(ids))).rowcount if ids else 0

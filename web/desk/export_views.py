@@ -55,6 +55,7 @@ async def export(request: Request) -> Response:
         last=last,
         kind=kind,
         language=page_language(request),
+        library=state_of(request).conditions,
         who=who(request),
         now=state_of(request).clock(),
     )

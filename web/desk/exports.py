@@ -21,8 +21,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from web.core.audit import record
+from web.core.content import Library
 from web.core.db import session_scope
 from web.core.i18n import N_, translate
+from web.core.intake_answers import answers_by_booking, compact, condition_title, described
 from web.core.models import Booking
 from web.core.schedule import SlotRules, day_bounds
 
@@ -43,6 +45,8 @@ HEADERS = [
     N_("Channel"),
     N_("Note"),
     N_("Booked at (clinic time)"),
+    N_("Condition"),
+    N_("Answers before the consultation"),
 ]
 STATUSES = {
     "confirmed": N_("Confirmed"),
@@ -82,10 +86,18 @@ class Row:
     channel: str
     note: str
     booked_at: datetime
+    condition: str
+    answers: str
 
 
 def rows_of(
-    session: Session, *, rules: SlotRules, first: date, last: date, language: str
+    session: Session,
+    *,
+    rules: SlotRules,
+    first: date,
+    last: date,
+    language: str,
+    library: Library,
 ) -> list[Row]:
     start, end = day_bounds(rules, first).start, day_bounds(rules, last).end
     bookings = session.exec(
@@ -94,6 +106,7 @@ def rows_of(
         .order_by(col(Booking.starts_at), col(Booking.id))
     ).all()
     zone = rules.time_zone
+    answers = answers_by_booking(session, [b.id for b in bookings if b.id is not None])
 
     def wall(moment: datetime) -> datetime:
         return moment.astimezone(zone).replace(tzinfo=None)
@@ -110,6 +123,10 @@ def rows_of(
             channel=translate(language, b.channel),
             note=b.note or "",
             booked_at=wall(b.created_at),
+            condition=condition_title(
+                answers[b.id].condition if b.id in answers else b.condition, library, language
+            ),
+            answers=compact(described(answers.get(b.id or 0), library, language)),
         )
         for b in bookings
     ]
@@ -132,6 +149,8 @@ def as_csv(rows: list[Row], language: str) -> bytes:
                 spreadsheet_safe(row.channel),
                 spreadsheet_safe(row.note),
                 f"{row.booked_at:%Y-%m-%d %H:%M}",
+                spreadsheet_safe(row.condition),
+                spreadsheet_safe(row.answers),
             ]
         )
     return out.getvalue().encode("utf-8-sig")
@@ -147,15 +166,15 @@ def as_xlsx(rows: list[Row], language: str) -> bytes:
     for row in rows:
         sheet.append(
             [row.day, row.start.time(), row.end.time(), row.status, row.name, row.phone,
-             row.email, row.channel, row.note, row.booked_at]
+             row.email, row.channel, row.note, row.booked_at, row.condition, row.answers]
         )  # fmt: skip
     for line in sheet.iter_rows(min_row=2):
         line[0].number_format = "yyyy-mm-dd"
         line[1].number_format = line[2].number_format = "hh:mm"
         line[9].number_format = "yyyy-mm-dd hh:mm"
-        for cell in line[3:9]:
+        for cell in (*line[3:9], *line[10:12]):
             cell.data_type = "s"  # text as typed, never a formula, a phone number as text
-    widths = [12, 10, 8, 14, 28, 16, 26, 12, 40, 17]
+    widths = [12, 10, 8, 14, 28, 16, 26, 12, 40, 17, 20, 60]
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
@@ -175,11 +194,14 @@ def export(
     last: date,
     kind: str,
     language: str,
+    library: Library,
     who: str,
     now: datetime,
 ) -> bytes:
     """The bookings of a date range in `kind` (csv or xlsx); the export goes into the audit log."""
     with session_scope(engine) as session:
-        rows = rows_of(session, rules=rules, first=first, last=last, language=language)
+        rows = rows_of(
+            session, rules=rules, first=first, last=last, language=language, library=library
+        )
         record(session, coordinator=who, action=f"export {kind}", now=now, detail=f"{first}–{last}")
     return FORMATS[kind](rows, language)

@@ -25,6 +25,13 @@ from web.core.consent import consent_text
 from web.core.errors import BookingChanged, InvalidInput, SlotUnavailable
 from web.core.formats import format_start, parse_day, parse_start
 from web.core.i18n import N_
+from web.core.intake_answers import (
+    answers_by_booking,
+    answers_of,
+    compact,
+    condition_title,
+    described,
+)
 from web.core.models import Booking, BookingStatus
 from web.core.outbox_state import outbox_state
 from web.core.schedule import Slot, local_today
@@ -39,7 +46,7 @@ from web.desk.forms import (
 )
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
-from web.http.i18n import absolute, localized_path, on_this_site
+from web.http.i18n import absolute, localized_path, on_this_site, page_language
 from web.http.picker import (
     chosen_start,
     clinic_of,
@@ -84,9 +91,11 @@ def day_view(request: Request) -> Response:
             session, rules=rules_of(request), now=now_of(request)
         )
         changed = patient_changes.unseen(session, request.state.coordinator.id)
+        answers = _answers_in(request, session, [shown])
     context = {
         **_agenda_context(request, "day", day, step=timedelta(days=1)),
         "agenda": [shown],
+        "answers": answers,
         "calls": calls,
         "undelivered": undelivered,
         "mail": outbox_state(state_of(request).engine, now_of(request)),
@@ -109,6 +118,16 @@ async def changes_seen(request: Request) -> Response:
     return RedirectResponse(on_this_site(request, "desk"), status_code=303)
 
 
+def _answers_in(request: Request, session: Session, days: list[agenda.Day]) -> dict[int, str]:
+    """Each booking's answers to the questions before the consultation, in one line."""
+    ids = [e.booking.id for d in days for row in d.rows for e in row.entries if e.booking.id]
+    library, language = state_of(request).conditions, page_language(request)
+    return {
+        booking_id: compact(described(row, library, language))
+        for booking_id, row in answers_by_booking(session, ids).items()
+    }
+
+
 def _agenda_context(request: Request, view: str, day: date, *, step: timedelta) -> dict[str, Any]:
     return {
         "view": view,
@@ -125,9 +144,11 @@ def week_view(request: Request) -> Response:
     week = agenda.week_of(day)
     with Session(state_of(request).engine) as session:
         days = agenda.days(session, rules=rules_of(request), now=now_of(request), wanted=week)
+        answers = _answers_in(request, session, days)
     context = {
         **_agenda_context(request, "week", day, step=timedelta(days=7)),
         "agenda": [d for d in days if d.is_working or d.booked],
+        "answers": answers,
         "calls": [],
         "undelivered": [],
     }
@@ -229,6 +250,7 @@ def booking_page(
         undelivered = records.undelivered_mail(session, booking_id=booking.id)
         notes = front_desk.notes_for(session, booking_id)
         others = front_desk.same_patient(session, booking)
+        answers = answers_of(session, booking.id)
     kept = _kept(request)
     if status_form is None:
         status_form = ChangeStatusForm(meta=form_meta(request), data=kept or None)
@@ -253,6 +275,13 @@ def booking_page(
         "undelivered": undelivered,
         "notes": notes,
         "others": others,
+        "answers": answers,
+        "answer_lines": described(answers, state_of(request).conditions, page_language(request)),
+        "condition": condition_title(
+            answers.condition if answers else booking.condition,
+            state_of(request).conditions,
+            page_language(request),
+        ),
         "changed": changed,
         "kept": bool(kept),
         "saved": request.query_params.get("saved"),

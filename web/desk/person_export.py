@@ -1,8 +1,9 @@
 """What the clinic holds about a person, as files to hand them: a plain-text letter they can
 read (in their booking's language) and the same facts as JSON for another system.
 
-Both list every booking with its consent, every clinic-only note, every e-mail and every audit
-line found (core/personal_data.py); nothing is left out because it is internal.
+Both list every booking with its consent, every clinic-only note, the answers to the questions
+before the consultation, every e-mail and every audit line found (core/personal_data.py);
+nothing is left out because it is internal.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 from web.core import formats
 from web.core.clinic import Clinic
+from web.core.content import Library
 from web.core.i18n import N_, translate
+from web.core.intake_answers import described
 from web.core.models import Booking
 from web.core.personal_data import Holdings
 
@@ -55,7 +58,8 @@ def _booking_facts(booking: Booking) -> dict[str, Any]:
     }
 
 
-def as_json(held: Holdings, clinic: Clinic, now: datetime) -> str:
+def as_json(held: Holdings, clinic: Clinic, now: datetime, library: Library) -> str:
+    """Everything held, as data (answers as stored: question and option ids)."""
     facts = {
         "controller": clinic.legal_name,
         "made_at": _iso(now),
@@ -63,6 +67,17 @@ def as_json(held: Holdings, clinic: Clinic, now: datetime) -> str:
         "clinic_only_notes": [
             {"booking": n.booking_id, "at": _iso(n.created_at), "by": n.author, "text": n.text}
             for n in held.notes
+        ],
+        "answers_before_consultation": [
+            {
+                "booking": a.booking_id,
+                "condition": a.condition,
+                "question_set_version": a.version,
+                "answered_at": _iso(a.answered_at),
+                "changed_at": _iso(a.updated_at),
+                "answers": a.answers,
+            }
+            for a in held.answers
         ],
         "emails": [
             {
@@ -89,7 +104,7 @@ def as_json(held: Holdings, clinic: Clinic, now: datetime) -> str:
     return json.dumps(facts, ensure_ascii=False, indent=2) + "\n"
 
 
-def as_text(held: Holdings, clinic: Clinic, now: datetime) -> str:
+def as_text(held: Holdings, clinic: Clinic, now: datetime, library: Library) -> str:
     """A letter the patient can read, in the language of their latest booking."""
     language = held.bookings[-1].language if held.bookings else clinic.default_language
     if language not in clinic.languages:
@@ -132,6 +147,13 @@ def as_text(held: Holdings, clinic: Clinic, now: datetime) -> str:
         ]
     out += ["", _(N_("Clinic-only notes"))]
     out += [f"- {at(n.created_at)} ({n.booking_id}): {n.text}" for n in held.notes] or ["  –"]
+    out += ["", _(N_("Answers before the consultation"))]
+    for answers in held.answers:
+        out.append(f"- {at(answers.updated_at)} ({answers.booking_id}):")
+        lines = described(answers, library, language)
+        out += [f"  {question} {answer}" for _short, question, answer in lines]
+    if not held.answers:
+        out.append("  –")
     out += ["", _(N_("E-mails"))]
     out += [
         f"- {at(m.created_at)} ({m.booking_id}): {m.kind}, {m.recipient}" for m in held.messages

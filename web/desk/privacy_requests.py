@@ -18,12 +18,13 @@ from web.core import personal_data
 from web.core.audit import record
 from web.core.db import session_scope
 from web.core.i18n import N_
+from web.core.intake_answers import described
 from web.core.personal_data import Correction, Holdings
 from web.desk import person_export, records
 from web.desk.forms import CorrectionForm, ErasureForm
 from web.desk.front_office import who
 from web.http.csrf import SecureForm, form_meta, posted_form
-from web.http.i18n import localized_path
+from web.http.i18n import localized_path, page_language
 from web.http.picker import clinic_of, now_of
 from web.http.state import state_of
 from web.http.templating import render
@@ -55,7 +56,7 @@ def _holdings(request: Request, *, seen_by: str | None = None) -> Holdings:
                 now=now_of(request),
                 booking_id=booking_id,
             )
-        for row in (*held.bookings, *held.notes, *held.messages, *held.events):
+        for row in (*held.bookings, *held.notes, *held.messages, *held.events, *held.answers):
             session.expunge(row)
     return held
 
@@ -83,6 +84,10 @@ def _page(
     context: dict[str, Any] = {
         "booking": booking,
         "held": held,
+        "answer_lines": [
+            (a.booking_id, described(a, state_of(request).conditions, page_language(request)))
+            for a in held.answers
+        ],
         "correction": correction,
         "erasure": erasure or ErasureForm(meta=form_meta(request)),
         "saved": request.query_params.get("saved"),
@@ -116,7 +121,7 @@ async def export(request: Request) -> Response:
                 booking_id=booking_id,
                 detail=numbers,
             )
-        return write(held, clinic, now)
+        return write(held, clinic, now, state_of(request).conditions)
 
     body = await run_in_threadpool(made)
     return Response(

@@ -75,6 +75,13 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str]] = {
         409,
         N_("This booking is no longer active, so it cannot be changed. Please book a new time."),
     ),
+    errors.AnswersClosed: (
+        409,
+        N_(
+            "The consultation has begun or was cancelled, so the answers can no longer be "
+            "changed online. Tell the specialist during the consultation, or call us."
+        ),
+    ),
     errors.OutcomeTooEarly: (
         409,
         N_(

@@ -33,10 +33,23 @@ class Picker:
     next_free: date | None
     day_url: str  # the URL a day link points at, without ?day=
     slot_action: str  # where choosing a time goes (a GET: the form, or the move's confirmation)
+    # The condition page the patient came from (?about=): carried to the booking form, so the
+    # booking asks that condition's questions afterwards.
+    about: str | None = None
+
+    @property
+    def carried(self) -> str:
+        """What every day link adds after ?day=…, so the condition is not lost on the way."""
+        return f"&about={self.about}" if self.about else ""
 
 
 def make_picker(
-    by_day: dict[date, list[Slot]], day: date | None, *, day_url: str, slot_action: str
+    by_day: dict[date, list[Slot]],
+    day: date | None,
+    *,
+    day_url: str,
+    slot_action: str,
+    about: str | None = None,
 ) -> Picker:
     """The picker on `day`, or on the first day with a free time when `day` is not offered."""
     days = list(by_day)
@@ -49,6 +62,7 @@ def make_picker(
         next_free=next_day_with_slots(by_day, day),
         day_url=day_url,
         slot_action=slot_action,
+        about=about,
     )
 
 

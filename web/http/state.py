@@ -68,6 +68,15 @@ class Notifies(Protocol):
     ) -> None: ...
     def closed(self, connection: Connection, booking: Booking) -> None: ...
     def reopened(self, connection: Connection, booking: Booking, *, now: datetime) -> None: ...
+    def answered(
+        self,
+        connection: Connection,
+        booking: Booking,
+        *,
+        answers: list[tuple[str, str]],
+        changed: bool,
+        now: datetime,
+    ) -> None: ...
 
 
 class AppState(Protocol):

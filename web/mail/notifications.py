@@ -40,6 +40,8 @@ ALERT_HEADLINES = {
     "new": N_("New booking"),
     "rescheduled": N_("Booking moved to a new time"),
     "cancelled": N_("Booking cancelled"),
+    "answered": N_("The patient answered the questions before the consultation"),
+    "answers_changed": N_("The patient changed their answers before the consultation"),
 }
 
 
@@ -196,6 +198,21 @@ class Notifier:
         rows.append(self._alert(booking, "cancelled", now=now))
         _write(connection, rows)
 
+    def answered(
+        self,
+        connection: Connection,
+        booking: Booking,
+        *,
+        answers: list[tuple[str, str]],
+        changed: bool,
+        now: datetime,
+    ) -> None:
+        """The intake answers (question, answer), already in the desk's language, go to the
+        coordinator only: the patient's e-mails never carry them."""
+        context = {"answers": [list(line) for line in answers]}
+        change = "answers_changed" if changed else "answered"
+        _write(connection, [self._alert(booking, change, now=now, context=context)])
+
     def closed(self, connection: Connection, booking: Booking) -> None:
         """Marked done or no-show: a reminder still waiting would be about the past."""
         _drop_reminders(connection, booking)
@@ -296,6 +313,7 @@ class Notifier:
             "previous_start": datetime.fromisoformat(previous) if previous else None,
             "moved_by_clinic": bool(extra.get("moved_by_clinic")),
             "clinic_message": extra.get("message"),
+            "answers": extra.get("answers") or [],
         }
         if message.kind == "alert":
             language = self.clinic.default_language

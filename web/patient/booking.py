@@ -6,6 +6,7 @@ the core's exceptions, which `web.http.errors` turns into pages.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -45,6 +46,7 @@ from web.http.ratelimit import enforce
 from web.http.responses import ics_response
 from web.http.state import state_of
 from web.http.templating import render
+from web.patient import intake
 from web.patient.forms import BookingForm, ConfirmForm, RescheduleForm
 
 FORM_REFUSED = N_("This form could not be accepted. Please reload the page and try again.")
@@ -84,14 +86,21 @@ def _picker(
     day_url: str,
     slot_action: str,
     by_day: dict[date, list[Slot]] | None = None,
+    about: str | None = None,
 ) -> Picker:
     by_day = _free_slots(request) if by_day is None else by_day
-    return make_picker(by_day, day, day_url=day_url, slot_action=slot_action)
+    return make_picker(by_day, day, day_url=day_url, slot_action=slot_action, about=about)
 
 
 def _requested_day(request: Request) -> date | None:
     raw = request.query_params.get("day")
     return None if raw is None else parse_day(raw)
+
+
+def _about(raw: str | None, request: Request) -> str | None:
+    """The condition page the patient came from, if it has questions to ask (else nothing)."""
+    condition = intake.asking(request, raw)
+    return condition.slug if condition else None
 
 
 def _booking_picker(
@@ -103,6 +112,7 @@ def _booking_picker(
         day_url=localized_path(request, "consultation_slots"),
         slot_action=localized_path(request, "booking_form"),
         by_day=by_day,
+        about=_about(request.query_params.get("about"), request),
     )
 
 
@@ -112,7 +122,8 @@ def consultation(request: Request) -> Response:
     offer = _offer(request)
     picker = _booking_picker(request, _requested_day(request), offer.by_day)
     response = render_picker(request, "consultation.html", {"picker": picker})
-    queries = {"", f"day={picker.day.isoformat()}"}
+    day = f"day={picker.day.isoformat()}"
+    queries = {"", day, *(f"{q}about={picker.about}" for q in ("", day + "&") if picker.about)}
     keep_while_current(request, response, offer.is_current, queries=queries)
     return response
 
@@ -156,6 +167,7 @@ def booking_form(request: Request) -> Response:
     form = _blank_form(request)
     form.start.data = format_start(start)
     form.key.data = bookings.new_token()
+    form.about.data = _about(request.query_params.get("about"), request)
     return _render_form(request, form, start)
 
 
@@ -235,7 +247,7 @@ async def submit_booking(request: Request) -> Response:
         return _render_form(request, form, start, status_code=422)
     now, notifier = now_of(request), state_of(request).notifier
     ledger = ledger_of(request)
-    patient = form.patient(page_language(request))
+    patient = replace(form.patient(page_language(request)), about=_about(form.about.data, request))
     try:
         booking = await write_in_thread(
             ledger.engine,
@@ -333,6 +345,7 @@ def booking_page(request: Request) -> Response:
         "moved_from": _moved_from(request),
         "manage_url": _manage_url(request, token),
         "calendar": _calendar_links(request, booking, token),
+        "questions": intake.offer(request, booking),
     }
     return render(request, "booking.html", context)
 

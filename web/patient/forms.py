@@ -22,6 +22,7 @@ class BookingForm(PatientDetailsForm):
     website = StringField(N_("Leave this empty"))
     start = HiddenField()
     key = HiddenField()
+    about = HiddenField()  # the condition page it was booked from (its questions come after)
 
     @property
     def is_bot(self) -> bool:
