@@ -42,6 +42,15 @@ def every_page(client: TestClient) -> dict[str, str]:
     grab("booking", f"/bookings/{token}")
     grab("reschedule", f"/bookings/{token}/reschedule")
     grab("cancel", f"/bookings/{token}/cancel")
+    grab("questions-choose", f"/bookings/{token}/questions")  # booked from the plain picker
+    questions = grab("questions", f"/bookings/{token}/questions?about=hemifacial-spasm")
+    given = {"csrf_token": csrf_from(questions), "about": "hemifacial-spasm", "mri_done": "yes"}
+    refused = client.post(f"/bookings/{token}/questions", data={**given, "side": "up"})
+    assert refused.status_code == 422
+    pages["questions-errors"] = refused.text
+    answered = client.post(f"/bookings/{token}/questions", data={**given, "side": "left"})
+    assert answered.status_code == 303
+    grab("booking-answered", answered.headers["location"])
 
     # The coordinator's desk.
     save_coordinator(

@@ -121,7 +121,7 @@ def test_the_confirmation_says_who_booked_and_how_consent_was_given(
     text = body_text(confirmation, "plain")
     assert "Our coordinator (anna) booked this consultation for you by phone" in text
     assert "you agreed that the clinic may process your health information" in text
-    assert "privacy notice of 8 December 2026" in text and "http://testserver/privacy" in text
+    assert "privacy notice of 9 December 2026" in text and "http://testserver/privacy" in text
 
 
 def test_the_desk_never_books_a_begun_blocked_or_full_time(

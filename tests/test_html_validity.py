@@ -43,4 +43,4 @@ def test_every_page_is_valid_html(
         if m["type"] == "error" or m.get("subType") == "fatal"
     ]
     assert errors == []
-    assert len(files) == 38
+    assert len(files) == 42

@@ -96,7 +96,7 @@ PRIVACY = {
     "uk": {
         "title": "Політика конфіденційності",
         "facts": [
-            "Редакція від 8 грудня 2026 р.",
+            "Редакція від 9 грудня 2026 р.",
             "ТОВ «Клініка нейрохірургії»",
             "вул. Прикладна, 1, Київ",
             "відповідальна особа з питань захисту персональних даних",
@@ -124,7 +124,7 @@ PRIVACY = {
     "en": {
         "title": "Privacy notice",
         "facts": [
-            "Version of 8 December 2026.",
+            "Version of 9 December 2026.",
             "Neurosurgery Clinic LLC",
             "1 Prykladna St, Kyiv",
             "the person responsible for data protection",

@@ -13,7 +13,7 @@ from web.core.i18n import N_, translate
 
 # The date the privacy notice (templates/privacy.html) last changed in substance; raise it with
 # every such change, so each booking says which text its patient agreed to.
-PRIVACY_NOTICE_VERSION = "2026-12-08"
+PRIVACY_NOTICE_VERSION = "2026-12-09"
 
 
 class ConsentGiven(StrEnum):
