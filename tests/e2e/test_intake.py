@@ -15,7 +15,8 @@ import pytest
 from tests.conftest import BACKENDS
 from tests.desk_helpers import served_desk
 from tests.e2e.conftest import PHONE, watched
-from tests.e2e.test_front_office import AFTERNOON, check_page, sign_in
+from tests.e2e.test_front_office import AFTERNOON, sign_in
+from tests.e2e.test_front_office import check_page as check_with_scripts
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -36,6 +37,14 @@ def server(
         request.param, tmp_path_factory.mktemp("intake"), {"olha": None}, now=now
     ) as base:
         yield base
+
+
+def check_page(page: Page, where: str, javascript: bool) -> None:
+    """axe and the sideways-scroll check run as scripts in the page: with JavaScript off they
+    cannot (axe would wait for ever), and the pages are the same, so the JavaScript runs check
+    them."""
+    if javascript:
+        check_with_scripts(page, where)
 
 
 def book_from_the_condition_page(
@@ -70,10 +79,10 @@ def test_answer_after_booking_change_through_the_link_and_the_desk_sees_it(
     page = watched(context.new_page())
     try:
         booking, day = book_from_the_condition_page(page, base, language, name)
-        check_page(page, "booking page offers the questions")
+        check_page(page, "booking page offers the questions", javascript)
         page.locator(".intake-offer a.button").click()
         page.wait_for_url(re.compile(r"/questions$"))
-        check_page(page, "the questions")
+        check_page(page, "the questions", javascript)
         assert page.locator("html").get_attribute("lang") == language
 
         page.locator("#q-side-left").check()
@@ -87,7 +96,7 @@ def test_answer_after_booking_change_through_the_link_and_the_desk_sees_it(
         page.locator("#q-mri_done-yes").check()
         page.locator(".intake-form button[type=submit]").click()
         page.locator("#q-last_injection-error").wait_for()
-        check_page(page, "a refused answer")
+        check_page(page, "a refused answer", javascript)
         assert page.locator("#q-side-left").is_checked()
         assert page.locator("#q-treatments-botulinum_toxin").is_checked()
         assert page.locator("#q-medicines").input_value() == "Карбамазепін <b>200</b>"
@@ -97,7 +106,7 @@ def test_answer_after_booking_change_through_the_link_and_the_desk_sees_it(
         page.locator(".intake-form button[type=submit]").click()
         page.wait_for_url(re.compile(r"\?done=answered$"))
         assert SENT[language] in page.locator(".notice").first.inner_text()
-        check_page(page, "answered")
+        check_page(page, "answered", javascript)
 
         page.goto(booking)  # the manage link, later
         page.locator(".intake-offer a").click()
@@ -118,12 +127,12 @@ def test_answer_after_booking_change_through_the_link_and_the_desk_sees_it(
         card = page.locator("article.booking-card", has_text=name)
         summary = card.locator(".card-intake").inner_text()  # the desk speaks English here
         assert "Side: Right; Since: May 2019" in summary, summary
-        check_page(page, "the day with the summary")
+        check_page(page, "the day with the summary", javascript)
         card.locator(".card-name a").click()
         page.locator("#intake dl").wait_for()
         answers = page.locator("#intake dl").inner_text()
         assert "Карбамазепін <b>200</b>" in answers and "2019" in answers
-        check_page(page, "the desk's booking with the answers")
+        check_page(page, "the desk's booking with the answers", javascript)
         assert page.problems.messages == [], page.problems.messages
     finally:
         desk.close()
