@@ -4,6 +4,7 @@ instant compares equal on SQLite and PostgreSQL, which the unique slot index rel
 from __future__ import annotations
 
 import secrets
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
@@ -109,6 +110,26 @@ class Booking(SQLModel, table=True):
     @property
     def is_cancelled(self) -> bool:
         return self.status == BookingStatus.CANCELLED
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """What the patient typed (or the coordinator typed for them) for a booking. Each field is
+    the Booking column of the same name (`name` is `patient_name`), and bookings.book() stores
+    them all: a new detail is a column above, a field here, a migration and the form's field
+    (http/patient_details.py)."""
+
+    name: str
+    phone: str  # E.164
+    email: str | None
+    channel: str
+    note: str | None
+    language: str  # the page's language: the booking's pages and e-mails speak it
+
+    def columns(self) -> dict[str, str | None]:
+        values: dict[str, str | None] = asdict(self)
+        values["patient_name"] = values.pop("name")
+        return values
 
 
 class BookingNote(SQLModel, table=True):
