@@ -22,7 +22,14 @@ from web.core import audit
 from web.core.audit import record
 from web.core.db import session_scope
 from web.core.errors import BookingNotFound
-from web.core.models import AuditEvent, Booking, BookingNote, BookingStatus, OutboxMessage
+from web.core.models import (
+    AuditEvent,
+    Booking,
+    BookingNote,
+    BookingStatus,
+    OutboxMessage,
+    PatientDetails,
+)
 from web.core.retention import identifiers_of
 
 # What an erased booking shows where the name was: a dash, in every language and list.
@@ -215,8 +222,12 @@ def erase(*, engine: Engine, booking_id: int, who: str, now: datetime) -> Erasur
             if booking.status == BookingStatus.CONFIRMED and booking.starts_at > now:
                 booking.status = BookingStatus.CANCELLED
                 booking.sequence += 1
-            booking.patient_name, booking.name_folded = ERASED_NAME, ""
-            booking.phone, booking.email, booking.note = "", None, None
+            # Every detail the patient gave (PatientDetails: a new one too), but the way of
+            # contact and the language.
+            for column in PatientDetails.detail_columns():
+                if column not in PatientDetails.KEPT_ON_ERASURE:
+                    setattr(booking, column, None)
+            booking.patient_name, booking.name_folded, booking.phone = ERASED_NAME, "", ""
             booking.cancel_reason = None
             booking.call_patient = booking.call_patient_since = None
             booking.token_hash = _dead_token_hash()
