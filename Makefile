@@ -59,8 +59,9 @@ format: $(VENV)/.installed-dev
 test: lint node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Re-extract every translatable string into locales/messages.pot and merge it into each
-# language's messages.po; then translate what is new (tests fail on an empty or fuzzy entry).
+# Re-extract every translatable string into locales/messages.pot (made here, not kept in git)
+# and merge it into each translated language's messages.po; then translate what is new (tests
+# fail on an empty or fuzzy entry). English is the source language: it has no catalog.
 POT ?= locales/messages.pot
 pot: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ -k N_ -k gettext \

@@ -55,6 +55,9 @@ def test_every_language_needs_the_clinic_name() -> None:
     data["languages"] = ["uk", "xx-nonsense"]
     with pytest.raises(ClinicConfigError, match="not a language code"):
         parse_clinic(data)
+    data["languages"] = ["uk", "en", "pl"]  # English needs none: its text is the msgids
+    with pytest.raises(ClinicConfigError, match="'pl' has no catalog locales/pl/LC_MESSAGES"):
+        parse_clinic(data)
 
 
 @pytest.mark.parametrize(

@@ -32,13 +32,15 @@ from tests.crawl import CONDITION, every_page
 from tests.desk_helpers import PASSWORD
 from web.app import create_app
 from web.core.content import load_conditions
+from web.core.i18n import SOURCE_LANGUAGE, catalog_path, translate, translate_plural
 from web.core.models import Booking, OutboxMessage
 from web.desk.accounts import save_coordinator
 from web.settings import PROJECT_ROOT
 
-LOCALES = PROJECT_ROOT / "locales"
-POT = LOCALES / "messages.pot"
 LANGUAGES = ("uk", "en")
+# English is the source language: the msgids are the English text, so English has no catalog
+# (web/core/i18n.py reads a missing one as the msgids). Every other language has one.
+TRANSLATED = tuple(code for code in LANGUAGES if code != SOURCE_LANGUAGE)
 
 
 def read_catalog(path: Path) -> Catalog:
@@ -46,15 +48,22 @@ def read_catalog(path: Path) -> Catalog:
         return read_po(source)
 
 
-def message_ids(path: Path) -> set[str | tuple[str, ...] | list[str]]:  # babel's message ids
-    return {message.id for message in read_catalog(path) if message.id}
+def catalog_of(language: str) -> Catalog:
+    return read_catalog(catalog_path(language))
+
+
+def message_ids(catalog: Catalog) -> set[str | tuple[str, ...] | list[str]]:  # babel's message ids
+    return {message.id for message in catalog if message.id}
 
 
 # --- Catalogs -------------------------------------------------------------------------------
 
 
-def test_the_ukrainian_catalog_has_no_untranslated_or_fuzzy_entry() -> None:
-    catalog = read_catalog(LOCALES / "uk" / "LC_MESSAGES" / "messages.po")
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_each_translated_catalog_has_no_untranslated_fuzzy_or_obsolete_entry(
+    language: str,
+) -> None:
+    catalog = catalog_of(language)
     entries = [message for message in catalog if message.id]
     assert len(entries) > 200
     untranslated = [
@@ -62,10 +71,23 @@ def test_the_ukrainian_catalog_has_no_untranslated_or_fuzzy_entry() -> None:
     ]
     assert untranslated == []
     assert [m.id for m in entries if m.fuzzy] == []
+    assert list(catalog.obsolete) == [], "run `make messages` (it drops obsolete entries)"
+
+
+def test_english_has_no_catalog_and_reads_the_source_strings() -> None:
+    assert not catalog_path(SOURCE_LANGUAGE).exists(), "English text is the msgids themselves"
+    assert translate("en", "Your details") == "Your details"
+    singular, plural = (
+        "%(count)s booking found, past and future.",
+        "%(count)s bookings found, past and future.",
+    )
+    assert translate_plural("en", singular, plural, 1) == singular
+    assert translate_plural("en", singular, plural, 2) == plural
 
 
 def test_the_catalogs_are_up_to_date_with_the_code(tmp_path: Path) -> None:
-    """A string added to a template or to Python without `make messages` fails here."""
+    """A string added to a template or to Python without `make messages`, or one left in a
+    catalog after the code stopped using it, fails here (naming it)."""
     need(shutil.which("make"), "extracting the catalog runs `make pot`")
     fresh = tmp_path / "messages.pot"
     result = subprocess.run(
@@ -76,20 +98,24 @@ def test_the_catalogs_are_up_to_date_with_the_code(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    in_code = message_ids(fresh)
-    assert message_ids(POT) == in_code, "run `make messages` and translate what is new"
-    for language in LANGUAGES:
-        assert message_ids(LOCALES / language / "LC_MESSAGES" / "messages.po") == in_code
+    in_code = message_ids(read_catalog(fresh))
+    for language in TRANSLATED:
+        in_catalog = message_ids(catalog_of(language))
+        missing = sorted(map(str, in_code - in_catalog))
+        assert missing == [], f"run `make messages` and translate these in {language}"
+        unused = sorted(map(str, in_catalog - in_code))
+        assert unused == [], f"run `make messages`: no longer in the code ({language})"
 
 
 # --- No English on Ukrainian pages ---------------------------------------------------------
 
 
 def english_phrases() -> set[str]:
-    """Every English interface phrase: the catalog's source strings, cut at placeholders and
+    """Every English interface phrase: the messages' source strings, cut at placeholders and
     tags, keeping the pieces that are words (single words only when a whole message)."""
     phrases = set()
-    for message in read_catalog(POT):
+    # The translated catalogs hold exactly the code's messages (checked above).
+    for message in catalog_of(TRANSLATED[0]):
         for text in (message.id,) if isinstance(message.id, str) else message.id:
             if not text:
                 continue

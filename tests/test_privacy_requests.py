@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from tests.booking_helpers import book
 from tests.conftest import Clock, csrf_from
-from web.core.models import AuditEvent, Booking, BookingNote, OutboxMessage
+from web.core.models import AuditEvent, Booking, BookingNote, OutboxMessage, PatientDetails
 from web.desk.accounts import save_coordinator
 
 PASSWORD = "a long password for the desk"
@@ -46,6 +46,13 @@ def _ids(engine: Engine) -> dict[str, int]:
         return ids
 
 
+def other_details() -> list[str]:
+    """The details a patient gives (PatientDetails) beyond name, phone and e-mail that erasure
+    empties: today the note; a detail added to the form later is among them too."""
+    given = ("patient_name", "phone", "email", *PatientDetails.KEPT_ON_ERASURE)
+    return [column for column in PatientDetails.detail_columns() if column not in given]
+
+
 @pytest.fixture
 def olena(desk: TestClient, engine: Engine, clock: Clock) -> dict[str, int]:
     """Olena booked twice online (one consultation is over), Petro once; the desk wrote a note
@@ -55,6 +62,13 @@ def olena(desk: TestClient, engine: Engine, clock: Clock) -> dict[str, int]:
     assert book(desk, "2026-12-01T09:00:00Z", **OTHER).status_code == 303
     ids = _ids(engine)
     first, second = ids["Olena Kovalenko:01"], ids["Olena Kovalenko:02"]
+    with Session(engine) as session:  # each other detail she may give says who she is
+        session.exec(
+            update(Booking)
+            .where(col(Booking.id).in_([first, second]))
+            .values({column: f"Olena Kovalenko's {column}" for column in other_details()})
+        )
+        session.commit()
     page = desk.get(f"/coordinator/bookings/{first}").text
     desk.post(
         f"/coordinator/bookings/{first}/notes",
@@ -120,6 +134,8 @@ def test_the_export_is_a_file_she_can_read_and_a_json_file(
         ).text
     )
     assert [b["number"] for b in data["bookings"]] == [olena["first"], olena["second"]]
+    for column in other_details():  # a detail added since is in her copy too
+        assert data["bookings"][0][column] == f"Olena Kovalenko's {column}"
     assert [b["call_task"] for b in data["bookings"]] == [None, None]  # she has an e-mail
     assert data["clinic_only_notes"][0]["text"].startswith("Olena Kovalenko prefers")
     assert {m["to"] for m in data["emails"]} >= {"olena@example.com"}

@@ -91,6 +91,7 @@ def create_app(
     templates = make_templates(
         clinic, directory=TEMPLATES, static_url=lambda path: "/static/" + static.url_path(path)
     )
+    templates.env.globals["desk_menu"] = desk.menu  # desk_base.html: each desk page's entries
 
     page_cache = PageCache()
     app = Starlette(

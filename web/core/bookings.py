@@ -44,6 +44,7 @@ from web.core.consent import PRIVACY_NOTICE_VERSION, ConsentGiven, consent_text
 from web.core.db import session_scope, transaction
 from web.core.errors import BookingChanged, BookingNotActive, BookingNotFound, SlotUnavailable
 from web.core.models import BlockedPeriod, Booking, BookingStatus
+from web.core.models import PatientDetails as PatientDetails  # where the pages know it from
 from web.core.schedule import SlotRules, is_bookable_time
 
 Handle = TypeVar("Handle", Session, Connection)
@@ -56,17 +57,6 @@ OnChange = Callable[[Connection, Booking], None]
 
 def no_follow_up(connection: Connection, booking: Booking) -> None:
     pass
-
-
-@dataclass(frozen=True)
-class PatientDetails:
-    name: str
-    phone: str
-    email: str | None
-    channel: str
-    note: str | None
-    language: str  # the page's language: the booking's pages and e-mails speak it
-    about: str | None = None  # the condition page it was booked from: its questions are asked
 
 
 def new_token() -> str:
@@ -221,13 +211,7 @@ def book(
             "starts_at": start,
             "ends_at": start + hours.slot_length,
             "status": BookingStatus.CONFIRMED.value,
-            "patient_name": patient.name,
-            "phone": patient.phone,
-            "email": patient.email,
-            "channel": patient.channel,
-            "note": patient.note,
-            "language": patient.language,
-            "condition": patient.about,
+            **patient.columns(),
             "consent_at": now,
             "consent_given": consent.value,
             "consent_notice": PRIVACY_NOTICE_VERSION,

@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from web.core import formats
+from web.core.i18n import LOCALES, SOURCE_LANGUAGE, catalog_path
 from web.core.schedule import Hours, SlotRules
 
 
@@ -219,6 +220,12 @@ class _Profile(_Strict):
                 raise ValueError(f"{code!r} is not a language code like uk or en") from None
         if len(set(codes)) != len(codes):
             raise ValueError("lists a language twice")
+        for code in codes:
+            if code != SOURCE_LANGUAGE and not catalog_path(code).exists():
+                raise ValueError(
+                    f"{code!r} has no catalog {catalog_path(code).relative_to(LOCALES.parent)}"
+                    " (README: Languages, Add a language)"
+                )
         return codes
 
     @model_validator(mode="after")

@@ -1,7 +1,9 @@
 """The site's languages: gettext catalogs (Babel) read once, and plural-aware lookups.
 
-Catalogs live in locales/<lang>/LC_MESSAGES/messages.po and are compiled in memory when first
-used, so there is no build step and no binary file to keep in step with its source. Pages,
+English is the source language: every message is written in English in the code, and that text
+is the msgid. So English has no catalog (its text is the msgids, plurals with English's two
+forms); every other language has locales/<lang>/LC_MESSAGES/messages.po, compiled in memory when
+first used, so there is no build step and no binary file to keep in step with its source. Pages,
 e-mails and invites all translate through here.
 """
 
@@ -16,6 +18,11 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
+SOURCE_LANGUAGE = "en"  # the language of the msgids
+
+
+def catalog_path(language: str) -> Path:
+    return LOCALES / language / "LC_MESSAGES" / "messages.po"
 
 
 def N_(message: str) -> str:
@@ -25,8 +32,8 @@ def N_(message: str) -> str:
 
 @cache
 def translations(language: str) -> NullTranslations:
-    path = LOCALES / language / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
+    path = catalog_path(language)
+    if language == SOURCE_LANGUAGE or not path.exists():  # clinic.py refuses a missing catalog
         return NullTranslations()
     with path.open("rb") as source:
         catalog = read_po(source, locale=language)

@@ -4,8 +4,10 @@ instant compares equal on SQLite and PostgreSQL, which the unique slot index rel
 from __future__ import annotations
 
 import secrets
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import JSON, Index, Text, text
 from sqlmodel import Field, SQLModel
@@ -111,6 +113,36 @@ class Booking(SQLModel, table=True):
     @property
     def is_cancelled(self) -> bool:
         return self.status == BookingStatus.CANCELLED
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """What the patient typed (or the coordinator typed for them) for a booking. Each field is
+    the Booking column of the same name (`name` is `patient_name`), and bookings.book() stores
+    them all: a new detail is a column above, a field here, a migration and the form's field
+    (http/patient_details.py). Erasure empties each one but those kept below, and a person's
+    copy of what is held lists each one (core/personal_data.py, desk/person_export.py)."""
+
+    # Not personal: what erasure leaves (the way of contact, the language).
+    KEPT_ON_ERASURE: ClassVar[tuple[str, ...]] = ("channel", "language")
+
+    name: str
+    phone: str  # E.164
+    email: str | None
+    channel: str
+    note: str | None
+    language: str  # the page's language: the booking's pages and e-mails speak it
+    condition: str | None = None  # the condition page it was booked from: its questions follow
+
+    def columns(self) -> dict[str, str | None]:
+        values: dict[str, str | None] = asdict(self)
+        values["patient_name"] = values.pop("name")
+        return values
+
+    @classmethod
+    def detail_columns(cls) -> list[str]:
+        """Each detail's Booking column, in the order of the fields."""
+        return ["patient_name" if f.name == "name" else f.name for f in fields(cls)]
 
 
 class BookingNote(SQLModel, table=True):

@@ -29,6 +29,7 @@ from web.core.models import (
     BookingStatus,
     IntakeAnswers,
     OutboxMessage,
+    PatientDetails,
 )
 from web.core.retention import identifiers_of
 
@@ -231,9 +232,13 @@ def erase(*, engine: Engine, booking_id: int, who: str, now: datetime) -> Erasur
             if booking.status == BookingStatus.CONFIRMED and booking.starts_at > now:
                 booking.status = BookingStatus.CANCELLED
                 booking.sequence += 1
-            booking.patient_name, booking.name_folded = ERASED_NAME, ""
-            booking.phone, booking.email, booking.note = "", None, None
-            booking.cancel_reason = booking.condition = None
+            # Every detail the patient gave (PatientDetails: a new one too), but the way of
+            # contact and the language.
+            for column in PatientDetails.detail_columns():
+                if column not in PatientDetails.KEPT_ON_ERASURE:
+                    setattr(booking, column, None)
+            booking.patient_name, booking.name_folded, booking.phone = ERASED_NAME, "", ""
+            booking.cancel_reason = None
             booking.call_patient = booking.call_patient_since = None
             booking.token_hash = _dead_token_hash()
             booking.erased_at = booking.updated_at = now

@@ -3,3 +3,4 @@
 from web.desk import views
 
 routes = views.routes
+menu = views.menu

@@ -19,6 +19,7 @@ from web.core.i18n import N_
 from web.core.models import Coordinator, Role
 from web.desk import accounts, convertors, password_links
 from web.desk.forms import AddAccountForm, ChangePasswordForm, NewPasswordForm
+from web.desk.menu import MenuEntry
 from web.desk.roles import require_administrator
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.i18n import absolute, localized_path, on_this_site
@@ -322,4 +323,9 @@ routes = [
         name="desk_sign_out_everywhere",
         methods=["POST"],
     ),
+]
+
+menu = [
+    MenuEntry(N_("Accounts"), "desk_accounts", administrators_only=True),
+    MenuEntry(N_("Your account"), "desk_account"),
 ]

@@ -7,8 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from web.core.i18n import N_
 from web.desk import audit
 from web.desk.front_office import query_page
+from web.desk.menu import MenuEntry
 from web.http.state import state_of
 from web.http.templating import render
 
@@ -27,3 +29,5 @@ def audit_page(request: Request) -> Response:
 
 
 routes = [Route("/audit", audit_page, name="desk_audit")]
+
+menu = [MenuEntry(N_("Audit log"), "desk_audit")]

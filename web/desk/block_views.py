@@ -16,6 +16,7 @@ from web.core.schedule import Interval, local_today
 from web.desk import records
 from web.desk.forms import BlockForm
 from web.desk.front_office import who
+from web.desk.menu import MenuEntry
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.i18n import on_this_site
 from web.http.picker import rules_of
@@ -114,3 +115,5 @@ routes = [
         methods=["POST"],
     ),
 ]
+
+menu = [MenuEntry(N_("Blocks"), "desk_blocks")]

@@ -8,9 +8,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from web.core.i18n import N_
 from web.core.invites import build_feed
 from web.desk import records
 from web.desk.front_office import who
+from web.desk.menu import MenuEntry
 from web.http.csrf import SecureForm, posted_form
 from web.http.i18n import absolute, localized_path, on_this_site
 from web.http.picker import rules_of
@@ -66,3 +68,5 @@ routes = [
     Route("/calendar", calendar_page, name="desk_calendar"),
     Route("/calendar/rotate", rotate_feed, name="desk_rotate_feed", methods=["POST"]),
 ]
+
+menu = [MenuEntry(N_("Calendar"), "desk_calendar")]

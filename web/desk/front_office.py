@@ -44,6 +44,7 @@ from web.desk.forms import (
     NoteForm,
     SeenForm,
 )
+from web.desk.menu import MenuEntry
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
 from web.http.i18n import absolute, localized_path, on_this_site, page_language
@@ -626,4 +627,11 @@ routes = [
     Route("/new", new_booking, name="desk_new", methods=["GET"]),
     Route("/new", book_caller, name="desk_book", methods=["POST"]),
     Route("/new/details", new_booking_form, name="desk_new_form", methods=["GET"]),
+]
+
+menu = [
+    MenuEntry(N_("Today"), "desk"),
+    MenuEntry(N_("Week"), "desk_week"),
+    MenuEntry(N_("Find"), "desk_find"),
+    MenuEntry(N_("New booking"), "desk_new", primary=True),
 ]

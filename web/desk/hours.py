@@ -20,6 +20,7 @@ from web.core.models import Booking
 from web.core.schedule import Hours, local_today
 from web.desk.forms import HoursForm
 from web.desk.front_office import who
+from web.desk.menu import MenuEntry
 from web.desk.roles import require_administrator
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.picker import now_of, rules_of
@@ -115,3 +116,5 @@ routes = [
         methods=["POST"],
     ),
 ]
+
+menu = [MenuEntry(N_("Hours"), "desk_hours")]

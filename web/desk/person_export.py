@@ -17,7 +17,7 @@ from web.core.clinic import Clinic
 from web.core.content import Library
 from web.core.i18n import N_, translate
 from web.core.intake_answers import described
-from web.core.models import Booking
+from web.core.models import Booking, PatientDetails
 from web.core.personal_data import Holdings
 
 STATUS_NAMES = {
@@ -38,12 +38,11 @@ def _booking_facts(booking: Booking) -> dict[str, Any]:
         "starts_at": _iso(booking.starts_at),
         "ends_at": _iso(booking.ends_at),
         "status": booking.status,
-        "name": booking.patient_name,
-        "phone": booking.phone,
-        "email": booking.email,
-        "channel": booking.channel,
-        "note": booking.note,
-        "language": booking.language,
+        # Every detail the patient gave (PatientDetails: a new one too), "name" first.
+        **{
+            column.removeprefix("patient_"): getattr(booking, column)
+            for column in PatientDetails.detail_columns()
+        },
         "cancel_reason": booking.cancel_reason,
         "call_task": booking.call_patient,  # the clinic still has to call: "moved"/"cancelled"
         "booked_at": _iso(booking.created_at),

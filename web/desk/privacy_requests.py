@@ -23,6 +23,7 @@ from web.core.personal_data import Correction, Holdings
 from web.desk import person_export, records
 from web.desk.forms import CorrectionForm, ErasureForm
 from web.desk.front_office import who
+from web.desk.menu import MenuEntry
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.i18n import localized_path, page_language
 from web.http.picker import clinic_of, now_of
@@ -192,3 +193,5 @@ routes = [
         methods=["POST"],
     ),
 ]
+
+menu: list[MenuEntry] = []  # reached from a booking's page

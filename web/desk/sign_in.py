@@ -23,6 +23,7 @@ from web.desk.account_views import DESK_SESSION
 from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import LanguageForm, LoginForm
 from web.desk.front_office import KEPT, kept_fields, return_path
+from web.desk.menu import MenuEntry
 from web.http.csrf import SecureForm, form_meta, posted_form, read_form
 from web.http.i18n import DESK_PREFIX, localized_path, on_this_site
 from web.http.ratelimit import client_address, count_failure, enforce
@@ -213,3 +214,5 @@ routes = [
     Route("/logout", logout, name="desk_logout", methods=["POST"]),
     Route("/language", choose_language, name="desk_language", methods=["POST"]),
 ]
+
+menu: list[MenuEntry] = []  # sign-out and the language switch: desk_base.html

@@ -1,13 +1,17 @@
 """The desk's route table: which pages are public and which need a signed-in coordinator.
 
-Each page's module keeps its handlers with its routes; this one only mounts them under
-/coordinator/, the few public ones beside sign-in and everything else behind CoordinatorOnly.
+Each page's module keeps its handlers with its routes and its menu entries; this one only mounts
+them under /coordinator/, the few public ones beside sign-in and everything else behind
+CoordinatorOnly, and collects the menu.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from starlette.middleware import Middleware
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 
 from web.desk import (
     account_views,
@@ -20,6 +24,7 @@ from web.desk import (
     privacy_requests,
     sign_in,
 )
+from web.desk.menu import MenuEntry
 from web.desk.sign_in import CoordinatorOnly
 from web.http.i18n import DESK_PREFIX
 
@@ -32,18 +37,33 @@ public_routes = [
     *account_views.public_routes,  # a set-password link carries its own unguessable token
 ]
 
-# Everything else: a new desk page goes here, behind CoordinatorOnly.
-signed_in_routes = [
-    *front_office.routes,
-    *hours.routes,
-    *privacy_requests.routes,
-    *account_views.routes,
-    *block_views.routes,
-    *calendar_views.routes,
-    *export_views.routes,
-    *audit_views.routes,
-    *sign_in.routes,
+
+class DeskPages(Protocol):
+    """A module of signed-in desk pages: its routes and its entries in the desk's menu."""
+
+    @property
+    def routes(self) -> Sequence[BaseRoute]: ...
+
+    @property
+    def menu(self) -> Sequence[MenuEntry]: ...
+
+
+# Everything else, behind CoordinatorOnly, in the order of the desk's menu: a new desk page's
+# module goes here (its routes and its menu entries come with it).
+signed_in_pages: list[DeskPages] = [
+    front_office,
+    block_views,
+    hours,
+    calendar_views,
+    audit_views,
+    account_views,
+    privacy_requests,
+    export_views,
+    sign_in,
 ]
+signed_in_routes = [route for page in signed_in_pages for route in page.routes]
+# Shown by desk_base.html (a template global, set in web/app.py).
+menu = [entry for page in signed_in_pages for entry in page.menu]
 
 routes = [
     Mount(

@@ -247,7 +247,8 @@ async def submit_booking(request: Request) -> Response:
         return _render_form(request, form, start, status_code=422)
     now, notifier = now_of(request), state_of(request).notifier
     ledger = ledger_of(request)
-    patient = replace(form.patient(page_language(request)), about=_about(form.about.data, request))
+    about = _about(form.about.data, request)
+    patient = replace(form.patient(page_language(request)), condition=about)
     try:
         booking = await write_in_thread(
             ledger.engine,
