@@ -23,7 +23,8 @@ from web.desk.account_views import DESK_SESSION
 from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import LanguageForm, LoginForm
 from web.desk.front_office import KEPT, kept_fields, return_path
-from web.http.csrf import SecureForm, form_meta, posted_form, read_form
+from web.http.csrf import SecureForm, form_meta, posted_form
+from web.http.form_body import read_form
 from web.http.i18n import DESK_PREFIX, localized_path, on_this_site
 from web.http.ratelimit import client_address, count_failure, enforce
 from web.http.state import state_of
