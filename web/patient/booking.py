@@ -30,7 +30,6 @@ from web.http import metrics
 from web.http.csrf import form_meta, posted_form
 from web.http.errors import retry_minutes
 from web.http.i18n import absolute, localized_path, page_language
-from web.http.page_cache import keep_while_current
 from web.http.picker import (
     Picker,
     chosen_start,
@@ -44,6 +43,7 @@ from web.http.picker import (
 from web.http.ratelimit import enforce
 from web.http.responses import ics_response
 from web.http.state import state_of
+from web.http.stored_pages import keep_while_current
 from web.http.templating import render
 from web.patient.forms import BookingForm, ConfirmForm, RescheduleForm
 
