@@ -1,7 +1,7 @@
 """The patient's booking flow: slot picker, booking form, the booking page, cancel and reschedule.
 
 Handlers stay thin: parse the input, call the core, render one template. Lookups that fail raise
-the core's exceptions, which `web.http.errors` turns into pages.
+the core's exceptions, which `web.http.error_pages` turns into pages.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from web.core.models import Booking, BookingStatus
 from web.core.schedule import Slot, in_horizon
 from web.http import metrics
 from web.http.csrf import form_meta, posted_form
-from web.http.errors import retry_minutes
+from web.http.error_pages import retry_minutes
 from web.http.i18n import absolute, localized_path, page_language
 from web.http.picker import (
     Picker,
