@@ -32,7 +32,7 @@ from web.http.access_log import mask_secrets_in_access_log
 from web.http.assets import FingerprintedStatic
 from web.http.dynamic import DynamicOnly
 from web.http.error_pages import database_unavailable, domain_error, http_error, server_error
-from web.http.i18n import LanguagePrefix
+from web.http.language_urls import LanguagePrefix
 from web.http.page_cache import PageCache
 from web.http.ratelimit import make_rate_limits, warn_if_counted_per_worker
 from web.http.request_log import NoteRoute, RequestLog

@@ -17,7 +17,7 @@ from web.desk import records
 from web.desk.forms import BlockForm
 from web.desk.front_office import who
 from web.http.csrf import SecureForm, form_meta, posted_form
-from web.http.i18n import on_this_site
+from web.http.language_urls import on_this_site
 from web.http.picker import rules_of
 from web.http.state import state_of
 from web.http.templating import render

@@ -12,7 +12,7 @@ from web.core.invites import build_feed
 from web.desk import records
 from web.desk.front_office import who
 from web.http.csrf import SecureForm, posted_form
-from web.http.i18n import absolute, localized_path, on_this_site
+from web.http.language_urls import absolute, localized_path, on_this_site
 from web.http.picker import rules_of
 from web.http.responses import ics_response
 from web.http.state import state_of

@@ -18,7 +18,7 @@ from web.core.i18n import N_
 from web.desk import exports
 from web.desk.front_office import who
 from web.http.csrf import SecureForm, posted_form
-from web.http.i18n import page_language
+from web.http.language_urls import page_language
 from web.http.picker import rules_of
 from web.http.state import state_of
 

@@ -39,7 +39,7 @@ from web.desk.forms import (
 )
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
-from web.http.i18n import absolute, localized_path, on_this_site
+from web.http.language_urls import absolute, localized_path, on_this_site
 from web.http.picker import (
     chosen_start,
     clinic_of,

@@ -23,7 +23,7 @@ from web.desk import person_export, records
 from web.desk.forms import CorrectionForm, ErasureForm
 from web.desk.front_office import who
 from web.http.csrf import SecureForm, form_meta, posted_form
-from web.http.i18n import localized_path
+from web.http.language_urls import localized_path
 from web.http.picker import clinic_of, now_of
 from web.http.state import state_of
 from web.http.templating import render

@@ -16,7 +16,7 @@ from wtforms.csrf.session import SessionCSRF
 
 from web.core.i18n import N_
 from web.http.form_body import read_form
-from web.http.i18n import page_language
+from web.http.language_urls import page_language
 from web.http.state import state_of
 
 

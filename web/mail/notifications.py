@@ -274,7 +274,7 @@ class Notifier:
         return self.public_url + self.clinic.path_prefix(language) + path
 
     def desk_url(self, name: str, **params: Any) -> str:
-        """A desk page's full URL: the desk has no language prefix (see http/i18n.py)."""
+        """A desk page's full URL: the desk has no language prefix (see http/language_urls.py)."""
         return self.public_url + self.paths(name, params)
 
     def manage_url(self, booking: Booking | None, language: str) -> str:

@@ -29,7 +29,7 @@ from web.core.schedule import Slot, in_horizon
 from web.http import metrics
 from web.http.csrf import form_meta, posted_form
 from web.http.error_pages import retry_minutes
-from web.http.i18n import absolute, localized_path, page_language
+from web.http.language_urls import absolute, localized_path, page_language
 from web.http.picker import (
     Picker,
     chosen_start,
