@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from web.core.invites import build_feed
-from web.desk import records
+from web.desk import data_access
 from web.desk.front_office import who
 from web.http.csrf import SecureForm, posted_form
 from web.http.language_urls import absolute, localized_path, on_this_site
@@ -21,7 +21,7 @@ from web.http.templating import render
 
 def calendar_page(request: Request) -> Response:
     with Session(state_of(request).engine) as session:
-        secret = records.feed_secret(session, request.state.coordinator.id)
+        secret = data_access.feed_secret(session, request.state.coordinator.id)
     # From PUBLIC_URL, never the request's Host header: a forged Host must not put another
     # site's address (and this secret) into the coordinator's calendar.
     feed_url = (
@@ -34,7 +34,7 @@ def calendar_page(request: Request) -> Response:
 async def rotate_feed(request: Request) -> Response:
     await posted_form(request, SecureForm)
     await run_in_threadpool(
-        records.rotate_feed_secret,
+        data_access.rotate_feed_secret,
         engine=state_of(request).engine,
         coordinator_id=request.state.coordinator.id,
         who=who(request),
@@ -46,7 +46,7 @@ async def rotate_feed(request: Request) -> Response:
 def feed(request: Request) -> Response:
     now = state_of(request).clock()
     with Session(state_of(request).engine) as session:
-        bookings = records.feed_bookings(
+        bookings = data_access.feed_bookings(
             session, request.path_params["secret"], rules=rules_of(request), now=now
         )
     body = build_feed(

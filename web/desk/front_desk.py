@@ -25,7 +25,7 @@ from web.core.formats import format_start
 from web.core.models import AuditEvent, Booking, BookingNote, OutboxMessage
 from web.core.personal_data import same_person
 from web.core.schedule import SlotRules, day_bounds
-from web.desk.records import PER_PAGE, BookingPage, start_of_today
+from web.desk.data_access import PER_PAGE, BookingPage, start_of_today
 
 # --- Booking a caller and moving a booking ---------------------------------------------------
 

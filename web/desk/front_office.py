@@ -28,7 +28,7 @@ from web.core.i18n import N_
 from web.core.models import Booking, BookingStatus
 from web.core.outbox_state import outbox_state
 from web.core.schedule import Slot, local_today
-from web.desk import agenda, audit, convertors, front_desk, patient_changes, records
+from web.desk import agenda, audit, convertors, data_access, front_desk, patient_changes
 from web.desk.forms import (
     CallerForm,
     ChangesSeenForm,
@@ -80,7 +80,7 @@ def day_view(request: Request) -> Response:
     with Session(state_of(request).engine) as session:
         (shown,) = agenda.days(session, rules=rules_of(request), now=now_of(request), wanted=[day])
         calls = front_desk.calls_to_make(session)
-        undelivered = records.upcoming_undelivered_mail(
+        undelivered = data_access.upcoming_undelivered_mail(
             session, rules=rules_of(request), now=now_of(request)
         )
         changed = patient_changes.unseen(session, request.state.coordinator.id)
@@ -224,9 +224,9 @@ def booking_page(
 ) -> Response:
     booking_id: int = request.path_params["booking_id"]
     with Session(state_of(request).engine) as session:
-        booking = records.get_booking(session, booking_id)
+        booking = data_access.get_booking(session, booking_id)
         history = front_desk.timeline(session, booking)
-        undelivered = records.undelivered_mail(session, booking_id=booking.id)
+        undelivered = data_access.undelivered_mail(session, booking_id=booking.id)
         notes = front_desk.notes_for(session, booking_id)
         others = front_desk.same_patient(session, booking)
     kept = _kept(request)
@@ -236,9 +236,9 @@ def booking_page(
         note_form = NoteForm(meta=form_meta(request), data={"text": kept.get("text")})
     if changed is not None or status_form.seen.data is None:
         _seen(status_form, booking)  # a conflict shows the booking now: the next save is on it
-    allowed = records.NEXT_STATUSES[booking.status]
+    allowed = data_access.NEXT_STATUSES[booking.status]
     if booking.starts_at > now_of(request):  # an outcome only once the consultation has begun
-        allowed = tuple(status for status in allowed if status not in records.OUTCOMES)
+        allowed = tuple(status for status in allowed if status not in data_access.OUTCOMES)
     status_form.status.choices = [c for c in status_form.status.choices if c.value in allowed]
     ledger = ledger_of(request)
     manage_path = clinic_of(request).path_prefix(booking.language) + request.app.url_path_for(
@@ -276,7 +276,7 @@ async def change_status(request: Request) -> Response:
     now, notifier = now_of(request), state_of(request).notifier
     try:
         await run_in_threadpool(
-            records.set_status,
+            data_access.set_status,
             engine=state_of(request).engine,
             booking_id=booking_id,
             status=BookingStatus(form.status.data),
@@ -446,7 +446,7 @@ async def book_caller(request: Request) -> Response:
 
 def _movable(request: Request) -> Booking:
     with Session(state_of(request).engine) as session:
-        return records.get_booking(session, request.path_params["booking_id"])
+        return data_access.get_booking(session, request.path_params["booking_id"])
 
 
 def move_page(
