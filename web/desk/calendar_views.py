@@ -11,10 +11,10 @@ from starlette.routing import Route
 from web.core.invites import build_feed
 from web.desk import data_access
 from web.desk.front_office import who
+from web.http.calendar_response import ics_response
 from web.http.csrf import SecureForm, posted_form
 from web.http.language_urls import absolute, localized_path, on_this_site
 from web.http.picker import rules_of
-from web.http.responses import ics_response
 from web.http.state import state_of
 from web.http.templating import render
 

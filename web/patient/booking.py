@@ -27,6 +27,7 @@ from web.core.invites import build_invite, google_calendar_link, invite_filename
 from web.core.models import Booking, BookingStatus
 from web.core.schedule import Slot, in_horizon
 from web.http import metrics
+from web.http.calendar_response import ics_response
 from web.http.csrf import form_meta, posted_form
 from web.http.error_pages import retry_minutes
 from web.http.language_urls import absolute, localized_path, page_language
@@ -41,7 +42,6 @@ from web.http.picker import (
     rules_of,
 )
 from web.http.ratelimit import enforce
-from web.http.responses import ics_response
 from web.http.state import state_of
 from web.http.stored_pages import keep_while_current
 from web.http.templating import render
