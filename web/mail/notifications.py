@@ -136,17 +136,17 @@ class Notifier:
                     f"{formats.day_and_time(moment, zone, language)} "
                     f"({formats.zone_label(zone, language)})"
                 ),
-                clock=lambda moment: formats.clock(moment, zone),
+                clinic_clock=lambda moment: formats.clock(moment, zone),
                 phone=formats.readable_phone,
+                notice_date=lambda version: formats.calendar_date(
+                    date.fromisoformat(version), language
+                ),
             )
             env.globals.update(
                 clinic=self.clinic.localized(language),
                 lang=language,
                 contact_plan=contact_plan,
                 privacy_url=self.page_url("privacy", language),
-                notice_date=lambda version: formats.calendar_date(
-                    date.fromisoformat(version), language
-                ),
             )
             self._environments[language] = env
         return self._environments[language]
