@@ -197,7 +197,7 @@ def _seen(form: SeenForm, booking: Booking) -> None:
     form.seen.data = booking.sequence
     form.seen.raw_data = [str(booking.sequence)]  # what the field renders when it was posted
     form.seen_status.data = booking.status
-    form.seen_start.data = format_start(booking.start)
+    form.seen_start.data = format_start(booking.starts_at)
 
 
 def _changes(form: SeenForm, booking: Booking) -> list[dict[str, Any]]:
@@ -209,8 +209,8 @@ def _changes(form: SeenForm, booking: Booking) -> list[dict[str, Any]]:
         before = parse_start(form.seen_start.data) if form.seen_start.data else None
     except InvalidInput:
         before = None
-    if before is not None and before != booking.start:
-        found.append({"what": "time", "before": before, "now": booking.start})
+    if before is not None and before != booking.starts_at:
+        found.append({"what": "time", "before": before, "now": booking.starts_at})
     return found
 
 
@@ -456,7 +456,7 @@ def move_page(
     booking = _movable(request)
     booking_id = request.path_params["booking_id"]
     raw = request.query_params.get("day")
-    wanted = day or (parse_day(raw) if raw else _day_of(request, booking.start))
+    wanted = day or (parse_day(raw) if raw else _day_of(request, booking.starts_at))
     picker = make_picker(
         _desk_slots(request),
         wanted,
@@ -509,14 +509,14 @@ async def move_booking(request: Request) -> Response:
             now=now,
             booking_id=booking_id,
             start=start,
-            previous_start=before.start,
+            previous_start=before.starts_at,
             seen_sequence=form.seen.data,
             who=who(request),
             on_moved=lambda connection, booking: notifier.rescheduled(
                 connection,
                 booking,
                 now=now,
-                previous_start=before.start,
+                previous_start=before.starts_at,
                 by_clinic=True,
                 message=form.message.data,
             ),

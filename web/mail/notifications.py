@@ -207,9 +207,9 @@ class Notifier:
             _write(connection, self._reminder(booking, now=now))
 
     def _reminder(self, booking: Booking, *, now: datetime) -> list[dict[str, Any]]:
-        due = booking.start - REMINDER_BEFORE
+        due = booking.starts_at - REMINDER_BEFORE
         if due <= now:
-            due = booking.start - LATE_REMINDER_BEFORE
+            due = booking.starts_at - LATE_REMINDER_BEFORE
         if due <= now:
             return []
         return [self._row(booking, "reminder", now=now, send_after=due)]
@@ -315,7 +315,7 @@ class Notifier:
         env = self.env(language)
         if self.current_rules is not None:
             rules = self.current_rules()
-            written = message.created_at or booking.start  # (a message not yet stored)
+            written = message.created_at or booking.starts_at  # (a message not yet stored)
             today = written.astimezone(rules.time_zone).date()
             context["clinic"] = self.clinic.localized(language).as_of(rules, today)
         subject = env.get_template(f"{message.kind}.subject.txt").render(context).strip()

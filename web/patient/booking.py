@@ -413,7 +413,9 @@ def reschedule_page(request: Request) -> Response:
         return movable
     token, booking = movable
     # Without a chosen day the picker opens on the booking's own day: a move is often a nearby time.
-    day = _requested_day(request) or local_day(booking.start, clinic_of(request).rules.time_zone)
+    day = _requested_day(request) or local_day(
+        booking.starts_at, clinic_of(request).rules.time_zone
+    )
     return _render_reschedule(request, token, booking, day)
 
 
@@ -423,7 +425,7 @@ def reschedule_confirm(request: Request) -> Response:
         return movable
     token, booking = movable
     start = chosen_start(request, request.query_params.get("start"))
-    if start == booking.start:  # Back after the move: there is nothing to move any more
+    if start == booking.starts_at:  # Back after the move: there is nothing to move any more
         return RedirectResponse(localized_path(request, "booking_page", token=token), 303)
     form = RescheduleForm(meta=form_meta(request), data={"start": format_start(start)})
     day = local_day(start, rules_of(request).time_zone)
@@ -444,11 +446,11 @@ async def reschedule(request: Request) -> Response:
     token, now, notifier = request.path_params["token"], now_of(request), state_of(request).notifier
     start = chosen_start(request, form.start.data)
     _, before = await run_in_threadpool(_booking, request)
-    old_start = before.start
+    old_start = before.starts_at
 
     def moved(connection: Connection, booking: Booking) -> None:
         notifier.rescheduled(connection, booking, now=now, previous_start=old_start)
-        detail = f"{format_start(old_start)} → {format_start(booking.start)}"
+        detail = f"{format_start(old_start)} → {format_start(booking.starts_at)}"
         record(
             connection, coordinator=PATIENT, action="move", now=now, booking_id=booking.id,
             detail=detail,
