@@ -130,14 +130,14 @@ def test_only_the_pickers_own_addresses_are_kept_and_only_so_many(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app_of(client).state.availability.ttl = 60
-    kept = app_of(client).state.page_cache.by_address
+    kept = app_of(client).state.stored_pages.by_address
     before = len(kept)
     for number in range(1, 29):  # valid days past the horizon, and made-up queries
         assert client.get(f"/consultation/slots?day=2030-02-{number:02d}").status_code == 200
         client.get(f"/consultation?utm_source=x{number}")
         client.get(SLOTS, headers={"HX-Request": "true", "HX-Target": f"div#x{number}"})
     assert len(kept) == before + 1  # the last line's one address: the whole picker's partial
-    monkeypatch.setattr("web.http.page_cache.MAX_KEPT_WHILE_CURRENT", before + 3)
+    monkeypatch.setattr("web.http.stored_pages.MAX_KEPT_WHILE_CURRENT", before + 3)
     for day in range(7, 12):
         client.get(f"/consultation/slots?day=2026-12-{day:02d}")
     assert len(kept) == before + 3

@@ -321,7 +321,7 @@ def test_mark_done_or_no_show(desk: TestClient, engine: Engine, clock: Clock, st
     )
     assert early.status_code == 409 and "once it has begun" in early.text
     assert only_booking(engine).status == "confirmed"
-    clock.now = booking.start + timedelta(minutes=5)
+    clock.now = booking.starts_at + timedelta(minutes=5)
     page = desk.get(f"/coordinator/bookings/{booking.id}")
     assert f'value="{status}"' in page.text
     response = desk.post(
@@ -339,7 +339,7 @@ def test_an_outcome_goes_back_to_confirmed_with_its_reminder(
     token_of(book(desk))  # today, 10:00
     booking = only_booking(engine)
     path = f"/coordinator/bookings/{booking.id}"
-    clock.now = booking.start + timedelta(minutes=40)
+    clock.now = booking.starts_at + timedelta(minutes=40)
     page = desk.get(path).text
     done = desk.post(f"{path}/status", data={"csrf_token": csrf_from(page), "status": "done"})
     assert done.status_code == 303 and only_booking(engine).status == "done"
@@ -775,7 +775,7 @@ def test_the_desk_offers_only_status_changes_that_follow(
     path = f"/coordinator/bookings/{booking.id}"
     offered = re.findall(r'name="status"[^>]*value="([a-z_]+)"', desk.get(path).text)
     assert offered == ["cancelled"]  # before the consultation begins: no outcome yet
-    clock.now = booking.start + timedelta(minutes=1)
+    clock.now = booking.starts_at + timedelta(minutes=1)
     offered = re.findall(r'name="status"[^>]*value="([a-z_]+)"', desk.get(path).text)
     assert sorted(offered) == ["cancelled", "done", "no_show"]
     csrf = csrf_from(desk.get(path).text)

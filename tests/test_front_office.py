@@ -95,7 +95,7 @@ def test_a_caller_is_booked_at_1340_for_1400_with_consent_by_phone(
     assert TWO_PM in picker and HALF_ONE not in picker  # the desk: up to the slot's start
     booking_id = booking_id_of(book_caller(desk, TWO_PM))
     booking = stored(engine, booking_id)
-    assert booking.start == datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert booking.starts_at == datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     assert (booking.booked_by, booking.consent_given, booking.consent_recorded_by) == (
         "anna",
         "phone",
@@ -194,7 +194,7 @@ def test_a_desk_move_sends_one_moved_email_with_the_same_uid_and_a_higher_sequen
     smtp.inbox.messages.clear()
     assert booking_id_of(move(desk, booking_id, "2026-12-02T09:00:00Z")) == booking_id
     after = stored(engine, booking_id)
-    assert after.start == datetime(2026, 12, 2, 9, 0, tzinfo=UTC) and after.uid == before.uid
+    assert after.starts_at == datetime(2026, 12, 2, 9, 0, tzinfo=UTC) and after.uid == before.uid
     send_outbox(desk, smtp.settings, clock.now, engine=engine)
     moved = smtp.inbox.by_subject("moved")
     patient = [m for m in moved if m["To"] == CALLER["email"]]
@@ -207,10 +207,10 @@ def test_a_desk_move_sends_one_moved_email_with_the_same_uid_and_a_higher_sequen
     event = icalendar.Calendar.from_ical(payload).walk("VEVENT")[0]
     assert str(event["uid"]).startswith(before.uid)
     assert int(event.decoded("sequence")) > before.sequence
-    assert event.decoded("dtstart") == after.start
+    assert event.decoded("dtstart") == after.starts_at
     assert ("anna", "move") in audit_actions(engine, booking_id)
     reminders = [m for m in outbox(engine) if m.kind == "reminder" and m.sent_at is None]
-    assert [r.send_after for r in reminders] == [after.start - timedelta(hours=24)]
+    assert [r.send_after for r in reminders] == [after.starts_at - timedelta(hours=24)]
 
 
 def test_a_patient_without_email_gets_a_call_task_when_moved_or_cancelled(

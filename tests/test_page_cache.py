@@ -100,8 +100,9 @@ def test_a_stored_address_is_answered_before_the_app_with_every_security_header(
     site_client: TestClient,
 ) -> None:
     cache = cast(Starlette, site_client.app).state.page_cache
+    stored = cast(Starlette, site_client.app).state.stored_pages
     first = site_client.get(f"{CONDITION}/diagnosis", headers={"Accept-Encoding": "br"})
-    assert (f"{CONDITION}/diagnosis", b"", None) in cache.by_address  # None: the full page
+    assert (f"{CONDITION}/diagnosis", b"", None) in stored.by_address  # None: the full page
     calls: list[Hashable] = []
     original = cache.stored
 
@@ -121,11 +122,11 @@ def test_a_stored_address_is_answered_before_the_app_with_every_security_header(
     for name in ("content-security-policy", "x-content-type-options", "referrer-policy"):
         assert again.headers[name] == first.headers[name]
     assert with_query.status_code == 200
-    before = len(cache.by_address)
+    before = len(stored.by_address)
     for number in range(20):  # made-up htmx header values add no addresses
         site_client.get(f"{CONDITION}/diagnosis", headers={"HX-Request": f"x{number}"})
         site_client.get(f"{CONDITION}/diagnosis", headers={**HX, "HX-Request-Type": f"y{number}"})
         site_client.get(f"{CONDITION}/diagnosis", headers={**HX, "HX-Target": f"div#z{number}"})
-    assert len(cache.by_address) <= before + 1  # at most the partial's own address
+    assert len(stored.by_address) <= before + 1  # at most the partial's own address
     https = site_client.get(f"https://testserver{CONDITION}/diagnosis")
     assert "strict-transport-security" in https.headers

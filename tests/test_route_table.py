@@ -23,7 +23,7 @@ from web.desk.devices import COOKIE_PATH
 from web.desk.sign_in import DESK_HOME
 from web.http.access_log import mask_path
 from web.http.dynamic import PUBLIC_PATHS, PUBLIC_PREFIXES, is_public
-from web.http.i18n import DESK_PREFIX
+from web.http.language_urls import DESK_PREFIX
 
 LINK = re.compile(r"https?://[^\s\"'<>\\)]+")
 
@@ -157,7 +157,7 @@ def test_the_access_log_masks_the_secret_of_each_route_that_carries_one(
 def test_path_constants_agree_with_the_route_table(client: TestClient) -> None:
     app: Any = client.app
     paths = route_paths(app)
-    # The desk lives under one Mount; http/i18n.py and the desk's sign-in redirects know it.
+    # The desk lives under one Mount; http/language_urls.py and the sign-in redirects know it.
     assert paths("desk", {}) == DESK_PREFIX + "/" == DESK_HOME
     desk_routes = [r for r in app.routes if isinstance(r, Mount) and r.path == DESK_PREFIX]
     assert len(desk_routes) == 1

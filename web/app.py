@@ -31,13 +31,14 @@ from web.http import health, metrics
 from web.http.access_log import mask_secrets_in_access_log
 from web.http.assets import FingerprintedStatic
 from web.http.dynamic import DynamicOnly
-from web.http.errors import database_unavailable, domain_error, http_error, server_error
-from web.http.i18n import LanguagePrefix
-from web.http.page_cache import PageCache, ServeStoredPages
+from web.http.error_pages import database_unavailable, domain_error, http_error, server_error
+from web.http.language_urls import LanguagePrefix
+from web.http.page_cache import PageCache
 from web.http.ratelimit import make_rate_limits, warn_if_counted_per_worker
 from web.http.request_log import NoteRoute, RequestLog
 from web.http.security import SecurityHeadersMiddleware
 from web.http.state import Notifies, SiteSettings
+from web.http.stored_pages import ServeStoredPages, StoredPages
 from web.http.templating import make_templates
 from web.logs import configure_logging
 from web.mail.notifications import Notifier, Paths, warn_if_links_lead_nowhere
@@ -94,6 +95,12 @@ def create_app(
     templates.env.globals["desk_menu"] = desk.menu  # desk_base.html: each desk page's entries
 
     page_cache = PageCache()
+    stored_pages = StoredPages()
+
+    def forget_pages() -> None:  # in this order: a page rendered meanwhile is not kept stale
+        page_cache.clear()
+        stored_pages.clear()
+
     app = Starlette(
         debug=settings.debug,
         routes=[
@@ -105,7 +112,7 @@ def create_app(
         ],
         middleware=[
             Middleware(RequestLog),
-            Middleware(ServeStoredPages, cache=page_cache, https_only=settings.https_only),
+            Middleware(ServeStoredPages, cache=stored_pages, https_only=settings.https_only),
             Middleware(LanguagePrefix, languages=clinic.languages),
             Middleware(SecurityHeadersMiddleware, https_only=settings.https_only),
             Middleware(
@@ -134,13 +141,14 @@ def create_app(
     warn_if_unreviewed(app.state.conditions)
     app.state.templates = templates
     app.state.page_cache = page_cache
+    app.state.stored_pages = stored_pages
     app.state.engine = make_engine(settings.database_url)
     app.state.ledger = Ledger(app.state.engine, clinic.rules, settings.secret_key.encode())
     app.state.availability = Availability(
         app.state.engine, ttl=settings.availability_ttl, ticks=timers.ticks
     )
     app.state.rules = CurrentRules(
-        app.state.engine, clinic.rules, app.state.availability, on_change=page_cache.clear
+        app.state.engine, clinic.rules, app.state.availability, on_change=forget_pages
     )
     app.state.clock = clock
     app.state.schema_head = schema_head()

@@ -323,7 +323,7 @@ def _move(
 
     def attempt(session: Session, retried: bool) -> Booking:
         booking = find(session)
-        if booking.start == start and booking.status == BookingStatus.CONFIRMED:
+        if booking.starts_at == start and booking.status == BookingStatus.CONFIRMED:
             return booking  # a resubmitted form: already done
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingNotActive

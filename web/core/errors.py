@@ -1,7 +1,7 @@
 """What can go wrong in the clinic's rules, as exceptions the HTTP layer maps to pages once.
 
-The core raises these and knows nothing of status codes or wording; `web.http.errors` turns each
-into a response, so every handler that looks up a booking does not repeat its own 404.
+The core raises these and knows nothing of status codes or wording; `web.http.error_pages` turns
+each into a response, so every handler that looks up a booking does not repeat its own 404.
 """
 
 from __future__ import annotations

@@ -98,8 +98,8 @@ def _event(
     event = Event()
     event.add("uid", invite_uid(clinic, booking))
     event.add("dtstamp", booking.updated_at.astimezone(UTC))
-    event.add("dtstart", booking.start.astimezone(UTC))
-    event.add("dtend", booking.end.astimezone(UTC))
+    event.add("dtstart", booking.starts_at.astimezone(UTC))
+    event.add("dtend", booking.ends_at.astimezone(UTC))
     event.add("sequence", booking.sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("summary", plain(summary))
@@ -200,7 +200,7 @@ FILE_STEM = N_("consultation")
 def invite_filename(booking: Booking, clinic: Clinic, *, translated: bool = True) -> str:
     """консультація-2026-12-01-1030.ics in the booking's language; untranslated, the ASCII name
     for clients that cannot read another."""
-    local = booking.start.astimezone(clinic.rules.time_zone)
+    local = booking.starts_at.astimezone(clinic.rules.time_zone)
     stem = translate(booking.language, FILE_STEM) if translated else FILE_STEM
     return f"{stem}-{local:%Y-%m-%d-%H%M}.ics"
 
@@ -220,7 +220,7 @@ def google_calendar_link(clinic: Clinic, booking: Booking) -> str:
         {
             "action": "TEMPLATE",
             "text": text.summary,
-            "dates": f"{_compact_utc(booking.start)}/{_compact_utc(booking.end)}",
+            "dates": f"{_compact_utc(booking.starts_at)}/{_compact_utc(booking.ends_at)}",
             "details": text.description,
             "location": location(booking),
         }
@@ -236,8 +236,8 @@ def outlook_link(clinic: Clinic, booking: Booking, *, host: str) -> str:
             "path": "/calendar/action/compose",
             "rru": "addevent",
             "subject": text.summary,
-            "startdt": format_start(booking.start),
-            "enddt": format_start(booking.end),
+            "startdt": format_start(booking.starts_at),
+            "enddt": format_start(booking.ends_at),
             "body": text.description,
             "location": location(booking),
         }

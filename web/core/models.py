@@ -103,14 +103,6 @@ class Booking(SQLModel, table=True):
     updated_at: datetime
 
     @property
-    def start(self) -> datetime:
-        return self.starts_at
-
-    @property
-    def end(self) -> datetime:
-        return self.ends_at
-
-    @property
     def is_cancelled(self) -> bool:
         return self.status == BookingStatus.CANCELLED
 

@@ -205,9 +205,9 @@ def stranded(session: Session, rules: SlotRules, now: datetime) -> list[Booking]
 
 
 def fits(rules: SlotRules, booking: Booking) -> bool:
-    hours = rules.at(booking.start)
+    hours = rules.at(booking.starts_at)
     return (
-        is_on_grid(rules, booking.start)
+        is_on_grid(rules, booking.starts_at)
         and booking.seat < hours.capacity
-        and booking.end - booking.start == hours.slot_length
+        and booking.ends_at - booking.starts_at == hours.slot_length
     )

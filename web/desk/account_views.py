@@ -22,7 +22,7 @@ from web.desk.forms import AddAccountForm, ChangePasswordForm, NewPasswordForm
 from web.desk.menu import MenuEntry
 from web.desk.roles import require_administrator
 from web.http.csrf import SecureForm, form_meta, posted_form
-from web.http.i18n import absolute, localized_path, on_this_site
+from web.http.language_urls import absolute, localized_path, on_this_site
 from web.http.state import state_of
 from web.http.templating import render
 

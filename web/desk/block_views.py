@@ -13,12 +13,12 @@ from starlette.routing import Route
 from web.core.i18n import N_
 from web.core.models import Booking
 from web.core.schedule import Interval, local_today
-from web.desk import records
+from web.desk import data_access
 from web.desk.forms import BlockForm
 from web.desk.front_office import who
 from web.desk.menu import MenuEntry
 from web.http.csrf import SecureForm, form_meta, posted_form
-from web.http.i18n import on_this_site
+from web.http.language_urls import on_this_site
 from web.http.picker import rules_of
 from web.http.state import state_of
 from web.http.templating import render
@@ -35,9 +35,9 @@ def blocks_page(
     editing = request.path_params.get("block_id")
     rules = rules_of(request)
     with Session(state_of(request).engine) as session:
-        blocks = records.upcoming_blocks(session, state_of(request).clock(), rules)
+        blocks = data_access.upcoming_blocks(session, state_of(request).clock(), rules)
         if form is None:
-            data = records.block_as_form(session, rules, editing) if editing else None
+            data = data_access.block_as_form(session, rules, editing) if editing else None
             form = BlockForm(meta=form_meta(request), data=data)
     context = {"blocks": blocks, "form": form, "clashes": clashes or [], "editing": editing}
     return render(request, "desk_blocks.html", context, status_code=status_code)
@@ -67,7 +67,7 @@ async def add_block(request: Request) -> Response:
 
     def clashes() -> list[Booking]:
         with Session(engine) as session:
-            return records.bookings_in(session, intervals)
+            return data_access.bookings_in(session, intervals)
 
     found = await run_in_threadpool(clashes)
     if found and form.confirm.data != "yes":
@@ -83,17 +83,17 @@ async def add_block(request: Request) -> Response:
     }
     if editing:
         await run_in_threadpool(
-            records.replace_block, **common, block_id=editing, reason=form.reason.data, now=now
+            data_access.replace_block, **common, block_id=editing, reason=form.reason.data, now=now
         )
     else:
-        await run_in_threadpool(records.add_block, **common, reason=form.reason.data, now=now)
+        await run_in_threadpool(data_access.add_block, **common, reason=form.reason.data, now=now)
     return RedirectResponse(on_this_site(request, "desk_blocks"), status_code=303)
 
 
 async def remove_block(request: Request) -> Response:
     await posted_form(request, SecureForm)
     await run_in_threadpool(
-        records.remove_block,
+        data_access.remove_block,
         engine=state_of(request).engine,
         rules=rules_of(request),
         block_id=request.path_params["block_id"],

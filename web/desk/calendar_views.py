@@ -10,20 +10,20 @@ from starlette.routing import Route
 
 from web.core.i18n import N_
 from web.core.invites import build_feed
-from web.desk import records
+from web.desk import data_access
 from web.desk.front_office import who
 from web.desk.menu import MenuEntry
+from web.http.calendar_response import ics_response
 from web.http.csrf import SecureForm, posted_form
-from web.http.i18n import absolute, localized_path, on_this_site
+from web.http.language_urls import absolute, localized_path, on_this_site
 from web.http.picker import rules_of
-from web.http.responses import ics_response
 from web.http.state import state_of
 from web.http.templating import render
 
 
 def calendar_page(request: Request) -> Response:
     with Session(state_of(request).engine) as session:
-        secret = records.feed_secret(session, request.state.coordinator.id)
+        secret = data_access.feed_secret(session, request.state.coordinator.id)
     # From PUBLIC_URL, never the request's Host header: a forged Host must not put another
     # site's address (and this secret) into the coordinator's calendar.
     feed_url = (
@@ -36,7 +36,7 @@ def calendar_page(request: Request) -> Response:
 async def rotate_feed(request: Request) -> Response:
     await posted_form(request, SecureForm)
     await run_in_threadpool(
-        records.rotate_feed_secret,
+        data_access.rotate_feed_secret,
         engine=state_of(request).engine,
         coordinator_id=request.state.coordinator.id,
         who=who(request),
@@ -48,7 +48,7 @@ async def rotate_feed(request: Request) -> Response:
 def feed(request: Request) -> Response:
     now = state_of(request).clock()
     with Session(state_of(request).engine) as session:
-        bookings = records.feed_bookings(
+        bookings = data_access.feed_bookings(
             session, request.path_params["secret"], rules=rules_of(request), now=now
         )
     body = build_feed(

@@ -19,7 +19,7 @@ from web.desk import exports
 from web.desk.front_office import who
 from web.desk.menu import MenuEntry
 from web.http.csrf import SecureForm, posted_form
-from web.http.i18n import page_language
+from web.http.language_urls import page_language
 from web.http.picker import rules_of
 from web.http.state import state_of
 

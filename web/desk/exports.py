@@ -113,9 +113,9 @@ def rows_of(
 
     return [
         Row(
-            day=wall(b.start).date(),
-            start=wall(b.start),
-            end=wall(b.end),
+            day=wall(b.starts_at).date(),
+            start=wall(b.starts_at),
+            end=wall(b.ends_at),
             status=translate(language, STATUSES.get(b.status, b.status)),
             name=b.patient_name,
             phone=b.phone,

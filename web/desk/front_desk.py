@@ -25,7 +25,7 @@ from web.core.formats import format_start
 from web.core.models import AuditEvent, Booking, BookingNote, OutboxMessage
 from web.core.personal_data import same_person
 from web.core.schedule import SlotRules, day_bounds
-from web.desk.records import PER_PAGE, BookingPage, start_of_today
+from web.desk.data_access import PER_PAGE, BookingPage, start_of_today
 
 # --- Booking a caller and moving a booking ---------------------------------------------------
 
@@ -51,7 +51,7 @@ def book_caller(
             action="book",
             now=now,
             booking_id=booking.id,
-            detail=f"{format_start(booking.start)}, consent by phone",
+            detail=f"{format_start(booking.starts_at)}, consent by phone",
         )
 
     return bookings.book(
@@ -81,7 +81,7 @@ def move_booking(
 
     def then(connection: Connection, booking: Booking) -> None:
         on_moved(connection, booking)
-        detail = f"{format_start(previous_start)} → {format_start(booking.start)}"
+        detail = f"{format_start(previous_start)} → {format_start(booking.starts_at)}"
         record(
             connection, coordinator=who, action="move", now=now, booking_id=booking.id,
             detail=detail,

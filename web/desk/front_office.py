@@ -35,7 +35,7 @@ from web.core.intake_answers import (
 from web.core.models import Booking, BookingStatus
 from web.core.outbox_state import outbox_state
 from web.core.schedule import Slot, local_today
-from web.desk import agenda, audit, convertors, front_desk, patient_changes, records
+from web.desk import agenda, audit, convertors, data_access, front_desk, patient_changes
 from web.desk.forms import (
     CallerForm,
     ChangesSeenForm,
@@ -47,7 +47,7 @@ from web.desk.forms import (
 from web.desk.menu import MenuEntry
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.fields import SINGLE_LINE_CONTROLS
-from web.http.i18n import absolute, localized_path, on_this_site, page_language
+from web.http.language_urls import absolute, localized_path, on_this_site, page_language
 from web.http.picker import (
     chosen_start,
     clinic_of,
@@ -88,7 +88,7 @@ def day_view(request: Request) -> Response:
     with Session(state_of(request).engine) as session:
         (shown,) = agenda.days(session, rules=rules_of(request), now=now_of(request), wanted=[day])
         calls = front_desk.calls_to_make(session)
-        undelivered = records.upcoming_undelivered_mail(
+        undelivered = data_access.upcoming_undelivered_mail(
             session, rules=rules_of(request), now=now_of(request)
         )
         changed = patient_changes.unseen(session, request.state.coordinator.id)
@@ -219,7 +219,7 @@ def _seen(form: SeenForm, booking: Booking) -> None:
     form.seen.data = booking.sequence
     form.seen.raw_data = [str(booking.sequence)]  # what the field renders when it was posted
     form.seen_status.data = booking.status
-    form.seen_start.data = format_start(booking.start)
+    form.seen_start.data = format_start(booking.starts_at)
 
 
 def _changes(form: SeenForm, booking: Booking) -> list[dict[str, Any]]:
@@ -231,8 +231,8 @@ def _changes(form: SeenForm, booking: Booking) -> list[dict[str, Any]]:
         before = parse_start(form.seen_start.data) if form.seen_start.data else None
     except InvalidInput:
         before = None
-    if before is not None and before != booking.start:
-        found.append({"what": "time", "before": before, "now": booking.start})
+    if before is not None and before != booking.starts_at:
+        found.append({"what": "time", "before": before, "now": booking.starts_at})
     return found
 
 
@@ -246,9 +246,9 @@ def booking_page(
 ) -> Response:
     booking_id: int = request.path_params["booking_id"]
     with Session(state_of(request).engine) as session:
-        booking = records.get_booking(session, booking_id)
+        booking = data_access.get_booking(session, booking_id)
         history = front_desk.timeline(session, booking)
-        undelivered = records.undelivered_mail(session, booking_id=booking.id)
+        undelivered = data_access.undelivered_mail(session, booking_id=booking.id)
         notes = front_desk.notes_for(session, booking_id)
         others = front_desk.same_patient(session, booking)
         answers = answers_of(session, booking.id)
@@ -259,9 +259,9 @@ def booking_page(
         note_form = NoteForm(meta=form_meta(request), data={"text": kept.get("text")})
     if changed is not None or status_form.seen.data is None:
         _seen(status_form, booking)  # a conflict shows the booking now: the next save is on it
-    allowed = records.NEXT_STATUSES[booking.status]
+    allowed = data_access.NEXT_STATUSES[booking.status]
     if booking.starts_at > now_of(request):  # an outcome only once the consultation has begun
-        allowed = tuple(status for status in allowed if status not in records.OUTCOMES)
+        allowed = tuple(status for status in allowed if status not in data_access.OUTCOMES)
     status_form.status.choices = [c for c in status_form.status.choices if c.value in allowed]
     ledger = ledger_of(request)
     manage_path = clinic_of(request).path_prefix(booking.language) + request.app.url_path_for(
@@ -306,7 +306,7 @@ async def change_status(request: Request) -> Response:
     now, notifier = now_of(request), state_of(request).notifier
     try:
         await run_in_threadpool(
-            records.set_status,
+            data_access.set_status,
             engine=state_of(request).engine,
             booking_id=booking_id,
             status=BookingStatus(form.status.data),
@@ -476,7 +476,7 @@ async def book_caller(request: Request) -> Response:
 
 def _movable(request: Request) -> Booking:
     with Session(state_of(request).engine) as session:
-        return records.get_booking(session, request.path_params["booking_id"])
+        return data_access.get_booking(session, request.path_params["booking_id"])
 
 
 def move_page(
@@ -486,7 +486,7 @@ def move_page(
     booking = _movable(request)
     booking_id = request.path_params["booking_id"]
     raw = request.query_params.get("day")
-    wanted = day or (parse_day(raw) if raw else _day_of(request, booking.start))
+    wanted = day or (parse_day(raw) if raw else _day_of(request, booking.starts_at))
     picker = make_picker(
         _desk_slots(request),
         wanted,
@@ -539,14 +539,14 @@ async def move_booking(request: Request) -> Response:
             now=now,
             booking_id=booking_id,
             start=start,
-            previous_start=before.start,
+            previous_start=before.starts_at,
             seen_sequence=form.seen.data,
             who=who(request),
             on_moved=lambda connection, booking: notifier.rescheduled(
                 connection,
                 booking,
                 now=now,
-                previous_start=before.start,
+                previous_start=before.starts_at,
                 by_clinic=True,
                 message=form.message.data,
             ),

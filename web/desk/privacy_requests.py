@@ -20,12 +20,12 @@ from web.core.db import session_scope
 from web.core.i18n import N_
 from web.core.intake_answers import described
 from web.core.personal_data import Correction, Holdings
-from web.desk import person_export, records
+from web.desk import data_access, person_export
 from web.desk.forms import CorrectionForm, ErasureForm
 from web.desk.front_office import who
 from web.desk.menu import MenuEntry
 from web.http.csrf import SecureForm, form_meta, posted_form
-from web.http.i18n import localized_path, page_language
+from web.http.language_urls import localized_path, page_language
 from web.http.picker import clinic_of, now_of
 from web.http.state import state_of
 from web.http.templating import render
@@ -72,7 +72,7 @@ def _page(
     held = _holdings(request, seen_by=who(request) if status_code == 200 else None)
     booking_id: int = request.path_params["booking_id"]
     with Session(state_of(request).engine) as session:
-        booking = records.get_booking(session, booking_id)
+        booking = data_access.get_booking(session, booking_id)
     if correction is None:
         latest = held.bookings[-1] if held.bookings else None
         correction = CorrectionForm(

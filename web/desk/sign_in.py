@@ -24,8 +24,9 @@ from web.desk.devices import remember_device, trusted_device
 from web.desk.forms import LanguageForm, LoginForm
 from web.desk.front_office import KEPT, kept_fields, return_path
 from web.desk.menu import MenuEntry
-from web.http.csrf import SecureForm, form_meta, posted_form, read_form
-from web.http.i18n import DESK_PREFIX, localized_path, on_this_site
+from web.http.csrf import SecureForm, form_meta, posted_form
+from web.http.form_body import read_form
+from web.http.language_urls import DESK_PREFIX, localized_path, on_this_site
 from web.http.ratelimit import client_address, count_failure, enforce
 from web.http.state import state_of
 from web.http.templating import render

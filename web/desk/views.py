@@ -26,7 +26,7 @@ from web.desk import (
 )
 from web.desk.menu import MenuEntry
 from web.desk.sign_in import CoordinatorOnly
-from web.http.i18n import DESK_PREFIX
+from web.http.language_urls import DESK_PREFIX
 
 # Reachable without signing in: the sign-in form itself, the calendar feed and a set-password
 # link (each of the last two carries its own secret in its URL). Keep this list this short: a

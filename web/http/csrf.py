@@ -1,4 +1,4 @@
-"""CSRF-checked forms: every POST reads its body through `posted_form`.
+"""CSRF-checked forms: every POST reads its body through `posted_form` (form_body.py reads it).
 
 CSRF uses WTForms' session CSRF: a per-visitor secret lives in the signed session cookie and every
 form carries an HMAC token derived from it, so a POST from another site cannot carry a valid one.
@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from wtforms import Form
 from wtforms.csrf.session import SessionCSRF
 
 from web.core.i18n import N_
-from web.http.i18n import page_language
+from web.http.form_body import read_form
+from web.http.language_urls import page_language
 from web.http.state import state_of
 
 
@@ -27,21 +27,6 @@ class SecureForm(Form):  # type: ignore[misc]  # WTForms ships no type hints
         csrf = True
         csrf_class = SessionCSRF
         csrf_time_limit = timedelta(hours=8)
-
-
-MAX_FORM_BYTES = 16 * 1024
-
-
-async def read_form(request: Request) -> FormData:
-    """The posted fields, refusing oversized bodies before they are parsed."""
-    length = request.headers.get("content-length") or ""
-    if not (length.isascii() and length.isdigit()):  # no body at all, or a length unread
-        raise HTTPException(
-            400, N_("The form arrived empty. Please go back, reload the page and try again.")
-        )
-    if int(length) > MAX_FORM_BYTES:
-        raise HTTPException(413, N_("That form was too large to accept. Please shorten your note."))
-    return await request.form(max_files=0, max_fields=30)
 
 
 def form_meta(request: Request) -> dict[str, Any]:

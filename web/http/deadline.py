@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.core.i18n import N_
 from web.http.access_log import mask_path
-from web.http.errors import error_page
+from web.http.error_pages import error_page
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.http.deadline import Deadline
-from web.http.i18n import route_path
+from web.http.language_urls import route_path
 
 PUBLIC_PREFIXES = ("/conditions/", "/static/")
 PUBLIC_PATHS = frozenset({"/", "/privacy", "/robots.txt", "/sitemap.xml", "/healthz"})

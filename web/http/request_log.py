@@ -49,7 +49,7 @@ def _incoming_id(scope: Scope) -> str | None:
 
 def route_label(info: RequestInfo, method: str, status: int) -> str:
     """The route's pattern; answers no route gave are stored pages (a GET answered from memory,
-    web/http/page_cache.py) or addresses that match nothing."""
+    web/http/stored_pages.py) or addresses that match nothing."""
     if info.route is not None:
         return info.route
     if method in ("GET", "HEAD") and status < 400:

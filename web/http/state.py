@@ -27,6 +27,7 @@ from web.core.reception import CurrentRules
 if TYPE_CHECKING:  # these modules read the state themselves
     from web.http.page_cache import PageCache
     from web.http.ratelimit import RateLimits
+    from web.http.stored_pages import StoredPages
 
 
 class SiteSettings(Protocol):
@@ -87,6 +88,7 @@ class AppState(Protocol):
     conditions: Library
     templates: Jinja2Templates
     page_cache: PageCache
+    stored_pages: StoredPages
     engine: Engine
     ledger: Ledger
     availability: Availability

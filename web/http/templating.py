@@ -24,7 +24,7 @@ from web.core.next_steps import chat_url, contact_plan
 from web.core.schedule import SlotRules, local_today
 from web.http.csrf import SecureForm, form_meta
 from web.http.htmx import VARY_HTMX, part_asked_in
-from web.http.i18n import absolute, localized_path, page_language, same_page_in
+from web.http.language_urls import absolute, localized_path, page_language, same_page_in
 from web.http.state import state_of
 
 # Channels named by a common noun, written in lower case inside a sentence (brands keep theirs).

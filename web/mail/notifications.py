@@ -138,17 +138,17 @@ class Notifier:
                     f"{formats.day_and_time(moment, zone, language)} "
                     f"({formats.zone_label(zone, language)})"
                 ),
-                clock=lambda moment: formats.clock(moment, zone),
+                clinic_clock=lambda moment: formats.clock(moment, zone),
                 phone=formats.readable_phone,
+                notice_date=lambda version: formats.calendar_date(
+                    date.fromisoformat(version), language
+                ),
             )
             env.globals.update(
                 clinic=self.clinic.localized(language),
                 lang=language,
                 contact_plan=contact_plan,
                 privacy_url=self.page_url("privacy", language),
-                notice_date=lambda version: formats.calendar_date(
-                    date.fromisoformat(version), language
-                ),
             )
             self._environments[language] = env
         return self._environments[language]
@@ -224,9 +224,9 @@ class Notifier:
             _write(connection, self._reminder(booking, now=now))
 
     def _reminder(self, booking: Booking, *, now: datetime) -> list[dict[str, Any]]:
-        due = booking.start - REMINDER_BEFORE
+        due = booking.starts_at - REMINDER_BEFORE
         if due <= now:
-            due = booking.start - LATE_REMINDER_BEFORE
+            due = booking.starts_at - LATE_REMINDER_BEFORE
         if due <= now:
             return []
         return [self._row(booking, "reminder", now=now, send_after=due)]
@@ -291,7 +291,7 @@ class Notifier:
         return self.public_url + self.clinic.path_prefix(language) + path
 
     def desk_url(self, name: str, **params: Any) -> str:
-        """A desk page's full URL: the desk has no language prefix (see http/i18n.py)."""
+        """A desk page's full URL: the desk has no language prefix (see http/language_urls.py)."""
         return self.public_url + self.paths(name, params)
 
     def manage_url(self, booking: Booking | None, language: str) -> str:
@@ -333,7 +333,7 @@ class Notifier:
         env = self.env(language)
         if self.current_rules is not None:
             rules = self.current_rules()
-            written = message.created_at or booking.start  # (a message not yet stored)
+            written = message.created_at or booking.starts_at  # (a message not yet stored)
             today = written.astimezone(rules.time_zone).date()
             context["clinic"] = self.clinic.localized(language).as_of(rules, today)
         subject = env.get_template(f"{message.kind}.subject.txt").render(context).strip()

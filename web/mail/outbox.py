@@ -184,7 +184,7 @@ def _inside_block(engine: Engine, booking: Booking) -> bool:
 
 def _too_late(message: OutboxMessage, booking: Booking | None, now: datetime) -> bool:
     """A reminder is only worth sending before its consultation begins."""
-    return message.kind == "reminder" and (booking is None or booking.start <= now)
+    return message.kind == "reminder" and (booking is None or booking.starts_at <= now)
 
 
 def _fill_in(message: OutboxMessage, rendered: Rendered) -> None:

@@ -1,7 +1,7 @@
 """The patient's booking flow: slot picker, booking form, the booking page, cancel and reschedule.
 
 Handlers stay thin: parse the input, call the core, render one template. Lookups that fail raise
-the core's exceptions, which `web.http.errors` turns into pages.
+the core's exceptions, which `web.http.error_pages` turns into pages.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from web.core.invites import build_invite, google_calendar_link, invite_filename
 from web.core.models import Booking, BookingStatus
 from web.core.schedule import Slot, in_horizon
 from web.http import metrics
+from web.http.calendar_response import ics_response
 from web.http.csrf import form_meta, posted_form
-from web.http.errors import retry_minutes
-from web.http.i18n import absolute, localized_path, page_language
-from web.http.page_cache import keep_while_current
+from web.http.error_pages import retry_minutes
+from web.http.language_urls import absolute, localized_path, page_language
 from web.http.picker import (
     Picker,
     chosen_start,
@@ -43,8 +43,8 @@ from web.http.picker import (
     rules_of,
 )
 from web.http.ratelimit import enforce
-from web.http.responses import ics_response
 from web.http.state import state_of
+from web.http.stored_pages import keep_while_current
 from web.http.templating import render
 from web.patient import intake
 from web.patient.forms import BookingForm, ConfirmForm, RescheduleForm
@@ -427,7 +427,9 @@ def reschedule_page(request: Request) -> Response:
         return movable
     token, booking = movable
     # Without a chosen day the picker opens on the booking's own day: a move is often a nearby time.
-    day = _requested_day(request) or local_day(booking.start, clinic_of(request).rules.time_zone)
+    day = _requested_day(request) or local_day(
+        booking.starts_at, clinic_of(request).rules.time_zone
+    )
     return _render_reschedule(request, token, booking, day)
 
 
@@ -437,7 +439,7 @@ def reschedule_confirm(request: Request) -> Response:
         return movable
     token, booking = movable
     start = chosen_start(request, request.query_params.get("start"))
-    if start == booking.start:  # Back after the move: there is nothing to move any more
+    if start == booking.starts_at:  # Back after the move: there is nothing to move any more
         return RedirectResponse(localized_path(request, "booking_page", token=token), 303)
     form = RescheduleForm(meta=form_meta(request), data={"start": format_start(start)})
     day = local_day(start, rules_of(request).time_zone)
@@ -458,11 +460,11 @@ async def reschedule(request: Request) -> Response:
     token, now, notifier = request.path_params["token"], now_of(request), state_of(request).notifier
     start = chosen_start(request, form.start.data)
     _, before = await run_in_threadpool(_booking, request)
-    old_start = before.start
+    old_start = before.starts_at
 
     def moved(connection: Connection, booking: Booking) -> None:
         notifier.rescheduled(connection, booking, now=now, previous_start=old_start)
-        detail = f"{format_start(old_start)} → {format_start(booking.start)}"
+        detail = f"{format_start(old_start)} → {format_start(booking.starts_at)}"
         record(
             connection, coordinator=PATIENT, action="move", now=now, booking_id=booking.id,
             detail=detail,

@@ -12,7 +12,7 @@ from web.core.clinic import Clinic
 from web.core.content import Condition
 from web.core.errors import ConditionNotFound
 from web.http.htmx import is_partial_request
-from web.http.i18n import absolute, page_language, route_path, same_page_in
+from web.http.language_urls import absolute, page_language, route_path, same_page_in
 from web.http.page_cache import cached_page
 from web.http.state import state_of
 from web.http.templating import render

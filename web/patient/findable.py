@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from web.core.clinic import Clinic
 from web.core.content import Library
-from web.http.i18n import DESK_PREFIX, absolute
+from web.http.language_urls import DESK_PREFIX, absolute
 from web.http.state import state_of
 
 PUBLIC_CACHE = "public, max-age=3600"

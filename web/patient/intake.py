@@ -26,7 +26,7 @@ from web.core.intake import YES_NO, Posted, as_posted, read_answers, summary, ye
 from web.core.intake_answers import answers_for, can_answer, save_answers
 from web.core.models import Booking, IntakeAnswers
 from web.http.csrf import SecureForm, form_meta, posted_form
-from web.http.i18n import localized_path, page_language
+from web.http.language_urls import localized_path, page_language
 from web.http.picker import clinic_of, now_of
 from web.http.ratelimit import enforce
 from web.http.state import state_of

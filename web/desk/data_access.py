@@ -1,4 +1,4 @@
-"""The coordinator's side of the data: booking lists, status changes, blocks, feed secret, CSV.
+"""The desk's data access: a booking and its status changes, undelivered mail, blocks, feed secret.
 
 Every change is recorded in the audit log inside the transaction that makes it.
 """

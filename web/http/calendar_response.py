@@ -1,4 +1,4 @@
-"""Responses that are not pages: calendar files and feeds."""
+"""The one response that is not a page: a calendar file or feed (.ics)."""
 
 from __future__ import annotations
 
