@@ -19,6 +19,7 @@ from typing import Any
 
 from web.core import formats, i18n
 from web.core.i18n import N_
+from web.core.plain_text import CONTROL_CHARACTERS, MULTI_LINE_CONTROLS
 
 # single choice, multiple choice, a year (with an optional month), yes/no, short text
 KINDS = ("choice", "choices", "month", "yes_no", "text")
@@ -26,13 +27,11 @@ TEXT_MAX = 300
 YEARS_BACK = 80  # the oldest year offered for "since when"
 YES_NO = (("yes", N_("Yes")), ("no", N_("No")))
 _ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab and newlines pass
 
 NOT_AN_OPTION = N_("Please choose one of the options shown.")
 NO_YEAR = N_("Please choose the year as well as the month.")
 IN_FUTURE = N_("That date is still to come. Please choose a date in the past.")
 TOO_LONG = N_("Please keep this answer under 300 characters.")
-CONTROL_CHARACTERS = N_("This field contains invisible control characters. Please type it again.")
 
 Answer = str | list[str]
 Answers = dict[str, Answer]
@@ -221,7 +220,7 @@ def read_answers(
             answer = posted.one(name) or None
             if answer is not None and len(answer) > TEXT_MAX:
                 error = TOO_LONG
-            elif answer is not None and _CONTROLS.search(answer):
+            elif answer is not None and MULTI_LINE_CONTROLS.search(answer):
                 error = CONTROL_CHARACTERS
         if error:
             errors[name] = error

@@ -34,6 +34,7 @@ from web.core.intake_answers import (
 )
 from web.core.models import Booking, BookingStatus
 from web.core.outbox_state import outbox_state
+from web.core.plain_text import SINGLE_LINE_CONTROLS
 from web.core.schedule import Slot, local_today
 from web.desk import agenda, audit, convertors, data_access, front_desk, patient_changes
 from web.desk.forms import (
@@ -46,7 +47,6 @@ from web.desk.forms import (
 )
 from web.desk.menu import MenuEntry
 from web.http.csrf import SecureForm, form_meta, posted_form
-from web.http.fields import SINGLE_LINE_CONTROLS
 from web.http.language_urls import absolute, localized_path, on_this_site, page_language
 from web.http.picker import (
     chosen_start,

@@ -1,20 +1,13 @@
-"""Filters and validators that every form's text fields share.
-
-Control characters never reach the database: PostgreSQL refuses NUL in text outright, and a form
-feed in a note once made a strict calendar parser reject a whole feed.
-"""
+"""Filters and validators that every form's text fields share (which characters are refused:
+core/plain_text.py)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from wtforms.validators import ValidationError
 
-from web.core.i18n import N_
-
-SINGLE_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-MULTI_LINE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab and newlines pass
+from web.core.plain_text import CONTROL_CHARACTERS, MULTI_LINE_CONTROLS, SINGLE_LINE_CONTROLS
 
 
 def strip(value: str | None) -> str | None:
@@ -33,6 +26,4 @@ class PlainText:
 
     def __call__(self, form: Any, field: Any) -> None:
         if isinstance(field.data, str) and self.pattern.search(field.data):
-            raise ValidationError(
-                N_("This field contains invisible control characters. Please type it again.")
-            )
+            raise ValidationError(CONTROL_CHARACTERS)
