@@ -22,8 +22,8 @@ from web.core.content import Condition
 from web.core.db import write_in_thread
 from web.core.errors import InvalidInput
 from web.core.formats import local_day
-from web.core.intake import YES_NO, Posted, as_posted, read_answers, summary, year_choices
-from web.core.intake_answers import answers_for, can_answer, save_answers
+from web.core.intake import YES_NO, Posted, as_posted, read_answers, year_choices
+from web.core.intake_answers import answers_for, can_answer, described, save_answers
 from web.core.models import Booking, IntakeAnswers
 from web.http.csrf import SecureForm, form_meta, posted_form
 from web.http.language_urls import localized_path, page_language
@@ -113,14 +113,6 @@ def intake_page(request: Request) -> Response:
     return _render(request, token, booking, condition, posted)
 
 
-def _desk_summary(request: Request, slug: str, answers: dict[str, Any]) -> list[tuple[str, str]]:
-    """The answers in the desk's language, for the coordinator's alert."""
-    language = clinic_of(request).default_language
-    condition = state_of(request).conditions[language].get(slug)
-    questions = condition.questions if condition else None
-    return [(short, answer) for short, _, answer in summary(questions, answers, language)]
-
-
 async def submit_intake(request: Request) -> Response:
     await enforce(request, "manage")
     form, _ = await posted_form(request, IntakeForm)
@@ -137,11 +129,13 @@ async def submit_intake(request: Request) -> Response:
             status_code=422,
         )  # fmt: skip
     notifier = state_of(request).notifier
-    lines = _desk_summary(request, condition.slug, dict(answers))
+    library, desk_language = state_of(request).conditions, clinic_of(request).default_language
 
     def answered(
         connection: Connection, booking: Booking, row: IntakeAnswers, changed: bool
     ) -> None:
+        # In the desk's language, as the desk shows them.
+        lines = [(short, answer) for short, _, answer in described(row, library, desk_language)]
         notifier.answered(connection, booking, answers=lines, changed=changed, now=now)
         action = "change answers" if changed else "answer questions"
         record(connection, coordinator=PATIENT, action=action, now=now, booking_id=booking.id)
