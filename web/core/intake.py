@@ -238,7 +238,6 @@ def as_posted(answers: Mapping[str, Any]) -> Posted:
         elif isinstance(answer, str) and re.fullmatch(r"\d{4}(-\d{2})?", answer):
             year, _, month = answer.partition("-")
             values[f"{name}-year"], values[f"{name}-month"] = [year], [month.lstrip("0")]
-            values[name] = [answer]
         else:
             values[name] = [str(answer)]
     return Posted(values)
